@@ -1,0 +1,85 @@
+package keap
+
+import (
+	"context"
+	"time"
+)
+
+// Quota window names, as reported in QuotaGrant.Window and used as keys by
+// QuotaStore implementations.
+const (
+	WindowSecond = "second"
+	WindowMinute = "minute"
+	WindowDay    = "day"
+)
+
+// QuotaLimits is what a QuotaStore must enforce for one account on one
+// reservation. The governor computes it from the configuration, tightened by
+// what Keap last reported; the store only counts.
+type QuotaLimits struct {
+	// Interval is the minimum spacing between two granted calls (one second
+	// divided by the per-second rate). Calls are spaced evenly: Keap's spike
+	// arrest rejects bursts even below the nominal per-second rate. Zero
+	// disables spacing.
+	Interval time.Duration
+
+	// PerWindow is the number of calls allowed in any rolling window of
+	// length Window (Keap's per-minute throttle). Zero disables the window.
+	PerWindow int64
+
+	// Window is the length of the rolling window (one minute in production;
+	// tests compress it).
+	Window time.Duration
+
+	// PerDay is the number of calls allowed in the current day, already less
+	// the configured reserve. Zero means no call may be made today.
+	PerDay int64
+
+	// DayResetAt is when the current day's budget resets: Keap's
+	// x-keap-product-quota-expiry-time when known, else the next 00:00 UTC
+	// (or the end of a compressed test day).
+	DayResetAt time.Time
+}
+
+// QuotaGrant is a QuotaStore's answer to a reservation.
+type QuotaGrant struct {
+	// OK reports whether a call was reserved.
+	OK bool
+
+	// At is, when OK, the time at which the reserved call may be sent (now
+	// or a moment later, at most the requested maximum wait); when not OK,
+	// the earliest time at which a reservation could succeed.
+	At time.Time
+
+	// Window names the window that refused the call when not OK
+	// (WindowSecond, WindowMinute or WindowDay).
+	Window string
+}
+
+// QuotaObservation is what Keap reported about an account's quota in one
+// response. Negative counts mean the header was absent.
+type QuotaObservation struct {
+	// DayUsed is x-keap-product-quota-used, or -1.
+	DayUsed int64
+	// DayResetAt is x-keap-product-quota-expiry-time, or the zero time.
+	DayResetAt time.Time
+	// WindowUsed is x-keap-product-throttle-used, or -1.
+	WindowUsed int64
+}
+
+// QuotaStore holds the quota counts of every account. It is the seam that lets
+// every goroutine, process and restart share one budget: the default
+// implementation lives in memory (NewMemoryQuotaStore); the warehouse
+// implements it in Postgres. Implementations must be safe for concurrent use
+// and make each Reserve atomic.
+type QuotaStore interface {
+	// Reserve takes one call for account if every window of lim allows one
+	// at some time no later than now+maxWait, and returns that time. It takes
+	// nothing when no such time exists, returning instead the earliest time
+	// a call could be granted and the window that refused it.
+	Reserve(ctx context.Context, account string, now time.Time, maxWait time.Duration, lim QuotaLimits) (QuotaGrant, error)
+
+	// Observe reconciles the stored counts with what Keap reported at now.
+	// Reported usage can only raise the stored counts, never lower them.
+	Observe(ctx context.Context, account string, now time.Time, obs QuotaObservation) error
+}

@@ -1,0 +1,239 @@
+package keap
+
+// APIVersion is the version of Keap's REST API a stream is read from.
+type APIVersion int
+
+// The two REST API versions.
+const (
+	V1 APIVersion = 1 // limit/offset pagination, since/until query parameters, int64 ids
+	V2 APIVersion = 2 // page_size/page_token pagination, filter/order_by/fields, string ids
+)
+
+// SyncMode says how a stream finds what changed since the last sync.
+type SyncMode int
+
+// The sync modes, from cheapest to most expensive.
+const (
+	// ModeTimeFilter reads only records updated inside [since, until] with a
+	// server-side time filter.
+	ModeTimeFilter SyncMode = iota + 1
+
+	// ModeUpdateOrder has no server-side time filter but can order by update
+	// time descending: a sync reads pages until it passes the high-water
+	// mark, then stops.
+	ModeUpdateOrder
+
+	// ModeFullScan reads every record every time (small streams with
+	// neither a time filter nor an update-time order).
+	ModeFullScan
+
+	// ModeSingle is one unpaginated call (custom-field models).
+	ModeSingle
+)
+
+// String returns the mode's name as stored in checkpoints.
+func (m SyncMode) String() string {
+	switch m {
+	case ModeTimeFilter:
+		return "time_filter"
+	case ModeUpdateOrder:
+		return "update_order"
+	case ModeFullScan:
+		return "full_scan"
+	case ModeSingle:
+		return "single"
+	}
+	return "unknown"
+}
+
+// Stream describes one thing keapsync copies from Keap: where to read it and
+// how to read it cheaply. The catalogue (Streams) is the single source of
+// truth for the client, the simulator and the pipeline.
+type Stream struct {
+	// Name is the stream's name, also its warehouse table (keap.<Name>).
+	Name string
+
+	// Version and Path locate the endpoint below the base URL, e.g. V2 and
+	// "/v2/contacts".
+	Version APIVersion
+	Path    string
+
+	// RecordsKey is the envelope key holding the records ("contacts").
+	RecordsKey string
+
+	// MaxPageSize is the largest page the endpoint serves (1000; users 100).
+	MaxPageSize int
+
+	// Mode is how changes are found.
+	Mode SyncMode
+
+	// SinceFilter and UntilFilter name the time bounds: v2 filter fields
+	// (start_update_time) or v1 query parameters (since). Empty unless Mode
+	// is ModeTimeFilter.
+	SinceFilter string
+	UntilFilter string
+
+	// OrderBy is the v2 order_by value ("id asc") or the v1 order parameter.
+	OrderBy string
+
+	// OrderDirection is the v1 order_direction (ASCENDING); empty on v2.
+	OrderDirection string
+
+	// AfterIDFilter is a v2 filter field supporting ">" on the id, used with
+	// OrderBy "id asc" to resume a scan by keyset (last id seen) rather than
+	// by a page token that may expire. Empty when the endpoint has none.
+	AfterIDFilter string
+
+	// IDField and UpdatedField name the record's id and update-time fields.
+	// UpdatedField is empty when records carry no update time.
+	IDField      string
+	UpdatedField string
+
+	// Fields is the v2 fields parameter (optional properties that must be
+	// requested, such as custom_fields and tag_ids).
+	Fields []string
+
+	// OptionalProperties is the v1 optional_properties parameter.
+	OptionalProperties []string
+
+	// Reason records why this endpoint was chosen over the alternatives.
+	Reason string
+}
+
+// contactFields are every optional and default property of a v2 contact:
+// the list endpoint omits custom fields and tag ids unless asked.
+var contactFields = []string{
+	"addresses", "anniversary_date", "birth_date", "company", "contact_type", "create_time",
+	"custom_fields", "email_addresses", "family_name", "fax_numbers", "given_name", "id",
+	"job_title", "leadsource_id", "links", "middle_name", "notes", "origin", "owner_id",
+	"phone_numbers", "preferred_locale", "preferred_name", "prefix", "referral_code",
+	"score_value", "social_accounts", "source_type", "spouse_name", "suffix", "tag_ids",
+	"time_zone", "update_time", "utm_parameters", "website",
+}
+
+// companyFields include the timestamps, which v2 omits unless asked.
+var companyFields = []string{
+	"id", "company_name", "address", "email_address", "phone_number", "fax_number", "website",
+	"notes", "owner_id", "custom_fields", "create_time", "update_time",
+}
+
+// Streams is the catalogue of every stream keapsync syncs, in dependency
+// order (definitions and referenced entities first). The README's stream
+// table explains each choice.
+var Streams = []Stream{
+	{
+		Name: "contact_custom_fields", Version: V2, Path: "/v2/contacts/model", RecordsKey: "custom_fields",
+		Mode: ModeSingle, IDField: "id",
+		Reason: "custom field names and types; one call per sync",
+	},
+	{
+		Name: "company_custom_fields", Version: V2, Path: "/v2/companies/model", RecordsKey: "custom_fields",
+		Mode: ModeSingle, IDField: "id",
+		Reason: "custom field names and types; one call per sync",
+	},
+	{
+		Name: "opportunity_custom_fields", Version: V2, Path: "/v2/opportunities/model", RecordsKey: "custom_fields",
+		Mode: ModeSingle, IDField: "id",
+		Reason: "custom field names and types; one call per sync",
+	},
+	{
+		Name: "order_custom_fields", Version: V2, Path: "/v2/orders/model", RecordsKey: "custom_fields",
+		Mode: ModeSingle, IDField: "id",
+		Reason: "custom field names and types; one call per sync",
+	},
+	{
+		Name: "users", Version: V2, Path: "/v2/users", RecordsKey: "users", MaxPageSize: 100,
+		Mode: ModeFullScan, OrderBy: "create_time asc", IDField: "id", UpdatedField: "update_time",
+		Reason: "no time filter on either version; few rows, so a full scan costs one or two calls",
+	},
+	{
+		Name: "tag_categories", Version: V2, Path: "/v2/tags/categories", RecordsKey: "tag_categories", MaxPageSize: 1000,
+		Mode: ModeTimeFilter, SinceFilter: "since_update_time", UntilFilter: "until_update_time",
+		OrderBy: "update_time asc", IDField: "id", UpdatedField: "update_time",
+		Reason: "v2 only; server-side update-time filter",
+	},
+	{
+		Name: "tags", Version: V2, Path: "/v2/tags", RecordsKey: "tags", MaxPageSize: 1000,
+		Mode: ModeTimeFilter, SinceFilter: "since_update_time", UntilFilter: "until_update_time",
+		OrderBy: "update_time asc", IDField: "id", UpdatedField: "update_time",
+		Reason: "v2 has an update-time filter and timestamps; v1 has neither",
+	},
+	{
+		Name: "companies", Version: V2, Path: "/v2/companies", RecordsKey: "companies", MaxPageSize: 1000,
+		Mode: ModeTimeFilter, SinceFilter: "since_time", UntilFilter: "until_time",
+		OrderBy: "id asc", AfterIDFilter: "company_id", IDField: "id", UpdatedField: "update_time",
+		Fields: companyFields,
+		Reason: "v2 filters on update time (v1 cannot) and returns timestamps and custom fields when asked in fields",
+	},
+	{
+		Name: "contacts", Version: V2, Path: "/v2/contacts", RecordsKey: "contacts", MaxPageSize: 1000,
+		Mode: ModeTimeFilter, SinceFilter: "start_update_time", UntilFilter: "end_update_time",
+		OrderBy: "id asc", AfterIDFilter: "contact_id", IDField: "id", UpdatedField: "update_time",
+		Fields: contactFields,
+		Reason: "tag ids and custom fields embedded with fields=, so tag memberships cost no per-tag calls; " +
+			"keyset by contact_id> resumes without offset drift or expiring tokens",
+	},
+	{
+		Name: "products", Version: V2, Path: "/v2/products", RecordsKey: "products", MaxPageSize: 1000,
+		Mode: ModeFullScan, IDField: "id", UpdatedField: "update_time",
+		Reason: "no time filter and no id order; catalogues are small, so a full scan costs one or two calls and also finds deletes",
+	},
+	{
+		Name: "opportunities", Version: V2, Path: "/v2/opportunities", RecordsKey: "opportunities", MaxPageSize: 1000,
+		Mode: ModeUpdateOrder, OrderBy: "update_time desc", IDField: "id", UpdatedField: "last_updated_time",
+		Fields: []string{"custom_fields", "created_by", "last_updated_by", "status_id"},
+		Reason: "no time filter on either version; v2 orders by update time, so a sync stops at the high-water mark",
+	},
+	{
+		Name: "orders", Version: V2, Path: "/v2/orders", RecordsKey: "orders", MaxPageSize: 1000,
+		Mode: ModeTimeFilter, SinceFilter: "modified_since_time", UntilFilter: "modified_until_time",
+		OrderBy: "id asc", AfterIDFilter: "id", IDField: "id", UpdatedField: "modification_time",
+		Reason: "v2 filters on modification time and embeds order items and custom fields: no per-order calls",
+	},
+	{
+		Name: "subscriptions", Version: V2, Path: "/v2/subscriptions", RecordsKey: "subscriptions", MaxPageSize: 1000,
+		Mode: ModeUpdateOrder, OrderBy: "modification_time desc", IDField: "id", UpdatedField: "modification_time",
+		Reason: "no time filter; v2 orders by modification time, so a sync stops at the high-water mark (v1 has neither)",
+	},
+	{
+		Name: "payments", Version: V2, Path: "/v2/sales/payments", RecordsKey: "payments", MaxPageSize: 1000,
+		Mode: ModeTimeFilter, SinceFilter: "since_time", UntilFilter: "until_time",
+		OrderBy: "id asc", AfterIDFilter: "id", IDField: "id", UpdatedField: "update_time",
+		Reason: "v2 payments carry ids and update times and filter by time",
+	},
+	{
+		Name: "transactions", Version: V1, Path: "/v1/transactions", RecordsKey: "transactions", MaxPageSize: 1000,
+		Mode: ModeTimeFilter, SinceFilter: "since", UntilFilter: "until",
+		IDField: "id", UpdatedField: "transaction_date",
+		Reason: "v2 transactions have no id; v1 has ids and since/until",
+	},
+	{
+		Name: "notes", Version: V2, Path: "/v2/notes", RecordsKey: "notes", MaxPageSize: 1000,
+		Mode: ModeTimeFilter, SinceFilter: "since_time", UntilFilter: "until_time",
+		OrderBy: "id asc", AfterIDFilter: "id", IDField: "id", UpdatedField: "update_time",
+		Fields: []string{"custom_fields"},
+		Reason: "v2 lists all notes with a time filter; v1 needs no filter but has no time bound",
+	},
+	{
+		Name: "tasks", Version: V2, Path: "/v2/tasks", RecordsKey: "tasks", MaxPageSize: 1000,
+		Mode: ModeTimeFilter, SinceFilter: "since_time", UntilFilter: "until_time",
+		OrderBy: "id asc", AfterIDFilter: "id", IDField: "id", UpdatedField: "modification_time",
+		Fields: []string{"custom_fields"},
+		Reason: "v2 filters by time and returns custom fields when asked",
+	},
+	{
+		Name: "campaigns", Version: V2, Path: "/v2/campaigns", RecordsKey: "campaigns", MaxPageSize: 1000,
+		Mode: ModeFullScan, OrderBy: "id asc", IDField: "id",
+		Reason: "no time filter and no update time; few rows, one call; v1's list embeds whole sequence graphs",
+	},
+}
+
+// StreamByName returns the catalogue entry named name.
+func StreamByName(name string) (Stream, bool) {
+	for _, s := range Streams {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Stream{}, false
+}

@@ -1,0 +1,3 @@
+// Package migrations embeds keapsync's versioned SQL migrations for the keap
+// and keapsync schemas.
+package migrations
