@@ -16,7 +16,12 @@ const (
 // QuotaLimits is what a QuotaStore must enforce for one account on one
 // reservation. The governor computes it from the configuration, tightened by
 // what Keap last reported; the store only counts.
-type QuotaLimits struct {
+//
+// QuotaLimits, QuotaGrant and QuotaObservation are aliases of unnamed structs
+// of standard-library types, so another package (the warehouse) can declare
+// the identical aliases and implement QuotaStore without importing keap.
+// Change them only together with every implementation.
+type QuotaLimits = struct {
 	// Interval is the minimum spacing between two granted calls (one second
 	// divided by the per-second rate). Calls are spaced evenly: Keap's spike
 	// arrest rejects bursts even below the nominal per-second rate. Zero
@@ -42,7 +47,7 @@ type QuotaLimits struct {
 }
 
 // QuotaGrant is a QuotaStore's answer to a reservation.
-type QuotaGrant struct {
+type QuotaGrant = struct {
 	// OK reports whether a call was reserved.
 	OK bool
 
@@ -58,7 +63,7 @@ type QuotaGrant struct {
 
 // QuotaObservation is what Keap reported about an account's quota in one
 // response. Negative counts mean the header was absent.
-type QuotaObservation struct {
+type QuotaObservation = struct {
 	// DayUsed is x-keap-product-quota-used, or -1.
 	DayUsed int64
 	// DayResetAt is x-keap-product-quota-expiry-time, or the zero time.
