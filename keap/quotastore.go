@@ -70,6 +70,8 @@ type QuotaObservation = struct {
 	DayResetAt time.Time
 	// WindowUsed is x-keap-product-throttle-used, or -1.
 	WindowUsed int64
+	// Window is the length of the rolling window WindowUsed refers to.
+	Window time.Duration
 }
 
 // QuotaStore holds the quota counts of every account. It is the seam that lets
