@@ -1,0 +1,497 @@
+package keapsim
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Property indexes of a v2 contact, in contactsDef.props order.
+const (
+	cID = iota
+	cGivenName
+	cFamilyName
+	cMiddleName
+	cEmailAddresses
+	cPhoneNumbers
+	cAddresses
+	cCompany
+	cCreateTime
+	cUpdateTime
+	cOwnerID
+	cPrefix
+	cSuffix
+	cPreferredName
+	cContactType
+	cSourceType
+	cScoreValue
+	cBirthDate
+	cAnniversaryDate
+	cJobTitle
+	cLeadsourceID
+	cWebsite
+	cTimeZone
+	cPreferredLocale
+	cSpouseName
+	cReferralCode
+	cFaxNumbers
+	cSocialAccounts
+	cOrigin
+	cLinks
+	cUtmParameters
+	cNotes
+	cTagIDs
+	cCustomFields
+	cAccountID
+	cAssistantName
+	cAssistantPhone
+	cBillingInformation
+	cCreatedBy
+	cGroups
+	cLastUpdatedBy
+)
+
+const contactProps = `id given_name family_name middle_name email_addresses phone_numbers addresses company
+	create_time update_time owner_id prefix suffix preferred_name contact_type source_type score_value
+	birth_date anniversary_date job_title leadsource_id website time_zone preferred_locale spouse_name
+	referral_code fax_numbers social_accounts origin links utm_parameters notes tag_ids custom_fields
+	account_id assistant_name assistant_phone billing_information created_by groups last_updated_by`
+
+// contactSalt and the other salts separate the streams' random sequences.
+const (
+	contactSalt = 0xC0
+	companySalt = 0xC1
+)
+
+// contactView is the stable part of a contact (from version 0: people keep
+// their names) with the random source for the parts that change.
+type contactView struct {
+	given, family name
+	middle        string
+	domain        string
+	hasEmail      bool
+	v             rnd // changes with the version
+}
+
+func (s *Server) contact(r *rec) contactView {
+	st := newRnd(s.opts.Seed, contactSalt, r.id, 0)
+	c := contactView{
+		given:    givenNames[st.n(len(givenNames))],
+		family:   familyNames[st.n(len(familyNames))],
+		domain:   domains[st.n(len(domains))],
+		hasEmail: st.pct(88),
+		v:        newRnd(s.opts.Seed, contactSalt, r.id, r.version),
+	}
+	if st.pct(30) {
+		c.middle = middleNames[st.n(len(middleNames))]
+	}
+	return c
+}
+
+func appendEmail(b []byte, c *contactView, id int64) []byte {
+	b = append(b, '"')
+	b = append(b, c.given.slug...)
+	b = append(b, '.')
+	b = append(b, c.family.slug...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, '@')
+	b = append(b, c.domain...)
+	return append(b, '"')
+}
+
+func (s *Server) contactEmail(r *rec) string {
+	c := s.contact(r)
+	if !c.hasEmail {
+		return ""
+	}
+	e := appendEmail(nil, &c, r.id)
+	return string(e[1 : len(e)-1])
+}
+
+// refID picks the id of a generated record of another stream, or 0 when it
+// has none.
+func (s *Server) refID(stream string, rn *rnd) int64 {
+	t := s.tables[stream]
+	if t == nil || t.genCount == 0 {
+		return 0
+	}
+	return t.def.genID(rn.n(t.genCount))
+}
+
+func (s *Server) companyName(id int64) string {
+	r := newRnd(s.opts.Seed, companySalt, id, 0)
+	n := r.pick(companyWords)
+	if sfx := r.pick(companySuffix); sfx != "" {
+		n += " " + sfx
+	}
+	return n
+}
+
+var sourceTypes = []string{"API", "IMPORT", "MANUAL", "WEBFORM", "LANDING_PAGE", "INTERNAL_FORM"}
+var contactTypes = []string{"Lead", "Customer", "Other", "Prospect"}
+
+func renderContactV2(s *Server, o *obj, r *rec, f fieldMask) {
+	c := s.contact(r)
+	v := &c.v
+	if f.has(cID) {
+		o.idStr("id", r.id)
+	}
+	if f.has(cGivenName) {
+		o.str("given_name", c.given.display)
+	}
+	if f.has(cFamilyName) {
+		o.str("family_name", c.family.display)
+	}
+	if f.has(cMiddleName) {
+		o.strOpt("middle_name", c.middle)
+	}
+	if f.has(cEmailAddresses) {
+		o.key("email_addresses")
+		o.b = append(o.b, '[')
+		if c.hasEmail {
+			o.b = append(o.b, `{"email":`...)
+			o.b = appendEmail(o.b, &c, r.id)
+			o.b = append(o.b, `,"field":"EMAIL1","is_opt_in":`...)
+			opt := v.pct(60)
+			o.b = strconv.AppendBool(o.b, opt)
+			if opt {
+				o.b = append(o.b, `,"email_opt_status":"SINGLE_OPT_IN"}`...)
+			} else {
+				o.b = append(o.b, `,"email_opt_status":"UNENGAGED_NON_MARKETABLE"}`...)
+			}
+		}
+		o.b = append(o.b, ']')
+	}
+	hasPhone := v.pct(60)
+	if f.has(cPhoneNumbers) {
+		o.key("phone_numbers")
+		o.b = append(o.b, '[')
+		if hasPhone {
+			o.b = append(o.b, `{"number":`...)
+			o.b = appendString(o.b, phone(v))
+			o.b = append(o.b, `,"field":"PHONE1","type":"Work"}`...)
+		}
+		o.b = append(o.b, ']')
+	}
+	hasAddr := v.pct(50)
+	city := cities[v.n(len(cities))]
+	if f.has(cAddresses) {
+		o.key("addresses")
+		o.b = append(o.b, '[')
+		if hasAddr {
+			var a obj
+			a.begin(o.b)
+			a.str("line1", strconv.Itoa(1+v.n(9999))+" "+c.family.display+" St.")
+			a.str("locality", city.display)
+			a.strOpt("region", city.slug)
+			a.str("postal_code", pad4(v.n(10000))+"0")
+			a.str("country_code", countries[v.n(len(countries))])
+			a.str("field", "BILLING")
+			o.b = a.end()
+		}
+		o.b = append(o.b, ']')
+	}
+	if f.has(cCompany) && v.pct(40) {
+		if id := s.refID("companies", v); id != 0 {
+			o.key("company")
+			var co obj
+			co.begin(o.b)
+			co.idStr("id", id)
+			co.str("company_name", s.companyName(id))
+			o.b = co.end()
+		}
+	}
+	if f.has(cCreateTime) {
+		o.timeV2("create_time", r.created)
+	}
+	if f.has(cUpdateTime) {
+		o.timeV2("update_time", r.updated)
+	}
+	owner := s.refID("users", v)
+	if f.has(cOwnerID) && owner != 0 && v.pct(70) {
+		o.idStr("owner_id", owner)
+	}
+	if f.has(cPrefix) && v.pct(10) {
+		o.str("prefix", "Dr.")
+	}
+	if f.has(cSuffix) && v.pct(5) {
+		o.str("suffix", "Jr.")
+	}
+	if f.has(cPreferredName) && v.pct(15) {
+		o.str("preferred_name", c.given.display)
+	}
+	if f.has(cContactType) && v.pct(80) {
+		o.str("contact_type", v.pick(contactTypes))
+	}
+	if f.has(cSourceType) {
+		o.str("source_type", v.pick(sourceTypes))
+	}
+	if f.has(cScoreValue) && v.pct(50) {
+		o.str("score_value", strconv.Itoa(v.n(100)))
+	}
+	if f.has(cBirthDate) && v.pct(20) {
+		o.str("birth_date", strconv.Itoa(1950+v.n(50))+"-0"+strconv.Itoa(1+v.n(9))+"-1"+strconv.Itoa(v.n(9)))
+	}
+	if f.has(cAnniversaryDate) && v.pct(5) {
+		o.str("anniversary_date", "2015-06-1"+strconv.Itoa(v.n(9)))
+	}
+	if f.has(cJobTitle) && v.pct(40) {
+		o.str("job_title", v.pick(jobTitles))
+	}
+	if f.has(cLeadsourceID) && v.pct(30) {
+		o.idStr("leadsource_id", int64(1+v.n(9)))
+	}
+	if f.has(cWebsite) && v.pct(20) {
+		o.str("website", "https://www."+c.family.slug+".example.com")
+	}
+	if f.has(cTimeZone) && v.pct(50) {
+		o.str("time_zone", v.pick(timeZones))
+	}
+	if f.has(cPreferredLocale) && v.pct(60) {
+		o.str("preferred_locale", "en_US")
+	}
+	if f.has(cSpouseName) && v.pct(5) {
+		o.str("spouse_name", givenNames[v.n(len(givenNames))].display)
+	}
+	if f.has(cReferralCode) && v.pct(5) {
+		o.str("referral_code", "REF"+strconv.Itoa(v.n(100000)))
+	}
+	if f.has(cFaxNumbers) {
+		o.key("fax_numbers")
+		o.b = append(o.b, '[')
+		if v.pct(5) {
+			o.b = append(o.b, `{"number":`...)
+			o.b = appendString(o.b, phone(v))
+			o.b = append(o.b, `,"field":"FAX1","type":"Work"}`...)
+		}
+		o.b = append(o.b, ']')
+	}
+	if f.has(cSocialAccounts) {
+		o.key("social_accounts")
+		o.b = append(o.b, '[')
+		if v.pct(10) {
+			o.b = append(o.b, `{"name":`...)
+			o.b = appendString(o.b, c.given.slug+c.family.slug)
+			o.b = append(o.b, `,"type":"LINKED_IN"}`...)
+		}
+		o.b = append(o.b, ']')
+	}
+	if f.has(cOrigin) && v.pct(30) {
+		o.key("origin")
+		o.b = append(o.b, `{"date":`...)
+		o.b = appendTimeV2(o.b, r.created)
+		o.b = append(o.b, `,"ip_address":"203.0.113.`...)
+		o.b = strconv.AppendInt(o.b, int64(1+v.n(254)), 10)
+		o.b = append(o.b, `"}`...)
+	}
+	if f.has(cLinks) {
+		o.raw("links", []byte("[]"))
+	}
+	if f.has(cUtmParameters) {
+		o.raw("utm_parameters", []byte("[]"))
+	}
+	if f.has(cNotes) && v.pct(20) {
+		o.key("notes")
+		o.b = appendLongText(o.b, v)
+	}
+	if f.has(cTagIDs) {
+		o.key("tag_ids")
+		o.b = s.appendTagIDs(o.b, v, false)
+	}
+	if f.has(cCustomFields) {
+		o.key("custom_fields")
+		o.b = appendCustomFieldValues(o.b, customFieldSets["contacts"], v, false)
+	}
+	if f.has(cCreatedBy) && owner != 0 {
+		o.idStr("created_by", owner)
+	}
+	if f.has(cLastUpdatedBy) && owner != 0 {
+		o.idStr("last_updated_by", owner)
+	}
+}
+
+// appendTagIDs appends the ids of the tags applied to a contact: zero to
+// five tags, changing with the contact's version.
+func (s *Server) appendTagIDs(b []byte, v *rnd, v1 bool) []byte {
+	b = append(b, '[')
+	n := v.n(6)
+	if t := s.tables["tags"]; t == nil || t.genCount == 0 {
+		n = 0
+	}
+	var last int64 = -1
+	first := true
+	for i := 0; i < n; i++ {
+		id := s.refID("tags", v)
+		if id <= last {
+			continue // keep ids unique and ascending
+		}
+		last = id
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		if v1 {
+			b = strconv.AppendInt(b, id, 10)
+		} else {
+			b = appendIDString(b, id)
+		}
+	}
+	return append(b, ']')
+}
+
+func contactsDef() *streamDef {
+	d := &streamDef{
+		name: "contacts", path: "/v2/contacts", key: "contacts", maxPage: 1000,
+		salt: contactSalt, firstID: 1, scale: func(n int) int { return n }, spanDays: 6 * 365,
+		timeFilters: map[string]timeFilter{"start_update_time": tf(false, false), "end_update_time": tf(false, true)},
+		idFilters:   map[string]bool{"contact_id": false},
+		listFilters: map[string]bool{"ids": true, "contact_ids": true},
+		eqFilters: map[string]func(s *Server, r *rec) string{
+			"email":       func(s *Server, r *rec) string { return s.contactEmail(r) },
+			"given_name":  func(s *Server, r *rec) string { return s.contact(r).given.display },
+			"family_name": func(s *Server, r *rec) string { return s.contact(r).family.display },
+			"middle_name": func(s *Server, r *rec) string { return s.contact(r).middle },
+		},
+		orders: map[string]orderSpec{
+			"id": {}, "create_time": {}, "update_time": {byUpdate: true},
+			"email": {key: func(s *Server, r *rec) string { return strings.ToLower(s.contactEmail(r)) }},
+		},
+		props:      propsOf(contactProps),
+		projection: true,
+		render:     renderContactV2,
+	}
+	d.defaults = d.mask("id", "given_name", "family_name", "middle_name", "email_addresses", "phone_numbers",
+		"addresses", "company", "create_time", "update_time", "owner_id", "prefix", "suffix", "preferred_name",
+		"contact_type", "source_type", "score_value", "birth_date", "anniversary_date")
+	return d
+}
+
+// v1 contact optional properties, by v1 name.
+const (
+	c1Base = iota
+	c1CustomFields
+	c1JobTitle
+	c1LeadSourceID
+	c1Website
+	c1TimeZone
+	c1SpouseName
+	c1FaxNumbers
+)
+
+var emailStatuses = []string{"NonMarketable", "SingleOptIn", "UnengagedMarketable", "Confirmed", "HardBounce"}
+
+// renderContactV1 follows a recorded real v1 list record: tag_ids in the
+// list, ScoreValue capitalised and often null, last_updated_utc_millis.
+func renderContactV1(s *Server, o *obj, r *rec, f fieldMask) {
+	c := s.contact(r)
+	v := &c.v
+	o.int("id", r.id)
+	o.key("tag_ids")
+	o.b = s.appendTagIDs(o.b, v, true)
+	if v.pct(40) {
+		if id := s.refID("companies", v); id != 0 {
+			o.key("company")
+			var co obj
+			co.begin(o.b)
+			co.int("id", id)
+			co.str("company_name", s.companyName(id))
+			o.b = co.end()
+		}
+	}
+	optedIn := v.pct(60)
+	o.bool("email_opted_in", optedIn)
+	if optedIn {
+		o.str("email_status", "SingleOptIn")
+	} else {
+		o.str("email_status", emailStatuses[v.n(len(emailStatuses))])
+	}
+	o.timeV1("date_created", r.created)
+	o.timeV1("last_updated", r.updated)
+	if v.pct(50) {
+		o.str("ScoreValue", strconv.Itoa(v.n(100)))
+	} else {
+		o.null("ScoreValue")
+	}
+	o.int("last_updated_utc_millis", r.updated)
+	o.key("email_addresses")
+	o.b = append(o.b, '[')
+	if c.hasEmail {
+		o.b = append(o.b, `{"email":`...)
+		o.b = appendEmail(o.b, &c, r.id)
+		o.b = append(o.b, `,"field":"EMAIL1"}`...)
+	}
+	o.b = append(o.b, ']')
+	o.key("addresses")
+	o.b = append(o.b, '[')
+	if v.pct(50) {
+		city := cities[v.n(len(cities))]
+		var a obj
+		a.begin(o.b)
+		a.str("line1", strconv.Itoa(1+v.n(9999))+" "+c.family.display+" St.")
+		a.str("locality", city.display)
+		a.strOpt("region", city.slug)
+		a.str("postal_code", pad4(v.n(10000))+"0")
+		a.str("country_code", countries[v.n(len(countries))])
+		a.str("field", "BILLING")
+		o.b = a.end()
+	}
+	o.b = append(o.b, ']')
+	o.key("phone_numbers")
+	o.b = append(o.b, '[')
+	if v.pct(60) {
+		o.b = append(o.b, `{"number":`...)
+		o.b = appendString(o.b, phone(v))
+		o.b = append(o.b, `,"field":"PHONE1","type":"Work"}`...)
+	}
+	o.b = append(o.b, ']')
+	o.str("given_name", c.given.display)
+	o.str("family_name", c.family.display)
+	o.strOpt("middle_name", c.middle)
+	if owner := s.refID("users", v); owner != 0 && v.pct(70) {
+		o.int("owner_id", owner)
+	}
+	if f.has(c1CustomFields) {
+		o.key("custom_fields")
+		o.b = appendCustomFieldValues(o.b, customFieldSets["contacts"], v, true)
+	}
+	if f.has(c1JobTitle) && v.pct(40) {
+		o.str("job_title", v.pick(jobTitles))
+	}
+	if f.has(c1LeadSourceID) && v.pct(30) {
+		o.int("lead_source_id", int64(1+v.n(9)))
+	}
+	if f.has(c1Website) && v.pct(20) {
+		o.str("website", "https://www."+c.family.slug+".example.com")
+	}
+	if f.has(c1TimeZone) && v.pct(50) {
+		o.str("time_zone", v.pick(timeZones))
+	}
+	if f.has(c1SpouseName) && v.pct(5) {
+		o.str("spouse_name", givenNames[v.n(len(givenNames))].display)
+	}
+	if f.has(c1FaxNumbers) {
+		o.raw("fax_numbers", []byte("[]"))
+	}
+}
+
+func contactsV1Def() *streamDef {
+	d := &streamDef{
+		name: "contacts", path: "/v1/contacts", key: "contacts", v1: true, maxPage: 1000,
+		timeFilters: map[string]timeFilter{"since": tf(false, false), "until": tf(false, true)},
+		eqFilters: map[string]func(s *Server, r *rec) string{
+			"email":       func(s *Server, r *rec) string { return s.contactEmail(r) },
+			"given_name":  func(s *Server, r *rec) string { return s.contact(r).given.display },
+			"family_name": func(s *Server, r *rec) string { return s.contact(r).family.display },
+		},
+		v1Orders: map[string]orderSpec{
+			"id": {}, "date_created": {}, "last_updated": {byUpdate: true},
+			"email":     {key: func(s *Server, r *rec) string { return strings.ToLower(s.contactEmail(r)) }},
+			"name":      {key: func(s *Server, r *rec) string { c := s.contact(r); return c.family.display + " " + c.given.display }},
+			"firstName": {key: func(s *Server, r *rec) string { return s.contact(r).given.display }},
+		},
+		props:  []string{"", "custom_fields", "job_title", "lead_source_id", "website", "time_zone", "spouse_name", "fax_numbers"},
+		render: renderContactV1,
+	}
+	d.optional = d.all() &^ 1
+	d.defaults = 1
+	return d
+}
