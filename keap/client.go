@@ -1,0 +1,462 @@
+package keap
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// maxErrorBodyBytes bounds how much of an error response is read: Keap's
+// error bodies are small, and an HTML error page needs only its title.
+const maxErrorBodyBytes = 64 << 10
+
+// Client calls Keap's REST API within the account's quota. It is safe for
+// concurrent use; every goroutine shares one quota governor.
+type Client struct {
+	cfg  Config
+	base string
+	http *http.Client
+	gov  *governor
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	lastQuota QuotaReading
+}
+
+// New validates cfg, fills in its defaults and returns a Client.
+func New(cfg Config) (*Client, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("keap: new client: %w", err)
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		dialer := &net.Dialer{Timeout: cfg.Timeouts.Dial, KeepAlive: 30 * time.Second}
+		hc = &http.Client{
+			Timeout: cfg.Timeouts.Request,
+			Transport: &http.Transport{
+				Proxy:                 http.ProxyFromEnvironment,
+				DialContext:           dialer.DialContext,
+				TLSHandshakeTimeout:   cfg.Timeouts.TLSHandshake,
+				ResponseHeaderTimeout: cfg.Timeouts.ResponseHeader,
+				MaxIdleConnsPerHost:   32,
+				IdleConnTimeout:       90 * time.Second,
+				ForceAttemptHTTP2:     true,
+			},
+			// A redirect could carry the key to another host; Keap's API
+			// does not redirect, so none is followed.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	return &Client{
+		cfg:       cfg,
+		base:      cfg.BaseURL,
+		http:      hc,
+		gov:       newGovernor(cfg),
+		log:       cfg.Logger,
+		lastQuota: QuotaReading{DayLimit: -1, DayUsed: -1, DayAvailable: -1, WindowLimit: -1, WindowUsed: -1, WindowAvailable: -1, TenantLimit: -1, TenantUsed: -1, TenantAvailable: -1},
+	}, nil
+}
+
+// Quota returns the quota reading of the latest response (counts -1 before
+// any response).
+func (c *Client) Quota() QuotaReading {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastQuota
+}
+
+// response is a successful (2xx) answer.
+type response struct {
+	status      int
+	contentType string
+	body        []byte
+	quota       QuotaReading
+}
+
+// get sends GET path?query through the governor, retrying what can be
+// retried, and returns the 2xx body.
+func (c *Client) get(ctx context.Context, path string, query url.Values) (*response, error) {
+	rawURL := c.base + path
+	if len(query) > 0 {
+		rawURL += "?" + query.Encode()
+	}
+	var lastRateLimit *RateLimitError
+	for attempt := 1; ; attempt++ {
+		if err := c.gov.reserve(ctx); err != nil {
+			var qe *QuotaError
+			if errors.As(err, &qe) && qe.Err == nil && lastRateLimit != nil {
+				qe.Err = lastRateLimit
+			}
+			return nil, err
+		}
+		resp, err := c.send(ctx, rawURL, path)
+		retryable := false
+		var rle *RateLimitError
+		switch {
+		case err == nil:
+			return resp, nil
+		case ctx.Err() != nil:
+			return nil, err
+		case errors.As(err, &rle):
+			lastRateLimit = rle
+			c.log.LogAttrs(ctx, slog.LevelWarn, "keap: rate limited",
+				slog.String("path", path), slog.String("cause", string(rle.Cause)),
+				slog.Int("attempt", attempt), slog.Duration("retry_after", rle.RetryAfter))
+			if perr := c.gov.penalize(ctx, c.cfg.Clock.Now(), rle); perr != nil {
+				return nil, perr
+			}
+			if attempt >= c.cfg.Retry.MaxAttempts {
+				return nil, c.quotaErrorAfter(rle)
+			}
+			// No backoff: the governor, now aware of the 429, decides
+			// the wait (or refuses with a *QuotaError).
+			continue
+		default:
+			retryable = isRetryable(err)
+		}
+		if !retryable || attempt >= c.cfg.Retry.MaxAttempts {
+			return nil, err
+		}
+		backoff := c.backoff(attempt)
+		c.log.LogAttrs(ctx, slog.LevelWarn, "keap: retrying",
+			slog.String("path", path), slog.Int("attempt", attempt),
+			slog.Duration("backoff", backoff), slog.String("error", err.Error()))
+		if err := c.cfg.Clock.Sleep(ctx, backoff); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// quotaErrorAfter turns the last 429 into the error returned when the
+// attempts are spent, so the caller snoozes rather than fails.
+func (c *Client) quotaErrorAfter(rle *RateLimitError) *QuotaError {
+	now := c.cfg.Clock.Now()
+	wait := c.cfg.Quota.Minute
+	switch {
+	case rle.HasRetryAfter:
+		wait = rle.RetryAfter
+	case rle.Cause == CauseDay:
+		c.gov.mu.Lock()
+		reset := c.gov.limitsLocked(now).DayResetAt
+		c.gov.mu.Unlock()
+		if !rle.Quota.DayResetAt.IsZero() {
+			reset = rle.Quota.DayResetAt
+		}
+		return &QuotaError{Window: WindowDay, RetryAt: reset, Err: rle}
+	case rle.Cause == CauseSpike:
+		wait = c.cfg.Quota.Second
+	}
+	return &QuotaError{Window: causeWindow(rle.Cause), RetryAt: now.Add(wait), Err: rle}
+}
+
+// backoff is the full-jitter exponential delay before retry number attempt.
+func (c *Client) backoff(attempt int) time.Duration {
+	ceiling := c.cfg.Retry.BaseDelay
+	for i := 1; i < attempt && ceiling < c.cfg.Retry.MaxDelay; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, c.cfg.Retry.MaxDelay)
+	if ceiling <= 0 {
+		return 0
+	}
+	return rand.N(ceiling + 1)
+}
+
+// transportError marks a failure to get a response (connection refused,
+// reset, timeout), which is worth retrying.
+type transportError struct{ err error }
+
+func (e *transportError) Error() string { return e.err.Error() }
+func (e *transportError) Unwrap() error { return e.err }
+
+// isRetryable reports whether a failed attempt may succeed if repeated.
+func isRetryable(err error) bool {
+	var te *transportError
+	if errors.As(err, &te) {
+		return true
+	}
+	var er *ErrorResponse
+	if errors.As(err, &er) {
+		return er.StatusCode >= 500 || er.StatusCode == http.StatusRequestTimeout
+	}
+	var be *BodyError
+	if errors.As(err, &be) {
+		return be.Problem == BodyTruncated
+	}
+	return false
+}
+
+// send makes one request and turns any non-2xx answer into a typed error.
+func (c *Client) send(ctx context.Context, rawURL, path string) (*response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, &RequestError{Reason: "bad URL for " + path}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	if err := c.cfg.Credential.Apply(ctx, req); err != nil {
+		return nil, fmt.Errorf("credential: %w", err)
+	}
+	secrets := credentialValues(req.Header)
+
+	sentAt := c.cfg.Clock.Now()
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &transportError{err: scrubError(err, secrets)}
+	}
+	defer resp.Body.Close()
+	receivedAt := c.cfg.Clock.Now()
+	quota := ParseQuotaHeaders(resp.Header, receivedAt)
+	c.mu.Lock()
+	c.lastQuota = quota
+	c.mu.Unlock()
+	if err := c.gov.observe(ctx, sentAt, quota); err != nil {
+		// The response is good and its call is spent; a store failure
+		// must not waste it. The next Reserve will surface a lasting one.
+		c.log.LogAttrs(ctx, slog.LevelWarn, "keap: quota observe failed", slog.String("error", err.Error()))
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "keap: response",
+		slog.String("path", path), slog.Int("status", resp.StatusCode),
+		slog.Duration("elapsed", time.Since(start)), slog.Int64("quota_day_used", quota.DayUsed))
+
+	contentType := resp.Header.Get("Content-Type")
+	limit := c.cfg.MaxBodyBytes
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		limit = maxErrorBodyBytes
+	}
+	body, readErr := readLimited(resp.Body, limit)
+
+	status := resp.StatusCode
+	if status >= 200 && status <= 299 {
+		if readErr != nil {
+			return nil, bodyReadError(status, contentType, readErr, limit)
+		}
+		return &response{status: status, contentType: contentType, body: body, quota: quota}, nil
+	}
+	if readErr != nil && !errors.Is(readErr, errBodyTooLarge) {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		// An error response we could not even read: treat like a dropped
+		// connection.
+		return nil, &transportError{err: scrubError(readErr, secrets)}
+	}
+	eb := parseErrorBody(status, contentType, body, secrets)
+	switch {
+	case status == http.StatusTooManyRequests:
+		return nil, classifyRateLimit(resp.Header, quota, eb, receivedAt)
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return nil, &AuthError{StatusCode: status, Code: eb.code, Message: eb.message}
+	}
+	return nil, &ErrorResponse{
+		StatusCode: status, Method: http.MethodGet, Path: path,
+		Code: eb.code, Message: eb.message, Status: eb.status, Err: eb.bodyErr,
+	}
+}
+
+var errBodyTooLarge = errors.New("body exceeds the size limit")
+
+// readLimited reads at most limit bytes of r, failing with errBodyTooLarge
+// beyond that.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return body, err
+	}
+	if int64(len(body)) > limit {
+		return body[:limit], errBodyTooLarge
+	}
+	return body, nil
+}
+
+// bodyReadError classifies a failure to read a 2xx body.
+func bodyReadError(status int, contentType string, err error, limit int64) *BodyError {
+	if errors.Is(err, errBodyTooLarge) {
+		return &BodyError{StatusCode: status, ContentType: contentType, Problem: BodyTooLarge,
+			Detail: fmt.Sprintf("more than %d bytes", limit)}
+	}
+	return &BodyError{StatusCode: status, ContentType: contentType, Problem: BodyTruncated, Err: err}
+}
+
+// errorBody is what could be read from an error response.
+type errorBody struct {
+	code, message, status string
+	spikeArrest           bool
+	bodyErr               *BodyError // set when the body was not Keap's JSON
+}
+
+// maxMessageLen bounds Keap's messages copied into errors.
+const maxMessageLen = 300
+
+// parseErrorBody reads Keap's error shapes: v1 {"message"}, v2 {"code",
+// "message","status","details"} (code a number, or a string on 429s), and
+// the Apigee fault {"fault":{"faultstring","detail":{"errorcode"}}}.
+// Anything the credential's values appear in is scrubbed.
+func parseErrorBody(status int, contentType string, body []byte, secrets []string) errorBody {
+	var raw struct {
+		Code    json.RawMessage `json:"code"`
+		Message string          `json:"message"`
+		Status  string          `json:"status"`
+		Fault   *struct {
+			FaultString string `json:"faultstring"`
+			Detail      struct {
+				ErrorCode string `json:"errorcode"`
+			} `json:"detail"`
+		} `json:"fault"`
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return errorBody{}
+	}
+	if err := json.Unmarshal(trimmed, &raw); err != nil {
+		be := classifyBadBody(status, contentType, trimmed, err)
+		if be.Detail != "" {
+			be.Detail = scrub(be.Detail, secrets)
+		}
+		return errorBody{bodyErr: be}
+	}
+	var eb errorBody
+	eb.message, eb.status = raw.Message, raw.Status
+	if len(raw.Code) > 0 {
+		var s string
+		if json.Unmarshal(raw.Code, &s) == nil {
+			eb.code = s
+		} else if raw.Code[0] != 'n' { // a number; null means none
+			eb.code = string(raw.Code)
+		}
+	}
+	if raw.Fault != nil {
+		eb.code = raw.Fault.Detail.ErrorCode
+		if eb.message == "" {
+			eb.message = raw.Fault.FaultString
+		}
+		eb.spikeArrest = strings.Contains(eb.code, "SpikeArrest")
+	}
+	eb.code = clip(scrub(eb.code, secrets), 100)
+	eb.message = clip(scrub(eb.message, secrets), maxMessageLen)
+	eb.status = clip(scrub(eb.status, secrets), 100)
+	return eb
+}
+
+// classifyBadBody says why a body is not the JSON we expected.
+func classifyBadBody(status int, contentType string, body []byte, err error) *BodyError {
+	if isHTML(contentType, body) {
+		return &BodyError{StatusCode: status, ContentType: contentType, Problem: BodyHTML, Detail: htmlTitle(body)}
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) && se.Offset >= int64(len(body)) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &BodyError{StatusCode: status, ContentType: contentType, Problem: BodyTruncated, Err: err}
+	}
+	return &BodyError{StatusCode: status, ContentType: contentType, Problem: BodyInvalidJSON, Err: err}
+}
+
+func isHTML(contentType string, body []byte) bool {
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil && strings.Contains(mt, "html") {
+		return true
+	}
+	b := bytes.TrimSpace(body)
+	return len(b) > 0 && b[0] == '<'
+}
+
+// htmlTitle returns an HTML page's title ("Keap - Page Not Found"), which is
+// all of an HTML error page worth putting in an error.
+func htmlTitle(body []byte) string {
+	lower := bytes.ToLower(body)
+	i := bytes.Index(lower, []byte("<title"))
+	if i < 0 {
+		return ""
+	}
+	j := bytes.IndexByte(lower[i:], '>')
+	if j < 0 {
+		return ""
+	}
+	start := i + j + 1
+	end := bytes.Index(lower[start:], []byte("</title"))
+	if end < 0 {
+		return ""
+	}
+	title := strings.Join(strings.Fields(string(body[start:start+end])), " ")
+	return clip(strings.ToValidUTF8(title, ""), 120)
+}
+
+// classifyRateLimit tells a 429's cause from the spike-arrest code, then
+// from which *-available header is 0. With quota headers present and none
+// at 0, only the spike arrest (not reported in headers) is left.
+func classifyRateLimit(h http.Header, q QuotaReading, eb errorBody, now time.Time) *RateLimitError {
+	e := &RateLimitError{Quota: q, Code: eb.code, Message: eb.message}
+	e.RetryAfter, e.HasRetryAfter = parseRetryAfter(h, now)
+	switch {
+	case eb.spikeArrest:
+		e.Cause = CauseSpike
+	case q.DayAvailable == 0 || (q.DayLimit >= 0 && q.DayUsed >= q.DayLimit):
+		e.Cause = CauseDay
+	case q.WindowAvailable == 0 || (q.WindowLimit >= 0 && q.WindowUsed >= q.WindowLimit):
+		e.Cause = CauseMinute
+	case q.TenantAvailable == 0 || (q.TenantLimit >= 0 && q.TenantUsed >= q.TenantLimit):
+		e.Cause = CauseTenant
+	case q.DayAvailable > 0 || q.WindowAvailable > 0:
+		e.Cause = CauseSpike
+	default:
+		e.Cause = CauseUnknown
+	}
+	return e
+}
+
+// credentialValues returns the secret header values a Credential set, so
+// they can be scrubbed from anything echoed back.
+func credentialValues(h http.Header) []string {
+	var out []string
+	if v := h.Get("X-Keap-API-Key"); v != "" {
+		out = append(out, v)
+	}
+	if v := h.Get("Authorization"); v != "" {
+		out = append(out, v)
+		if _, tok, ok := strings.Cut(v, " "); ok && tok != "" {
+			out = append(out, tok)
+		}
+	}
+	return out
+}
+
+func scrub(s string, secrets []string) string {
+	for _, v := range secrets {
+		if v != "" && strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, redacted)
+		}
+	}
+	return s
+}
+
+// scrubbedError keeps an error's chain but redacts its message.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+func scrubError(err error, secrets []string) error {
+	msg := err.Error()
+	if s := scrub(msg, secrets); s != msg {
+		return &scrubbedError{msg: s, err: err}
+	}
+	return err
+}

@@ -1,0 +1,268 @@
+package keap
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+)
+
+// noDayLimit stands for a disabled daily budget in QuotaLimits.PerDay.
+const noDayLimit = math.MaxInt64 / 2
+
+// governor keeps every call of one client inside Keap's quota. The counts
+// live in the QuotaStore (shared by processes); the governor holds only what
+// Keap's headers last said about the limits, and pauses that 429s impose.
+//
+// Latency margin: Keap (and the simulator) measure spacing and the rolling
+// window when a request arrives, while the governor grants slots at send
+// time. A request delayed in flight, or whose goroutine woke late, arrives
+// later than its slot; if the next request is not delayed, the two arrive
+// closer than granted. The governor therefore widens the spacing by
+// SpacingMargin (default 20ms) and the rolling window by WindowMargin
+// (default 1% of the window) over what Keap enforces. The spike arrest also
+// tolerates 10% below its interval, so the default spacing absorbs ~40ms of
+// jitter and the window ~600ms; the cost is a few percent of the per-second
+// rate (never the binding limit at the defaults) and 1% of the minute.
+type governor struct {
+	account string
+	store   QuotaStore
+	clock   Clock
+	cfg     QuotaConfig
+
+	mu          sync.Mutex
+	dayLimit    int64         // x-keap-product-quota-limit last reported, -1 unknown
+	windowLimit int64         // x-keap-product-throttle-limit last reported, -1 unknown
+	spikeEvery  time.Duration // spacing implied by x-keap-product-spike-limit, 0 unknown
+	dayResetAt  time.Time     // x-keap-product-quota-expiry-time last reported
+	pauseUntil  time.Time     // no call before this (a 429 said so)
+	pauseWindow string        // the window that imposed pauseUntil
+}
+
+func newGovernor(cfg Config) *governor {
+	return &governor{
+		account:     cfg.Account,
+		store:       cfg.Store,
+		clock:       cfg.Clock,
+		cfg:         cfg.Quota,
+		dayLimit:    -1,
+		windowLimit: -1,
+	}
+}
+
+// limitsLocked computes the limits the store enforces at now: the
+// configuration, tightened (never loosened) by what Keap last reported.
+func (g *governor) limitsLocked(now time.Time) QuotaLimits {
+	q := g.cfg
+	var lim QuotaLimits
+	if q.PerSecond > 0 {
+		lim.Interval = q.Second / time.Duration(q.PerSecond)
+		lim.Interval = max(lim.Interval, g.spikeEvery)
+		if q.SpacingMargin > 0 {
+			lim.Interval += q.SpacingMargin
+		}
+	}
+	if q.PerMinute > 0 {
+		lim.PerWindow = g.effectiveWindowLimitLocked()
+		lim.Window = q.Minute
+		if q.WindowMargin > 0 {
+			lim.Window += q.WindowMargin
+		}
+	}
+	if q.PerDay > 0 {
+		lim.PerDay = max(g.effectiveDayLimitLocked()-q.Reserve, 0)
+	} else {
+		lim.PerDay = noDayLimit
+	}
+	lim.DayResetAt = g.dayResetAt
+	if !lim.DayResetAt.After(now) {
+		lim.DayResetAt = nextDayReset(now, q.DayLength)
+	}
+	return lim
+}
+
+// effectiveWindowLimitLocked is the per-minute limit: the configured one,
+// or Keap's if lower (but at least 1, since 0 would disable the window).
+func (g *governor) effectiveWindowLimitLocked() int64 {
+	n := int64(g.cfg.PerMinute)
+	if g.windowLimit >= 0 && g.windowLimit < n {
+		n = max(g.windowLimit, 1)
+	}
+	return n
+}
+
+// effectiveDayLimitLocked is the daily limit before the reserve.
+func (g *governor) effectiveDayLimitLocked() int64 {
+	n := g.cfg.PerDay
+	if g.dayLimit >= 0 && g.dayLimit < n {
+		n = g.dayLimit
+	}
+	return n
+}
+
+// nextDayReset is the next 00:00 UTC after now, or the end of the current
+// dayLength-aligned day when days are compressed.
+func nextDayReset(now time.Time, dayLength time.Duration) time.Time {
+	if dayLength > 0 {
+		return now.Truncate(dayLength).Add(dayLength)
+	}
+	y, m, d := now.UTC().Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+}
+
+// reserve takes a slot for one call and waits until it comes, honouring ctx.
+// It returns a *QuotaError, without waiting, when the slot is further away
+// than MaxWait or ctx's deadline.
+func (g *governor) reserve(ctx context.Context) error {
+	now := g.clock.Now()
+	maxWait := g.cfg.MaxWait
+	if dl, ok := ctx.Deadline(); ok {
+		maxWait = min(maxWait, max(dl.Sub(now), 0))
+	}
+
+	g.mu.Lock()
+	lim := g.limitsLocked(now)
+	pause, pauseWindow := g.pauseUntil, g.pauseWindow
+	g.mu.Unlock()
+
+	from, wait := now, maxWait
+	if pause.After(now) {
+		if pause.Sub(now) > maxWait {
+			return &QuotaError{Window: pauseWindow, RetryAt: pause}
+		}
+		from, wait = pause, maxWait-pause.Sub(now)
+	}
+	grant, err := g.store.Reserve(ctx, g.account, from, wait, lim)
+	if err != nil {
+		return fmt.Errorf("quota store: %w", err)
+	}
+	if !grant.OK {
+		return &QuotaError{Window: grant.Window, RetryAt: grant.At}
+	}
+	if d := grant.At.Sub(g.clock.Now()); d > 0 {
+		// The slot is taken even if ctx ends first: Keap may count a call
+		// the store granted, so the store must too.
+		return g.clock.Sleep(ctx, d)
+	}
+	return nil
+}
+
+// observe reconciles the store with a response's quota headers. sentAt is
+// when the request left: Keap counted it on arrival, so the log entries
+// before sentAt are the ones Keap's report can include.
+func (g *governor) observe(ctx context.Context, sentAt time.Time, r QuotaReading) error {
+	if !r.Present() && r.SpikeLimit == "" {
+		return nil
+	}
+	g.mu.Lock()
+	if r.DayLimit >= 0 {
+		g.dayLimit = r.DayLimit
+	}
+	if r.WindowLimit >= 0 {
+		g.windowLimit = r.WindowLimit
+	}
+	if n, perMinute, ok := spikePerUnit(r.SpikeLimit); ok {
+		unit := g.cfg.Second
+		if perMinute {
+			unit = g.cfg.Minute
+		}
+		g.spikeEvery = unit / time.Duration(n)
+	}
+	if !r.DayResetAt.IsZero() {
+		g.dayResetAt = r.DayResetAt
+	}
+	dayLimit := g.effectiveDayLimitLocked()
+	windowLimit := g.effectiveWindowLimitLocked()
+	g.mu.Unlock()
+
+	obs := QuotaObservation{DayUsed: -1, DayResetAt: r.DayResetAt, WindowUsed: -1, Window: g.cfg.Minute}
+	if g.cfg.PerDay > 0 {
+		obs.DayUsed = r.DayUsed
+		// Available can only tighten: relative to our (possibly smaller)
+		// limit, Keap's remaining calls imply at least this many used.
+		if r.DayAvailable >= 0 {
+			obs.DayUsed = max(obs.DayUsed, dayLimit-r.DayAvailable)
+		}
+	}
+	if g.cfg.PerMinute > 0 {
+		obs.WindowUsed = r.WindowUsed
+		if r.WindowAvailable >= 0 {
+			obs.WindowUsed = max(obs.WindowUsed, windowLimit-r.WindowAvailable)
+		}
+		// More than the limit blocks no more than the limit does, and a
+		// hostile header must not grow the log without bound.
+		obs.WindowUsed = min(obs.WindowUsed, windowLimit)
+	}
+	if obs.DayUsed < 0 && obs.DayResetAt.IsZero() && obs.WindowUsed < 0 {
+		return nil
+	}
+	if err := g.store.Observe(ctx, g.account, sentAt, obs); err != nil {
+		return fmt.Errorf("quota store: %w", err)
+	}
+	return nil
+}
+
+// penalize feeds a 429 back into the governor: a day 429 spends the day, a
+// minute 429 fills the window, and a Retry-After (or a spike or tenant 429)
+// pauses every call of this client.
+func (g *governor) penalize(ctx context.Context, now time.Time, e *RateLimitError) error {
+	g.mu.Lock()
+	lim := g.limitsLocked(now)
+	dayLimit := g.effectiveDayLimitLocked()
+	windowLimit := g.effectiveWindowLimitLocked()
+	g.mu.Unlock()
+
+	var pause time.Duration
+	window := causeWindow(e.Cause)
+	obs := QuotaObservation{DayUsed: -1, WindowUsed: -1, Window: g.cfg.Minute}
+	switch e.Cause {
+	case CauseDay:
+		reset := lim.DayResetAt
+		if !e.Quota.DayResetAt.IsZero() && e.Quota.DayResetAt.After(now) {
+			reset = e.Quota.DayResetAt
+		}
+		obs.DayUsed, obs.DayResetAt = dayLimit, reset
+		pause = reset.Sub(now)
+	case CauseSpike:
+		pause = lim.Interval
+	case CauseTenant:
+		pause = g.cfg.Minute / 10
+	default: // minute, unknown
+		if g.cfg.PerMinute > 0 {
+			obs.WindowUsed = windowLimit
+		} else {
+			pause = g.cfg.Minute / 10
+		}
+	}
+	if e.HasRetryAfter && e.RetryAfter > pause {
+		pause = e.RetryAfter
+	}
+	if pause > 0 {
+		g.mu.Lock()
+		if until := now.Add(pause); until.After(g.pauseUntil) {
+			g.pauseUntil, g.pauseWindow = until, window
+		}
+		g.mu.Unlock()
+	}
+	if obs.DayUsed < 0 && obs.WindowUsed < 0 {
+		return nil
+	}
+	if err := g.store.Observe(ctx, g.account, now, obs); err != nil {
+		return fmt.Errorf("quota store: %w", err)
+	}
+	return nil
+}
+
+// causeWindow maps a 429's cause to the QuotaError window it exhausts.
+func causeWindow(c RateLimitCause) string {
+	switch c {
+	case CauseSpike:
+		return WindowSecond
+	case CauseDay:
+		return WindowDay
+	case CauseTenant:
+		return WindowTenant
+	}
+	return WindowMinute
+}

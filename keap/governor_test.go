@@ -1,0 +1,237 @@
+package keap
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// newTestGovernor returns a governor on a fake clock with exact windows (no
+// margins), so expected times are round numbers.
+func newTestGovernor(t *testing.T, q QuotaConfig) (*governor, *fakeClock) {
+	t.Helper()
+	clock := newFakeClock()
+	if q.SpacingMargin == 0 {
+		q.SpacingMargin = -1
+	}
+	if q.WindowMargin == 0 {
+		q.WindowMargin = -1
+	}
+	cfg := Config{Account: "acct", Credential: NewAPIKey("k"), Clock: clock, Quota: q}.withDefaults()
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	return newGovernor(cfg), clock
+}
+
+func wantQuotaError(t *testing.T, err error, window string, retryAt time.Time) {
+	t.Helper()
+	var qe *QuotaError
+	if !errors.As(err, &qe) {
+		t.Fatalf("err = %v, want *QuotaError", err)
+	}
+	if qe.Window != window || !qe.RetryAt.Equal(retryAt) {
+		t.Fatalf("QuotaError{%s, %v}, want {%s, %v}", qe.Window, qe.RetryAt, window, retryAt)
+	}
+	if IsPermanent(err) {
+		t.Fatal("a quota error must not be permanent")
+	}
+	if at, ok := QuotaRetryAt(err); !ok || !at.Equal(retryAt) {
+		t.Fatalf("QuotaRetryAt = %v, %v", at, ok)
+	}
+}
+
+func TestGovernor_SpacesCallsEvenly(t *testing.T) {
+	t.Parallel()
+	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: 1000})
+	start := clock.Now()
+	for range 4 {
+		if err := g.reserve(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := clock.Now().Sub(start), 600*time.Millisecond; got != want {
+		t.Fatalf("4 calls took %v of fake time, want %v (200ms apart)", got, want)
+	}
+	for _, d := range clock.Slept() {
+		if d != 200*time.Millisecond {
+			t.Fatalf("slept %v, want 200ms each: %v", d, clock.Slept())
+		}
+	}
+}
+
+func TestGovernor_MarginsWidenSpacingAndWindow(t *testing.T) {
+	t.Parallel()
+	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: 2, SpacingMargin: 20 * time.Millisecond, WindowMargin: time.Second})
+	lim := g.limitsLocked(clock.Now())
+	if lim.Interval != 220*time.Millisecond || lim.Window != 61*time.Second || lim.PerWindow != 2 {
+		t.Fatalf("limits %+v", lim)
+	}
+}
+
+func TestGovernor_MinuteWindowWaitsOrRefuses(t *testing.T) {
+	t.Parallel()
+	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: 3, MaxWait: 10 * time.Second})
+	start := clock.Now()
+	for range 3 {
+		if err := g.reserve(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The window frees at start+1m: 59.6s away, beyond MaxWait.
+	err := g.reserve(context.Background())
+	wantQuotaError(t, err, WindowMinute, start.Add(time.Minute))
+	// 55s later the wait is short enough to block.
+	clock.Advance(55 * time.Second)
+	if err := g.reserve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := clock.Now(); !got.Equal(start.Add(time.Minute)) {
+		t.Fatalf("fourth call at %v, want %v", got, start.Add(time.Minute))
+	}
+}
+
+func TestGovernor_ContextDeadlineShortensMaxWait(t *testing.T) {
+	t.Parallel()
+	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 1, PerMinute: 100, Second: time.Minute, MaxWait: time.Hour})
+	// Context deadlines are wall-clock times: start the fake clock at now.
+	clock.now = time.Now()
+	if err := g.reserve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), clock.Now().Add(30*time.Second))
+	defer cancel()
+	err := g.reserve(ctx)
+	wantQuotaError(t, err, WindowSecond, clock.Now().Add(time.Minute))
+}
+
+func TestGovernor_DayBudgetKeepsReserveAndResetsAtUTCMidnight(t *testing.T) {
+	t.Parallel()
+	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: -1, PerMinute: -1, PerDay: 10, Reserve: 3})
+	for i := range 7 {
+		if err := g.reserve(context.Background()); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	midnight := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	wantQuotaError(t, g.reserve(context.Background()), WindowDay, midnight)
+	clock.Advance(midnight.Sub(clock.Now()))
+	if err := g.reserve(context.Background()); err != nil {
+		t.Fatalf("after the reset: %v", err)
+	}
+}
+
+func TestGovernor_CompressedDays(t *testing.T) {
+	t.Parallel()
+	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: -1, PerMinute: -1, PerDay: 1, DayLength: time.Hour})
+	if err := g.reserve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wantQuotaError(t, g.reserve(context.Background()), WindowDay, clock.Now().Truncate(time.Hour).Add(time.Hour))
+}
+
+func TestGovernor_HeadersTightenButNeverLoosen(t *testing.T) {
+	t.Parallel()
+	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: 120, PerDay: 15000, Reserve: 100})
+	now := clock.Now()
+	none := QuotaReading{DayLimit: -1, DayUsed: -1, DayAvailable: -1, WindowLimit: -1, WindowUsed: -1, WindowAvailable: -1, TenantLimit: -1, TenantUsed: -1, TenantAvailable: -1}
+
+	looser := none
+	looser.DayLimit, looser.WindowLimit, looser.SpikeLimit = 30000, 240, "10ps"
+	if err := g.observe(context.Background(), now, looser); err != nil {
+		t.Fatal(err)
+	}
+	lim := g.limitsLocked(now)
+	if lim.PerDay != 14900 || lim.PerWindow != 120 || lim.Interval != 200*time.Millisecond {
+		t.Fatalf("looser headers loosened the limits: %+v", lim)
+	}
+
+	tighter := none
+	tighter.DayLimit, tighter.WindowLimit, tighter.SpikeLimit = 1000, 60, "2ps"
+	if err := g.observe(context.Background(), now, tighter); err != nil {
+		t.Fatal(err)
+	}
+	lim = g.limitsLocked(now)
+	if lim.PerDay != 900 || lim.PerWindow != 60 || lim.Interval != 500*time.Millisecond {
+		t.Fatalf("tighter headers did not tighten: %+v", lim)
+	}
+}
+
+func TestGovernor_ReportedAvailabilityExhaustsTheDay(t *testing.T) {
+	t.Parallel()
+	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: -1, PerMinute: -1, PerDay: 15000})
+	reset := clock.Now().Add(5 * time.Hour)
+	r := ParseQuotaHeaders(header(
+		"X-Keap-Product-Quota-Limit", "15000",
+		"X-Keap-Product-Quota-Available", "0",
+		"X-Keap-Product-Quota-Expiry-Time", itoa(reset.UnixMilli()),
+	), clock.Now())
+	if err := g.observe(context.Background(), clock.Now(), r); err != nil {
+		t.Fatal(err)
+	}
+	wantQuotaError(t, g.reserve(context.Background()), WindowDay, reset)
+}
+
+func TestGovernor_ReportedThrottleUsageFillsTheWindow(t *testing.T) {
+	t.Parallel()
+	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: -1, PerMinute: 120, MaxWait: time.Second})
+	now := clock.Now()
+	r := ParseQuotaHeaders(header("X-Keap-Product-Throttle-Limit", "120", "X-Keap-Product-Throttle-Used", "120"), now)
+	if err := g.observe(context.Background(), now, r); err != nil {
+		t.Fatal(err)
+	}
+	wantQuotaError(t, g.reserve(context.Background()), WindowMinute, now.Add(time.Minute))
+}
+
+func TestGovernor_Penalize(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		rle     RateLimitError
+		window  string
+		retryIn time.Duration
+	}{
+		{"day 429 spends the day", RateLimitError{Cause: CauseDay}, WindowDay, 14 * time.Hour},
+		{"minute 429 fills the window", RateLimitError{Cause: CauseMinute}, WindowMinute, time.Minute},
+		{"unknown 429 is treated as minute", RateLimitError{Cause: CauseUnknown}, WindowMinute, time.Minute},
+		{"minute 429 honours a longer Retry-After", RateLimitError{Cause: CauseMinute, HasRetryAfter: true, RetryAfter: 90 * time.Second}, WindowMinute, 90 * time.Second},
+		{"tenant 429 pauses for Retry-After", RateLimitError{Cause: CauseTenant, HasRetryAfter: true, RetryAfter: 30 * time.Second}, WindowTenant, 30 * time.Second},
+		{"spike 429 with Retry-After", RateLimitError{Cause: CauseSpike, HasRetryAfter: true, RetryAfter: 5 * time.Second}, WindowSecond, 5 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// MaxWait 1s: every penalty above is longer, so reserve
+			// reports it instead of waiting.
+			g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: 120, MaxWait: time.Second})
+			now := clock.Now()
+			rle := tt.rle
+			rle.Quota = QuotaReading{DayUsed: -1, DayLimit: -1, DayAvailable: -1}
+			if err := g.penalize(context.Background(), now, &rle); err != nil {
+				t.Fatal(err)
+			}
+			wantQuotaError(t, g.reserve(context.Background()), tt.window, now.Add(tt.retryIn))
+		})
+	}
+}
+
+func TestGovernor_SpikePenaltyIsShortAndBlocks(t *testing.T) {
+	t.Parallel()
+	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: 120})
+	now := clock.Now()
+	if err := g.penalize(context.Background(), now, &RateLimitError{Cause: CauseSpike}); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.reserve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := clock.Now().Sub(now); got != 200*time.Millisecond {
+		t.Fatalf("waited %v after a spike 429, want one interval", got)
+	}
+}
+
+func itoa(n int64) string { return formatInt(n) }
+
+func formatInt(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,330 @@
+package keap
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Cursor is the position of a page in a stream's listing, to store in a
+// checkpoint. The zero Cursor is the first page.
+type Cursor struct {
+	// Offset is the v1 offset: records already read.
+	Offset int64
+	// Token is the v2 page_token; "" is the first page.
+	Token string
+}
+
+// PageRequest says which page of a stream to fetch.
+type PageRequest struct {
+	// Since and Until bound the update time (ModeTimeFilter streams only);
+	// zero means unbounded.
+	Since, Until time.Time
+
+	// AfterID asks only for records whose id is greater (the stream's
+	// AfterIDFilter keyset, v2 only), so a scan ordered by id resumes from
+	// the last id seen instead of a page token that may expire.
+	AfterID string
+
+	// PageSize is the number of records per page. Default the stream's
+	// MaxPageSize; at most MaxPageSize.
+	PageSize int
+
+	// Cursor is the page to fetch.
+	Cursor Cursor
+}
+
+// Record is one record of a page.
+type Record struct {
+	// ID is the record's id as a string (v1 int64 ids in decimal).
+	ID string
+	// Updated is the record's update time, zero when the stream or the
+	// record has none.
+	Updated time.Time
+	// Raw is the record exactly as Keap sent it, byte for byte.
+	Raw json.RawMessage
+}
+
+// Page is one page of a stream.
+type Page struct {
+	// Records are the page's records in Keap's order.
+	Records []Record
+	// Next is the cursor of the following page; meaningless when Done.
+	Next Cursor
+	// Done reports that this is the last page.
+	Done bool
+	// Count is v1's total number of matching records, -1 on v2.
+	Count int64
+	// Quota is what this response's headers said about the quota.
+	Quota QuotaReading
+}
+
+// ListPage fetches one page of stream s. A ModeSingle stream (a custom-field
+// model) is one call returning every record, with Done set.
+//
+// v1 pages are addressed by limit/offset computed here (Keap's "next" link
+// is never followed: it is present even on the last page and drops query
+// parameters); the listing is done on a short page or when the offset
+// reaches count. v2 pages follow next_page_token until it is "".
+func (c *Client) ListPage(ctx context.Context, s Stream, req PageRequest) (*Page, error) {
+	path, query, err := buildListQuery(s, req)
+	if err != nil {
+		return nil, fmt.Errorf("keap: list %s: %w", s.Name, err)
+	}
+	resp, err := c.get(ctx, path, query)
+	if err != nil {
+		return nil, fmt.Errorf("keap: list %s: %w", s.Name, err)
+	}
+	page, err := decodePage(s, req, resp.status, resp.contentType, resp.body)
+	if err != nil {
+		return nil, fmt.Errorf("keap: list %s: %w", s.Name, err)
+	}
+	page.Quota = resp.quota
+	return page, nil
+}
+
+// pageSize is the effective page size of req on s.
+func pageSize(s Stream, req PageRequest) (int, error) {
+	if req.PageSize < 0 || (s.MaxPageSize > 0 && req.PageSize > s.MaxPageSize) {
+		return 0, &RequestError{Reason: fmt.Sprintf("page size %d outside 1..%d", req.PageSize, s.MaxPageSize)}
+	}
+	if req.PageSize > 0 {
+		return req.PageSize, nil
+	}
+	if s.MaxPageSize > 0 {
+		return s.MaxPageSize, nil
+	}
+	return 1000, nil
+}
+
+// buildListQuery computes the path and query parameters of a page request.
+func buildListQuery(s Stream, req PageRequest) (string, url.Values, error) {
+	if !strings.HasPrefix(s.Path, "/") || s.RecordsKey == "" {
+		return "", nil, &RequestError{Reason: "stream " + strconv.Quote(s.Name) + " has no path or records key"}
+	}
+	q := url.Values{}
+	if s.Mode == ModeSingle {
+		return s.Path, q, nil
+	}
+	size, err := pageSize(s, req)
+	if err != nil {
+		return "", nil, err
+	}
+	timeBounded := s.Mode == ModeTimeFilter && s.SinceFilter != ""
+	if !timeBounded && (!req.Since.IsZero() || !req.Until.IsZero()) {
+		return "", nil, &RequestError{Reason: "stream " + s.Name + " has no time filter"}
+	}
+	switch s.Version {
+	case V1:
+		if req.AfterID != "" {
+			return "", nil, &RequestError{Reason: "v1 stream " + s.Name + " has no id keyset"}
+		}
+		if req.Cursor.Offset < 0 {
+			return "", nil, &RequestError{Reason: "negative offset"}
+		}
+		q.Set("limit", strconv.Itoa(size))
+		q.Set("offset", strconv.FormatInt(req.Cursor.Offset, 10))
+		if timeBounded && !req.Since.IsZero() {
+			q.Set(s.SinceFilter, FormatFilterTime(req.Since))
+		}
+		if timeBounded && s.UntilFilter != "" && !req.Until.IsZero() {
+			q.Set(s.UntilFilter, FormatFilterTime(req.Until))
+		}
+		if s.OrderBy != "" {
+			q.Set("order", s.OrderBy)
+		}
+		if s.OrderDirection != "" {
+			q.Set("order_direction", s.OrderDirection)
+		}
+		if len(s.OptionalProperties) > 0 {
+			q.Set("optional_properties", strings.Join(s.OptionalProperties, ","))
+		}
+	case V2:
+		q.Set("page_size", strconv.Itoa(size))
+		if tok := pageToken(req.Cursor.Token); tok != "" {
+			q.Set("page_token", tok)
+		}
+		var filter []string
+		if timeBounded && !req.Since.IsZero() {
+			filter = append(filter, s.SinceFilter+"=="+FormatFilterTime(req.Since))
+		}
+		if timeBounded && s.UntilFilter != "" && !req.Until.IsZero() {
+			filter = append(filter, s.UntilFilter+"=="+FormatFilterTime(req.Until))
+		}
+		if req.AfterID != "" {
+			if s.AfterIDFilter == "" {
+				return "", nil, &RequestError{Reason: "stream " + s.Name + " has no id keyset"}
+			}
+			if strings.ContainsAny(req.AfterID, ";=<>!,") {
+				return "", nil, &RequestError{Reason: "after id holds filter syntax"}
+			}
+			filter = append(filter, s.AfterIDFilter+">"+req.AfterID)
+		}
+		if len(filter) > 0 {
+			q.Set("filter", strings.Join(filter, ";"))
+		}
+		if s.OrderBy != "" {
+			q.Set("order_by", s.OrderBy)
+		}
+		if len(s.Fields) > 0 {
+			q.Set("fields", strings.Join(s.Fields, ","))
+		}
+	default:
+		return "", nil, &RequestError{Reason: fmt.Sprintf("stream %s has unknown API version %d", s.Name, s.Version)}
+	}
+	return s.Path, q, nil
+}
+
+// pageToken returns the opaque token to send. Keap's tokens are opaque, but
+// one recorded response held a URL; its page_token parameter is the token.
+func pageToken(tok string) string {
+	if !strings.Contains(tok, "://") && !strings.Contains(tok, "page_token=") {
+		return tok
+	}
+	u, err := url.Parse(tok)
+	if err != nil {
+		return tok
+	}
+	if v := u.Query().Get("page_token"); v != "" {
+		return v
+	}
+	return tok
+}
+
+// decodePage decodes a list body into a Page. Records stay byte-exact.
+func decodePage(s Stream, req PageRequest, status int, contentType string, body []byte) (*Page, error) {
+	trimmed := bytes.TrimSpace(body)
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(trimmed, &env); err != nil {
+		return nil, classifyBadBody(status, contentType, trimmed, err)
+	}
+	bad := func(format string, args ...any) error {
+		return &BodyError{StatusCode: status, ContentType: contentType, Problem: BodyInvalidJSON, Detail: fmt.Sprintf(format, args...)}
+	}
+	rawRecords, ok := env[s.RecordsKey]
+	if !ok {
+		return nil, bad("no %q array in the response", s.RecordsKey)
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(rawRecords, &raws); err != nil {
+		return nil, bad("%q is not an array", s.RecordsKey)
+	}
+	page := &Page{Records: make([]Record, 0, len(raws)), Count: -1}
+	for i, raw := range raws {
+		rec, err := decodeRecord(s, raw)
+		if err != nil {
+			return nil, &BodyError{StatusCode: status, ContentType: contentType, Problem: BodyBadRecord,
+				Detail: fmt.Sprintf("record %d", i), Err: err}
+		}
+		page.Records = append(page.Records, rec)
+	}
+
+	n := int64(len(page.Records))
+	switch {
+	case s.Mode == ModeSingle:
+		page.Done = true
+	case s.Version == V1:
+		if c, ok := env["count"]; ok && string(c) != "null" {
+			count, err := strconv.ParseInt(string(c), 10, 64)
+			if err != nil || count < 0 {
+				return nil, bad("count is not a non-negative integer")
+			}
+			page.Count = count
+		}
+		size, _ := pageSize(s, req)
+		next := req.Cursor.Offset + n
+		page.Next = Cursor{Offset: next}
+		page.Done = n < int64(size) || (page.Count >= 0 && next >= page.Count)
+	default:
+		var tok string
+		if t, ok := env["next_page_token"]; ok && string(t) != "null" {
+			if err := json.Unmarshal(t, &tok); err != nil {
+				return nil, bad("next_page_token is not a string")
+			}
+		}
+		tok = pageToken(tok)
+		page.Next = Cursor{Token: tok}
+		// An empty page ends the listing even if a token came with it:
+		// following it could loop for ever.
+		page.Done = tok == "" || n == 0
+	}
+	return page, nil
+}
+
+// decodeRecord extracts a record's id and update time.
+func decodeRecord(s Stream, raw json.RawMessage) (Record, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+		return Record{}, fmt.Errorf("not a JSON object")
+	}
+	idField := s.IDField
+	if idField == "" {
+		idField = "id"
+	}
+	id, err := recordID(fields[idField])
+	if err != nil {
+		return Record{}, fmt.Errorf("%s: %w", idField, err)
+	}
+	rec := Record{ID: id, Raw: raw}
+	if s.UpdatedField != "" {
+		rec.Updated, err = recordTime(fields[s.UpdatedField])
+		if err != nil {
+			return Record{}, fmt.Errorf("%s: %w", s.UpdatedField, err)
+		}
+	}
+	return rec, nil
+}
+
+// recordID reads an id: a string (v2) or an integer (v1, in decimal).
+func recordID(v json.RawMessage) (string, error) {
+	if len(v) == 0 || string(v) == "null" {
+		return "", fmt.Errorf("missing id")
+	}
+	if v[0] == '"' {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return "", fmt.Errorf("bad id")
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return "", fmt.Errorf("empty id")
+		}
+		if len(s) > 128 {
+			return "", fmt.Errorf("id longer than 128 bytes")
+		}
+		return s, nil
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return "", fmt.Errorf("id is neither a string nor an integer")
+	}
+	return strconv.FormatInt(n, 10), nil
+}
+
+// recordTime reads an update time: a timestamp string in any Keap format,
+// or epoch milliseconds as a number. Absent or null is the zero time.
+func recordTime(v json.RawMessage) (time.Time, error) {
+	if len(v) == 0 || string(v) == "null" {
+		return time.Time{}, nil
+	}
+	if v[0] == '"' {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return time.Time{}, fmt.Errorf("bad timestamp")
+		}
+		if strings.TrimSpace(s) == "" {
+			return time.Time{}, nil
+		}
+		return ParseTime(s)
+	}
+	ms, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil || ms < 0 || ms > 1e15 {
+		return time.Time{}, fmt.Errorf("%w: not epoch milliseconds", ErrBadTime)
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}

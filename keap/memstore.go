@@ -1,0 +1,144 @@
+package keap
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// MemoryQuotaStore is the in-memory QuotaStore: one budget shared by every
+// goroutine of one process, lost on restart. It follows the semantics in
+// quota-semantics.md exactly, as the warehouse's Postgres ledger does.
+type MemoryQuotaStore struct {
+	mu       sync.Mutex
+	accounts map[string]*memoryQuotaAccount
+}
+
+type memoryQuotaAccount struct {
+	lastAt     time.Time
+	log        []time.Time // granted slots (and reported usage) still inside the window, sorted
+	dayCount   int64
+	dayResetAt time.Time
+}
+
+// NewMemoryQuotaStore returns an empty in-memory QuotaStore.
+func NewMemoryQuotaStore() *MemoryQuotaStore {
+	return &MemoryQuotaStore{accounts: make(map[string]*memoryQuotaAccount)}
+}
+
+var _ QuotaStore = (*MemoryQuotaStore)(nil)
+
+func (s *MemoryQuotaStore) account(name string) *memoryQuotaAccount {
+	a := s.accounts[name]
+	if a == nil {
+		a = &memoryQuotaAccount{}
+		s.accounts[name] = a
+	}
+	return a
+}
+
+// Reserve takes one call for account if every window of lim allows one no
+// later than now+maxWait.
+func (s *MemoryQuotaStore) Reserve(ctx context.Context, account string, now time.Time, maxWait time.Duration, lim QuotaLimits) (QuotaGrant, error) {
+	if err := ctx.Err(); err != nil {
+		return QuotaGrant{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.account(account)
+
+	if a.dayResetAt.IsZero() || !now.Before(a.dayResetAt) {
+		a.dayCount = 0
+		a.dayResetAt = lim.DayResetAt
+	}
+	if a.dayCount >= lim.PerDay {
+		return QuotaGrant{At: a.dayResetAt, Window: WindowDay}, nil
+	}
+
+	t := now
+	if !a.lastAt.IsZero() {
+		t = later(t, a.lastAt.Add(lim.Interval))
+	}
+	window := WindowSecond
+	if lim.PerWindow > 0 {
+		// Entries in (t-Window, t]; the log is sorted, so count from the end.
+		n := countIn(a.log, t.Add(-lim.Window), t)
+		if int64(n) >= lim.PerWindow {
+			t = a.log[len(a.log)-int(lim.PerWindow)].Add(lim.Window)
+			window = WindowMinute
+		}
+	}
+	if t.After(now.Add(maxWait)) {
+		return QuotaGrant{At: t, Window: window}, nil
+	}
+
+	a.log = insertSorted(a.log, t, 1)
+	a.log = slices.Delete(a.log, 0, upperBound(a.log, t.Add(-lim.Window)))
+	a.lastAt = t
+	a.dayCount++
+	return QuotaGrant{OK: true, At: t}, nil
+}
+
+// Observe reconciles the counts with what Keap reported at now. Reported
+// usage only ever raises the counts.
+func (s *MemoryQuotaStore) Observe(ctx context.Context, account string, now time.Time, obs QuotaObservation) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.account(account)
+
+	if !obs.DayResetAt.IsZero() {
+		switch {
+		case a.dayResetAt.IsZero() || !now.Before(a.dayResetAt):
+			a.dayCount = 0
+			a.dayResetAt = obs.DayResetAt
+		case !obs.DayResetAt.Equal(a.dayResetAt):
+			a.dayResetAt = obs.DayResetAt
+		}
+	}
+	if obs.DayUsed > a.dayCount {
+		a.dayCount = obs.DayUsed
+	}
+	if obs.WindowUsed >= 0 && obs.Window > 0 {
+		n := int64(countIn(a.log, now.Add(-obs.Window), now))
+		if obs.WindowUsed > n {
+			a.log = insertSorted(a.log, now, int(obs.WindowUsed-n))
+		}
+	}
+	return nil
+}
+
+// countIn counts the entries of sorted log in (from, to].
+func countIn(log []time.Time, from, to time.Time) int {
+	return upperBound(log, to) - upperBound(log, from)
+}
+
+// upperBound returns the number of entries of sorted log that are <= t.
+func upperBound(log []time.Time, t time.Time) int {
+	i, _ := slices.BinarySearchFunc(log, t, func(e, t time.Time) int {
+		if e.After(t) {
+			return 1
+		}
+		return -1
+	})
+	return i
+}
+
+// insertSorted inserts n copies of t after every entry <= t.
+func insertSorted(log []time.Time, t time.Time, n int) []time.Time {
+	if n <= 0 {
+		return log
+	}
+	i := upperBound(log, t)
+	return slices.Insert(log, i, slices.Repeat([]time.Time{t}, n)...)
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
