@@ -193,7 +193,10 @@ func TestUpsert_BadInputIsATypedErrorAndWritesNothing(t *testing.T) {
 		check func(error) bool
 	}{
 		{"wrong Go type", "contacts", warehouse.Page{Account: "acme", Rows: []warehouse.Row{contactRow(1, "Ann"), wrongType}},
-			func(err error) bool { var ve *warehouse.ValueError; return errors.As(err, &ve) && ve.Column == "owner_id" && ve.ID == 2 }},
+			func(err error) bool {
+				var ve *warehouse.ValueError
+				return errors.As(err, &ve) && ve.Column == "owner_id" && ve.ID == 2
+			}},
 		{"unknown column", "contacts", warehouse.Page{Account: "acme", Rows: []warehouse.Row{unknownColumn}},
 			func(err error) bool { return errors.Is(err, warehouse.ErrInvalidPage) }},
 		{"unknown child table", "contacts", warehouse.Page{Account: "acme", Rows: []warehouse.Row{unknownChild}},
