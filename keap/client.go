@@ -87,8 +87,9 @@ type response struct {
 }
 
 // get sends GET path?query through the governor, retrying what can be
-// retried, and returns the 2xx body.
-func (c *Client) get(ctx context.Context, path string, query url.Values) (*response, error) {
+// retried, and hands the 2xx response to decode. A body that decode finds
+// truncated is retried like a dropped connection.
+func (c *Client) get(ctx context.Context, path string, query url.Values, decode func(*response) error) error {
 	rawURL := c.base + path
 	if len(query) > 0 {
 		rawURL += "?" + query.Encode()
@@ -100,26 +101,29 @@ func (c *Client) get(ctx context.Context, path string, query url.Values) (*respo
 			if errors.As(err, &qe) && qe.Err == nil && lastRateLimit != nil {
 				qe.Err = lastRateLimit
 			}
-			return nil, err
+			return err
 		}
 		resp, err := c.send(ctx, rawURL, path)
+		if err == nil {
+			if err = decode(resp); err == nil {
+				return nil
+			}
+		}
 		retryable := false
 		var rle *RateLimitError
 		switch {
-		case err == nil:
-			return resp, nil
 		case ctx.Err() != nil:
-			return nil, err
+			return err
 		case errors.As(err, &rle):
 			lastRateLimit = rle
 			c.log.LogAttrs(ctx, slog.LevelWarn, "keap: rate limited",
 				slog.String("path", path), slog.String("cause", string(rle.Cause)),
 				slog.Int("attempt", attempt), slog.Duration("retry_after", rle.RetryAfter))
 			if perr := c.gov.penalize(ctx, c.cfg.Clock.Now(), rle); perr != nil {
-				return nil, perr
+				return perr
 			}
 			if attempt >= c.cfg.Retry.MaxAttempts {
-				return nil, c.quotaErrorAfter(rle)
+				return c.quotaErrorAfter(rle)
 			}
 			// No backoff: the governor, now aware of the 429, decides
 			// the wait (or refuses with a *QuotaError).
@@ -128,14 +132,14 @@ func (c *Client) get(ctx context.Context, path string, query url.Values) (*respo
 			retryable = isRetryable(err)
 		}
 		if !retryable || attempt >= c.cfg.Retry.MaxAttempts {
-			return nil, err
+			return err
 		}
 		backoff := c.backoff(attempt)
 		c.log.LogAttrs(ctx, slog.LevelWarn, "keap: retrying",
 			slog.String("path", path), slog.Int("attempt", attempt),
 			slog.Duration("backoff", backoff), slog.String("error", err.Error()))
 		if err := c.cfg.Clock.Sleep(ctx, backoff); err != nil {
-			return nil, err
+			return err
 		}
 	}
 }
@@ -265,10 +269,14 @@ func (c *Client) send(ctx context.Context, rawURL, path string) (*response, erro
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return nil, &AuthError{StatusCode: status, Code: eb.code, Message: eb.message}
 	}
-	return nil, &ErrorResponse{
+	er := &ErrorResponse{
 		StatusCode: status, Method: http.MethodGet, Path: path,
-		Code: eb.code, Message: eb.message, Status: eb.status, Err: eb.bodyErr,
+		Code: eb.code, Message: eb.message, Status: eb.status,
 	}
+	if eb.bodyErr != nil {
+		er.Err = eb.bodyErr
+	}
+	return nil, er
 }
 
 var errBodyTooLarge = errors.New("body exceeds the size limit")

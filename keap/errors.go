@@ -170,7 +170,8 @@ func (e *BodyError) Error() string {
 func (e *BodyError) Unwrap() error { return e.Err }
 
 // IsPermanent reports whether retrying err cannot help: a rejected key, a
-// 4xx other than 429 and 408, an unusable body other than a truncated one,
+// 4xx other than 429 and 408 (or a redirect, which Keap's API never sends
+// and the client never follows), an unusable body other than a truncated one,
 // an invalid config or request. A River job cancels on it. Quota errors,
 // 5xx, timeouts and connection errors are not permanent.
 func IsPermanent(err error) bool {
@@ -195,7 +196,7 @@ func IsPermanent(err error) bool {
 	}
 	var er *ErrorResponse
 	if errors.As(err, &er) {
-		return er.StatusCode >= 400 && er.StatusCode < 500 &&
+		return er.StatusCode >= 300 && er.StatusCode < 500 &&
 			er.StatusCode != http.StatusTooManyRequests && er.StatusCode != http.StatusRequestTimeout
 	}
 	var be *BodyError

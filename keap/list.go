@@ -76,15 +76,19 @@ func (c *Client) ListPage(ctx context.Context, s Stream, req PageRequest) (*Page
 	if err != nil {
 		return nil, fmt.Errorf("keap: list %s: %w", s.Name, err)
 	}
-	resp, err := c.get(ctx, path, query)
+	var page *Page
+	err = c.get(ctx, path, query, func(resp *response) error {
+		p, err := decodePage(s, req, resp.status, resp.contentType, resp.body)
+		if err != nil {
+			return err
+		}
+		p.Quota = resp.quota
+		page = p
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("keap: list %s: %w", s.Name, err)
 	}
-	page, err := decodePage(s, req, resp.status, resp.contentType, resp.body)
-	if err != nil {
-		return nil, fmt.Errorf("keap: list %s: %w", s.Name, err)
-	}
-	page.Quota = resp.quota
 	return page, nil
 }
 
