@@ -23,7 +23,8 @@ func badf(format string, args ...any) error { return &badRequest{msg: fmt.Sprint
 type eqCond struct {
 	get    func(s *Server, r *rec) string
 	val    string
-	prefix bool // trailing * : case-insensitive prefix match
+	prefix   bool // trailing * : case-insensitive prefix match
+	contains bool // case-insensitive substring match
 	not    bool
 }
 
@@ -154,13 +155,20 @@ func (q *query) parseFilter(d *streamDef, filter string) error {
 			} else {
 				q.ids = set
 			}
+		case d.anyValue[name]:
+			if op != "==" {
+				return badf("Invalid filter operator %q for %s: only == is supported", op, name)
+			}
 		case d.eqFilters[name] != nil:
 			if op != "==" && op != "!=" {
 				return badf("Invalid filter operator %q for %s: only == is supported", op, name)
 			}
 			c := eqCond{get: d.eqFilters[name], val: val, not: op == "!="}
-			if strings.HasSuffix(val, "*") {
+			switch {
+			case strings.HasSuffix(val, "*"):
 				c.prefix, c.val = true, strings.ToLower(strings.TrimSuffix(val, "*"))
+			case d.contains[name]:
+				c.contains, c.val = true, strings.ToLower(val)
 			}
 			q.eq = append(q.eq, c)
 		default:
@@ -292,9 +300,12 @@ func (s *Server) match(q *query, r *rec) bool {
 	for _, c := range q.eq {
 		v := c.get(s, r)
 		var ok bool
-		if c.prefix {
+		switch {
+		case c.prefix:
 			ok = strings.HasPrefix(strings.ToLower(v), c.val)
-		} else {
+		case c.contains:
+			ok = strings.Contains(strings.ToLower(v), c.val)
+		default:
 			ok = v == c.val
 		}
 		if ok == c.not {

@@ -43,6 +43,12 @@ type streamDef struct {
 	idFilters   map[string]bool // comparison filters on the id; true when != is allowed too
 	listFilters map[string]bool // "ids==1,2,3" filters on the id
 	eqFilters   map[string]func(s *Server, r *rec) string
+	// contains marks equality filters whose bare value matches anywhere in
+	// the field (case-insensitive); a trailing * still means "starts with".
+	contains map[string]bool
+	// anyValue marks filters Keap accepts that do not narrow the
+	// simulator's data (users' include_inactive: every user is listed).
+	anyValue map[string]bool
 	orders      map[string]orderSpec
 
 	props      []string

@@ -1,0 +1,250 @@
+package keapsim_test
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/keap/keapsim"
+)
+
+// listed is one record of a scan: its id and update time.
+type listed struct {
+	id      int64
+	updated time.Time
+}
+
+// recordID reads a v2 string id or a v1 integer id.
+func recordID(t *testing.T, r map[string]any, field string) int64 {
+	t.Helper()
+	switch v := r[field].(type) {
+	case string:
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			t.Fatalf("id %q: %v", v, err)
+		}
+		return id
+	case float64:
+		return int64(v)
+	}
+	t.Fatalf("record has no id %q: %v", field, r)
+	return 0
+}
+
+func recordTime(t *testing.T, r map[string]any, field string) time.Time {
+	t.Helper()
+	s, ok := r[field].(string)
+	if !ok {
+		t.Fatalf("record has no %q: %v", field, r)
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05.000-0700"} {
+		if tm, err := time.Parse(layout, s); err == nil {
+			return tm
+		}
+	}
+	t.Fatalf("%s %q is neither a v2 nor a v1 timestamp", field, s)
+	return time.Time{}
+}
+
+// catalogueQuery is what the client sends for a stream: page size, order,
+// fields, plus extra filter terms.
+func catalogueQuery(st keap.Stream, filter []string) url.Values {
+	q := url.Values{}
+	if st.Version == keap.V1 {
+		q.Set("limit", strconv.Itoa(st.MaxPageSize))
+		if st.OrderBy != "" {
+			q.Set("order", st.OrderBy)
+			q.Set("order_direction", st.OrderDirection)
+		}
+		if len(st.OptionalProperties) > 0 {
+			q.Set("optional_properties", strings.Join(st.OptionalProperties, ","))
+		}
+		return q
+	}
+	if st.MaxPageSize > 0 {
+		q.Set("page_size", strconv.Itoa(st.MaxPageSize))
+	}
+	if st.OrderBy != "" {
+		q.Set("order_by", st.OrderBy)
+	}
+	if len(st.Fields) > 0 {
+		q.Set("fields", strings.Join(st.Fields, ","))
+	}
+	if len(filter) > 0 {
+		q.Set("filter", strings.Join(filter, ";"))
+	}
+	return q
+}
+
+// scanStream reads every page of a stream the way the catalogue says.
+func scanStream(t *testing.T, s *keapsim.Server, st keap.Stream, filter []string, v1Extra url.Values) []listed {
+	t.Helper()
+	q := catalogueQuery(st, filter)
+	for k, v := range v1Extra {
+		q[k] = v
+	}
+	var out []listed
+	tok := ""
+	for page := 0; ; page++ {
+		if page > 1000 {
+			t.Fatalf("%s: pagination does not end", st.Name)
+		}
+		if st.Version == keap.V1 {
+			q.Set("offset", strconv.Itoa(len(out)))
+		} else if tok != "" {
+			q.Set("page_token", tok)
+		}
+		r := get(t, s, st.Path+"?"+q.Encode())
+		if r.status != http.StatusOK {
+			t.Fatalf("%s?%s: %d %s", st.Path, q.Encode(), r.status, truncate(r.body))
+		}
+		m := decode(t, r)
+		recs := records(t, m, st.RecordsKey)
+		for _, rec := range recs {
+			l := listed{id: recordID(t, rec, st.IDField)}
+			if st.UpdatedField != "" {
+				l.updated = recordTime(t, rec, st.UpdatedField)
+			}
+			out = append(out, l)
+		}
+		if st.Version == keap.V1 {
+			count := int(m["count"].(float64))
+			if len(recs) < st.MaxPageSize || len(out) >= count {
+				if len(out) != count {
+					t.Fatalf("%s: read %d records, count says %d", st.Name, len(out), count)
+				}
+				return out
+			}
+			continue
+		}
+		tok = m["next_page_token"].(string)
+		if tok == "" {
+			return out
+		}
+	}
+}
+
+// TestCatalogue_EveryStreamIsServedWithTheSemanticsTheCatalogueReliesOn
+// checks each keap.Streams entry: path, records key, page size cap, order,
+// fields, time filters with inclusive bounds, and keyset by id.
+func TestCatalogue_EveryStreamIsServedWithTheSemanticsTheCatalogueReliesOn(t *testing.T) {
+	t.Parallel()
+	s := keapsim.New(t, unlimited(keapsim.Options{Contacts: 3000, Seed: 7}))
+	for _, st := range keap.Streams {
+		t.Run(st.Name, func(t *testing.T) {
+			if st.Mode == keap.ModeSingle {
+				r := get(t, s, st.Path)
+				if r.status != http.StatusOK {
+					t.Fatalf("%d %s", r.status, r.body)
+				}
+				defs := records(t, decode(t, r), st.RecordsKey)
+				if len(defs) == 0 {
+					t.Fatal("no custom field definitions")
+				}
+				for _, d := range defs {
+					recordID(t, d, st.IDField)
+				}
+				return
+			}
+			all := scanStream(t, s, st, nil, nil)
+			if len(all) == 0 {
+				t.Fatal("no records")
+			}
+			seen := map[int64]bool{}
+			for _, l := range all {
+				if seen[l.id] {
+					t.Fatalf("id %d listed twice in a full scan", l.id)
+				}
+				seen[l.id] = true
+			}
+			if st.Version == keap.V2 {
+				r := get(t, s, st.Path+"?page_size="+strconv.Itoa(st.MaxPageSize+1))
+				if r.status != http.StatusBadRequest {
+					t.Fatalf("page_size above the cap: %d", r.status)
+				}
+			}
+			switch {
+			case strings.HasSuffix(st.OrderBy, " desc"):
+				for i := 1; i < len(all); i++ {
+					if all[i].updated.After(all[i-1].updated) {
+						t.Fatalf("order_by %q: record %d updated %v after %v", st.OrderBy, i, all[i].updated, all[i-1].updated)
+					}
+				}
+			case st.OrderBy == "id asc" || st.OrderBy == "":
+				if st.OrderBy == "id asc" || st.Version == keap.V1 {
+					if !slices.IsSortedFunc(all, func(a, b listed) int { return int(a.id - b.id) }) {
+						t.Fatal("not in id order")
+					}
+				}
+			case strings.HasPrefix(st.OrderBy, "update_time asc"):
+				if !slices.IsSortedFunc(all, func(a, b listed) int { return a.updated.Compare(b.updated) }) {
+					t.Fatal("not in update order")
+				}
+			}
+			if st.SinceFilter != "" {
+				checkTimeFilter(t, s, st, all)
+			}
+			if st.AfterIDFilter != "" {
+				ids := make([]int64, len(all))
+				for i, l := range all {
+					ids[i] = l.id
+				}
+				slices.Sort(ids)
+				pivot := ids[len(ids)/2]
+				got := scanStream(t, s, st, []string{st.AfterIDFilter + ">" + strconv.FormatInt(pivot, 10)}, nil)
+				want := ids[len(ids)/2+1:]
+				gotIDs := make([]int64, len(got))
+				for i, l := range got {
+					gotIDs[i] = l.id
+				}
+				if !slices.Equal(gotIDs, want) {
+					t.Fatalf("%s>%d: %d records, want %d", st.AfterIDFilter, pivot, len(gotIDs), len(want))
+				}
+			}
+		})
+	}
+}
+
+// checkTimeFilter bounds a window of update times and compares the result
+// with what the full scan says lies inside it (both bounds inclusive, at the
+// precision of the rendered timestamps).
+func checkTimeFilter(t *testing.T, s *keapsim.Server, st keap.Stream, all []listed) {
+	t.Helper()
+	times := make([]time.Time, len(all))
+	for i, l := range all {
+		times[i] = l.updated
+	}
+	slices.SortFunc(times, time.Time.Compare)
+	lo, hi := times[len(times)/3], times[2*len(times)/3]
+	want := 0
+	for _, tm := range times {
+		if !tm.Before(lo) && !tm.After(hi) {
+			want++
+		}
+	}
+	const layout = "2006-01-02T15:04:05.000Z"
+	since, until := lo.UTC().Format(layout), hi.UTC().Add(999*time.Millisecond).Format(layout)
+	var got []listed
+	if st.Version == keap.V1 {
+		got = scanStream(t, s, st, nil, url.Values{st.SinceFilter: {since}, st.UntilFilter: {until}})
+	} else {
+		got = scanStream(t, s, st, []string{st.SinceFilter + "==" + since, st.UntilFilter + "==" + until}, nil)
+	}
+	for _, l := range got {
+		if l.updated.Before(lo) || l.updated.After(hi) {
+			t.Fatalf("record %d updated %v outside [%v, %v]", l.id, l.updated, lo, hi)
+		}
+	}
+	if len(got) != want {
+		t.Fatalf("%s/%s window matched %d records, want %d", st.SinceFilter, st.UntilFilter, len(got), want)
+	}
+	// Exclusive bounds would lose the records exactly at lo.
+	if want < 2 {
+		t.Fatalf("window too small to mean anything: %d", want)
+	}
+}
