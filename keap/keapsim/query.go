@@ -21,11 +21,11 @@ func (e *badRequest) Error() string { return e.msg }
 func badf(format string, args ...any) error { return &badRequest{msg: fmt.Sprintf(format, args...)} }
 
 type eqCond struct {
-	get    func(s *Server, r *rec) string
-	val    string
+	get      func(s *Server, r *rec) string
+	val      string
 	prefix   bool // trailing * : case-insensitive prefix match
 	contains bool // case-insensitive substring match
-	not    bool
+	not      bool
 }
 
 // query is a parsed list request.

@@ -49,7 +49,7 @@ type streamDef struct {
 	// anyValue marks filters Keap accepts that do not narrow the
 	// simulator's data (users' include_inactive: every user is listed).
 	anyValue map[string]bool
-	orders      map[string]orderSpec
+	orders   map[string]orderSpec
 
 	props      []string
 	defaults   fieldMask
