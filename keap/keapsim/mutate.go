@@ -1,0 +1,258 @@
+package keapsim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// ErrUnknownStream is returned for a stream name the simulator does not
+// serve.
+var ErrUnknownStream = errors.New("keapsim: unknown stream")
+
+// ErrNoRecord is returned when a record does not exist or was deleted.
+var ErrNoRecord = errors.New("keapsim: no such record")
+
+// Op is a kind of change to a record.
+type Op string
+
+// The changes the mutation API makes.
+const (
+	OpCreate Op = "create"
+	OpUpdate Op = "update"
+	OpDelete Op = "delete"
+)
+
+// Mutation is one change made to the tenant.
+type Mutation struct {
+	Stream string    `json:"stream"`
+	Op     Op        `json:"op"`
+	ID     int64     `json:"id"`
+	At     time.Time `json:"at"`
+}
+
+// Streams returns the names of the streams the simulator holds (the names
+// of keapsync's catalogue: "contacts", "companies", "payments", ...).
+func (s *Server) Streams() []string { return s.sortedNames() }
+
+func (s *Server) mutableTable(stream string) (*table, error) {
+	t := s.tables[stream]
+	if t == nil {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownStream, stream)
+	}
+	return t, nil
+}
+
+// Create adds a record to stream, created and updated now, and returns its
+// id: the next id after the largest ever given, as Keap's auto-increment
+// ids are.
+func (s *Server) Create(stream string) (int64, error) {
+	now := s.opts.Now().UnixMilli()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.mutableTable(stream)
+	if err != nil {
+		return 0, err
+	}
+	id := t.def.firstID
+	created := now
+	if n := len(t.recs); n > 0 {
+		last := t.recs[n-1]
+		id = last.id + 1
+		// Creation order stays id order even if the clock steps back.
+		created = max(now, last.created)
+	}
+	t.recs = append(t.recs, rec{id: id, created: created, updated: created})
+	t.index(len(t.recs) - 1)
+	t.live++
+	s.countMutation()
+	return id, nil
+}
+
+// Update changes a record's content (its version) and sets its update time
+// to now. Several updates within the same second, or the same
+// millisecond, keep the same update time, as they do at Keap.
+func (s *Server) Update(stream string, id int64) error {
+	now := s.opts.Now().UnixMilli()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.mutableTable(stream)
+	if err != nil {
+		return err
+	}
+	i, ok := t.find(id)
+	if !ok || t.recs[i].deleted {
+		return fmt.Errorf("%w: %s %d", ErrNoRecord, stream, id)
+	}
+	t.unindex(i)
+	r := &t.recs[i]
+	r.version++
+	r.updated = max(now, r.created)
+	t.index(i)
+	s.countMutation()
+	return nil
+}
+
+// Delete removes a record. Like Keap, lists simply stop returning it: there
+// is no feed of deletes.
+func (s *Server) Delete(stream string, id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.mutableTable(stream)
+	if err != nil {
+		return err
+	}
+	i, ok := t.find(id)
+	if !ok || t.recs[i].deleted {
+		return fmt.Errorf("%w: %s %d", ErrNoRecord, stream, id)
+	}
+	t.unindex(i)
+	t.recs[i].deleted = true
+	t.live--
+	s.countMutation()
+	return nil
+}
+
+func (s *Server) countMutation() {
+	s.qmu.Lock()
+	s.quota.stats.Mutations++
+	s.qmu.Unlock()
+}
+
+// Churn makes n random changes across the streams with records (70%
+// updates, 20% creates, 10% deletes), drawn from rng, and returns them.
+// Streams are weighted by size, so contacts change most.
+func (s *Server) Churn(rng *rand.Rand, n int) ([]Mutation, error) {
+	out := make([]Mutation, 0, n)
+	for range n {
+		m, err := s.churnOne(rng)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (s *Server) churnOne(rng *rand.Rand) (Mutation, error) {
+	s.mu.RLock()
+	names := s.sortedNames()
+	total := 0
+	for _, n := range names {
+		total += s.tables[n].live + 1
+	}
+	k := rng.IntN(total)
+	var stream string
+	for _, n := range names {
+		k -= s.tables[n].live + 1
+		if k < 0 {
+			stream = n
+			break
+		}
+	}
+	t := s.tables[stream]
+	var id int64
+	if t.live > 0 {
+		id = t.recs[t.byUpdate[rng.IntN(len(t.byUpdate))]].id
+	}
+	s.mu.RUnlock()
+
+	m := Mutation{Stream: stream, ID: id, At: s.opts.Now()}
+	var err error
+	switch p := rng.IntN(100); {
+	case id == 0 || p < 20:
+		m.Op = OpCreate
+		m.ID, err = s.Create(stream)
+	case p < 90:
+		m.Op = OpUpdate
+		err = s.Update(stream, id)
+	default:
+		m.Op = OpDelete
+		err = s.Delete(stream, id)
+	}
+	if errors.Is(err, ErrNoRecord) {
+		// Raced with another mutation of the same record: make it an update
+		// of a fresh record instead.
+		m.Op = OpCreate
+		m.ID, err = s.Create(stream)
+	}
+	return m, err
+}
+
+// TruthRecord is one live record as the API would return it.
+type TruthRecord struct {
+	ID      int64           `json:"id"`
+	Updated time.Time       `json:"updated"`
+	Created time.Time       `json:"created"`
+	Version uint32          `json:"version"`
+	Raw     json.RawMessage `json:"record"`
+}
+
+// Truth is a snapshot of every stream's live records, by stream name, in
+// id order, each rendered with every property the simulator serves (all
+// optional fields requested).
+type Truth map[string][]TruthRecord
+
+// Truth snapshots every stream. For large tenants prefer Records, one
+// stream at a time.
+func (s *Server) Truth() Truth {
+	t := Truth{}
+	for _, n := range s.Streams() {
+		recs, err := s.Records(n, nil)
+		if err != nil {
+			panic(err) // the names come from the tables themselves
+		}
+		t[n] = recs
+	}
+	return t
+}
+
+// Records returns the live records of a stream in id order, rendered as a
+// list request with fields (v2; optional_properties on v1 streams) would
+// return them; nil fields means every optional property.
+func (s *Server) Records(stream string, fields []string) ([]TruthRecord, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, err := s.mutableTable(stream)
+	if err != nil {
+		return nil, err
+	}
+	d := t.def
+	mask := d.all()
+	if fields != nil {
+		var bad string
+		if mask, bad = d.fieldsMask(strings.Join(fields, ",")); bad != "" {
+			return nil, fmt.Errorf("keapsim: records of %s: unknown field %q", stream, bad)
+		}
+	}
+	out := make([]TruthRecord, 0, t.live)
+	for i := range t.recs {
+		r := &t.recs[i]
+		if r.deleted {
+			continue
+		}
+		var o obj
+		o.begin(nil)
+		d.render(s, &o, r, mask)
+		out = append(out, TruthRecord{
+			ID: r.id, Version: r.version,
+			Updated: time.UnixMilli(r.updated).UTC(), Created: time.UnixMilli(r.created).UTC(),
+			Raw: o.end(),
+		})
+	}
+	return out, nil
+}
+
+// Live returns the number of live records of a stream.
+func (s *Server) Live(stream string) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, err := s.mutableTable(stream)
+	if err != nil {
+		return 0, err
+	}
+	return t.live, nil
+}
