@@ -1,0 +1,345 @@
+package keap
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keapsync/keapsync/keap/keapsim"
+)
+
+// simEnv is a client on the real clock talking to the simulator over HTTP.
+type simEnv struct {
+	sim    *keapsim.Server
+	client *Client
+	logs   *syncBuffer
+}
+
+func newSimEnv(t *testing.T, opts keapsim.Options, mod func(*Config)) *simEnv {
+	t.Helper()
+	if opts.Contacts == 0 {
+		opts.Contacts = 250
+	}
+	if len(opts.APIKeys) == 0 {
+		opts.APIKeys = []string{testKey}
+	}
+	sim := keapsim.New(t, opts)
+	env := &simEnv{sim: sim, logs: &syncBuffer{}}
+	env.client = newSimClient(t, sim, env.logs, mod)
+	return env
+}
+
+func newSimClient(t *testing.T, sim *keapsim.Server, logs *syncBuffer, mod func(*Config)) *Client {
+	t.Helper()
+	cfg := Config{
+		BaseURL:    sim.URL(),
+		Account:    "sim",
+		Credential: NewAPIKey(sim.APIKey()),
+		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// listAll pages through s and returns every record.
+func listAll(t *testing.T, c *Client, s Stream, req PageRequest) []Record {
+	t.Helper()
+	var all []Record
+	for range 100 {
+		page, err := c.ListPage(context.Background(), s, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page.Records...)
+		if page.Done {
+			return all
+		}
+		req.Cursor = page.Next
+	}
+	t.Fatal("listing did not end")
+	return nil
+}
+
+func TestClient_ListsEveryContactFromSimulator(t *testing.T) {
+	t.Parallel()
+	env := newSimEnv(t, keapsim.Options{}, nil)
+	contacts := mustStream(t, "contacts")
+	recs := listAll(t, env.client, contacts, PageRequest{PageSize: 100})
+	if len(recs) != 250 {
+		t.Fatalf("%d contacts, want 250", len(recs))
+	}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if seen[r.ID] {
+			t.Fatalf("contact %s twice", r.ID)
+		}
+		seen[r.ID] = true
+		if r.Updated.IsZero() {
+			t.Fatalf("contact %s has no update time", r.ID)
+		}
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(r.Raw, &fields); err != nil {
+			t.Fatal(err)
+		}
+		// fields= asked for custom fields and tag ids: they must be there.
+		if _, ok := fields["custom_fields"]; !ok {
+			t.Fatalf("contact %s lacks custom_fields: %s", r.ID, r.Raw)
+		}
+		if _, ok := fields["tag_ids"]; !ok {
+			t.Fatalf("contact %s lacks tag_ids", r.ID)
+		}
+	}
+	if st := env.sim.Stats(); st.Requests != 3 || st.Rejected != 0 {
+		t.Fatalf("sim stats %+v, want 3 requests and no 429", st)
+	}
+	if q := env.client.Quota(); q.DayUsed != 3 || q.WindowLimit != 120 {
+		t.Fatalf("latest quota reading %+v", q)
+	}
+}
+
+func TestClient_TimeFilterAndKeysetAgainstSimulator(t *testing.T) {
+	t.Parallel()
+	env := newSimEnv(t, keapsim.Options{}, nil)
+	contacts := mustStream(t, "contacts")
+	all := listAll(t, env.client, contacts, PageRequest{})
+	if len(all) != 250 {
+		t.Fatalf("%d contacts", len(all))
+	}
+	// Pick bounds inside the data, at millisecond precision.
+	since, until := all[40].Updated, all[40].Updated
+	for _, r := range all[:100] {
+		if r.Updated.Before(since) {
+			since = r.Updated
+		}
+		if r.Updated.After(until) {
+			until = r.Updated
+		}
+	}
+	afterID := all[9].ID
+	after, _ := strconv.ParseInt(afterID, 10, 64)
+	want := map[string]bool{}
+	for _, r := range all {
+		id, _ := strconv.ParseInt(r.ID, 10, 64)
+		if !r.Updated.Before(since) && !r.Updated.After(until) && id > after {
+			want[r.ID] = true
+		}
+	}
+	// v2 renders update times to the second but filters to the
+	// millisecond: a record shown at until may have been updated up to
+	// 999ms later, so the upper bound covers that second.
+	got := listAll(t, env.client, contacts, PageRequest{Since: since, Until: until.Add(999 * time.Millisecond), AfterID: afterID, PageSize: 50})
+	if len(got) != len(want) {
+		t.Fatalf("filtered listing returned %d contacts, want %d", len(got), len(want))
+	}
+	var prev int64
+	for _, r := range got {
+		if !want[r.ID] {
+			t.Fatalf("contact %s (updated %v) outside the filter", r.ID, r.Updated)
+		}
+		id, _ := strconv.ParseInt(r.ID, 10, 64)
+		if id <= prev {
+			t.Fatalf("ids not ascending: %d after %d", id, prev)
+		}
+		prev = id
+	}
+}
+
+func TestClient_V1OffsetPagingAgainstSimulator(t *testing.T) {
+	t.Parallel()
+	env := newSimEnv(t, keapsim.Options{}, nil)
+	var pages []*Page
+	req := PageRequest{PageSize: 100}
+	for {
+		page, err := env.client.ListPage(context.Background(), v1Contacts, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, page)
+		if page.Done {
+			break
+		}
+		req.Cursor = page.Next
+	}
+	if len(pages) != 3 || pages[0].Count != 250 || len(pages[2].Records) != 50 {
+		t.Fatalf("%d pages, count %d", len(pages), pages[0].Count)
+	}
+	ids := map[string]bool{}
+	for _, p := range pages {
+		for _, r := range p.Records {
+			ids[r.ID] = true
+			if r.Updated.IsZero() {
+				t.Fatalf("v1 contact %s: last_updated not parsed", r.ID)
+			}
+		}
+	}
+	if len(ids) != 250 || env.sim.Stats().Requests != 3 {
+		t.Fatalf("%d distinct ids in %d requests", len(ids), env.sim.Stats().Requests)
+	}
+}
+
+func TestClient_CustomFieldModelIsOneCall(t *testing.T) {
+	t.Parallel()
+	env := newSimEnv(t, keapsim.Options{}, nil)
+	for _, name := range []string{"contact_custom_fields", "company_custom_fields", "opportunity_custom_fields", "order_custom_fields"} {
+		page, err := env.client.ListPage(context.Background(), mustStream(t, name), PageRequest{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !page.Done || len(page.Records) == 0 {
+			t.Fatalf("%s: done %v, %d records", name, page.Done, len(page.Records))
+		}
+	}
+	if n := env.sim.Stats().Requests; n != 4 {
+		t.Fatalf("%d requests for 4 models", n)
+	}
+}
+
+func TestClient_QuotaExhaustedMakesNoNetworkCall(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tags := mustStream(t, "contact_custom_fields")
+
+	t.Run("known from the configuration", func(t *testing.T) {
+		t.Parallel()
+		env := newSimEnv(t, keapsim.Options{}, func(c *Config) { c.Quota.PerDay, c.Quota.Reserve = 3, 1 })
+		for range 2 {
+			if _, err := env.client.ListPage(ctx, tags, PageRequest{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := env.client.ListPage(ctx, tags, PageRequest{})
+		if _, ok := QuotaRetryAt(err); !ok {
+			t.Fatalf("err = %v, want a quota error", err)
+		}
+		if n := env.sim.Stats().Requests; n != 2 {
+			t.Fatalf("simulator saw %d requests, want 2", n)
+		}
+	})
+
+	t.Run("known from Keap's headers", func(t *testing.T) {
+		t.Parallel()
+		env := newSimEnv(t, keapsim.Options{PerDay: 3}, nil)
+		for range 3 {
+			if _, err := env.client.ListPage(ctx, tags, PageRequest{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := env.sim.Stats()
+		for range 5 {
+			_, err := env.client.ListPage(ctx, tags, PageRequest{})
+			var qe *QuotaError
+			if !errors.As(err, &qe) || qe.Window != WindowDay || !qe.RetryAt.Equal(before.DayResetAt) {
+				t.Fatalf("err = %v, want a day quota error until %v", err, before.DayResetAt)
+			}
+		}
+		if after := env.sim.Stats(); after.Requests != before.Requests || after.Rejected != 0 {
+			t.Fatalf("requests %d -> %d, rejected %d: want no network call", before.Requests, after.Requests, after.Rejected)
+		}
+	})
+}
+
+func TestClient_SimulatorRateLimitsAreClassifiedAndObeyed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		opts  keapsim.Options
+		cause RateLimitCause
+	}{
+		{"apigee minute", keapsim.Options{PerSecond: -1, PerMinute: 2}, CauseMinute},
+		{"v2 minute with Retry-After", keapsim.Options{PerSecond: -1, PerMinute: 2, RateLimitBody: keapsim.RateLimitBodyV2, RetryAfter: true}, CauseMinute},
+		{"apigee day", keapsim.Options{PerSecond: -1, PerDay: 2}, CauseDay},
+		{"apigee spike", keapsim.Options{PerSecond: 1, Second: time.Hour}, CauseSpike},
+		{"v2 spike", keapsim.Options{PerSecond: 1, Second: time.Hour, RateLimitBody: keapsim.RateLimitBodyV2}, CauseSpike},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			model := mustStream(t, "contact_custom_fields")
+			opts := tt.opts
+			opts.Contacts, opts.APIKeys = 20, []string{testKey}
+			sim := keapsim.New(t, opts)
+			// Another integration spends the quota the simulator allows...
+			other := newSimClient(t, sim, &syncBuffer{}, func(c *Config) { c.Account = "other" })
+			for range 2 {
+				if _, err := other.ListPage(ctx, model, PageRequest{}); err != nil && tt.cause != CauseSpike {
+					t.Fatal(err)
+				}
+			}
+			// ...so our client, with a fresh budget, meets a 429.
+			logs := &syncBuffer{}
+			c := newSimClient(t, sim, logs, func(c *Config) { c.Quota.MaxWait = time.Second })
+			_, err := c.ListPage(ctx, model, PageRequest{})
+			var qe *QuotaError
+			var rle *RateLimitError
+			if !errors.As(err, &qe) || !errors.As(err, &rle) || rle.Cause != tt.cause {
+				t.Fatalf("err = %v, want a quota error from a %s 429", err, tt.cause)
+			}
+			if !qe.RetryAt.After(time.Now()) {
+				t.Fatalf("retry at %v is not in the future", qe.RetryAt)
+			}
+			// The 429 is remembered: the next call makes no request.
+			before := sim.Stats().Requests
+			if _, err := c.ListPage(ctx, model, PageRequest{}); !errors.As(err, &qe) {
+				t.Fatalf("second call: %v", err)
+			}
+			if after := sim.Stats().Requests; after != before {
+				t.Fatalf("second call reached the simulator (%d -> %d)", before, after)
+			}
+			if !strings.Contains(logs.String(), "cause="+string(tt.cause)) {
+				t.Fatalf("429 not logged with its cause:\n%s", logs.String())
+			}
+		})
+	}
+}
+
+func TestClient_RejectedKeyAgainstSimulator(t *testing.T) {
+	t.Parallel()
+	env := newSimEnv(t, keapsim.Options{}, func(c *Config) { c.Credential = NewAPIKey("not-the-key") })
+	_, err := env.client.ListPage(context.Background(), mustStream(t, "contacts"), PageRequest{})
+	if !IsAuth(err) || !IsPermanent(err) {
+		t.Fatalf("err = %v, want a permanent auth error", err)
+	}
+	if strings.Contains(err.Error(), "not-the-key") || strings.Contains(env.logs.String(), "not-the-key") {
+		t.Fatal("rejected key revealed")
+	}
+	if n := env.sim.Stats().Requests; n != 1 {
+		t.Fatalf("%d requests: a rejected key must not be retried", n)
+	}
+}
+
+func TestClient_RecoversFromSimulatorFaults(t *testing.T) {
+	t.Parallel()
+	env := newSimEnv(t, keapsim.Options{
+		Faults: []keapsim.Fault{
+			{Kind: keapsim.FaultReset, Request: 1},
+			{Kind: keapsim.FaultTruncated, Request: 2},
+			{Kind: keapsim.Fault502, Request: 3},
+			{Kind: keapsim.Fault500, Request: 4},
+			{Kind: keapsim.FaultContentType, Request: 5},
+		},
+	}, func(c *Config) {
+		c.Retry = RetryConfig{MaxAttempts: 6, BaseDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
+	})
+	page, err := env.client.ListPage(context.Background(), mustStream(t, "contacts"), PageRequest{PageSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Records) != 10 {
+		t.Fatalf("%d records", len(page.Records))
+	}
+	if st := env.sim.Stats(); st.Requests != 5 || st.Rejected != 0 {
+		t.Fatalf("sim stats %+v: want 5 requests (4 faults, then a mislabelled but good body)", st)
+	}
+}
