@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Page is a page of records of one stream, written by one Upsert.
@@ -48,7 +49,8 @@ type tableSQL struct {
 	copyCols   []string       // columns copied into the stage, in order
 	createStg  string
 	hashes     string
-	merge      string
+	freshCols  []string // copyCols and _sync_run_id: a direct COPY into the table
+	mergeSQL   string
 	dropStg    string
 	softDelete string
 	undelete   string
@@ -90,7 +92,8 @@ func renderTable(schema string, t *Table) *tableSQL {
 	// The WHERE clause repeats the hash check made before staging, so a
 	// concurrent writer of the same rows cannot make us count or rewrite
 	// an unchanged row.
-	ts.merge = fmt.Sprintf(`INSERT INTO %s AS t (%s, _synced_at, _sync_run_id)
+	ts.freshCols = append(ts.copyCols[:len(ts.copyCols):len(ts.copyCols)], "_sync_run_id")
+	ts.mergeSQL = fmt.Sprintf(`INSERT INTO %s AS t (%s, _synced_at, _sync_run_id)
 SELECT %s, now(), $1 FROM %s
 ON CONFLICT (account, id) DO UPDATE SET %s
 WHERE t._hash IS DISTINCT FROM EXCLUDED._hash OR t._deleted_at IS NOT NULL
@@ -137,9 +140,9 @@ type preparedRow struct {
 // savepoint when ex is a transaction): pass the transaction that also saves
 // the page's checkpoint and completes its job.
 //
-// A page whose records are all unchanged costs one query. Otherwise the
-// changed records are copied into a temporary table and merged with one
-// INSERT ... ON CONFLICT.
+// A page whose records are all unchanged costs one query. Records not
+// stored yet are copied straight into the table; changed ones are copied into
+// a temporary table and merged with one INSERT ... ON CONFLICT.
 func (w *Warehouse) Upsert(ctx context.Context, ex Executor, table string, page Page) (UpsertResult, error) {
 	t, err := w.table(table)
 	if err != nil {
@@ -163,12 +166,12 @@ func (w *Warehouse) upsert(ctx context.Context, ex Executor, t *tableSQL, page P
 	if len(rows) == 0 {
 		return UpsertResult{}, nil
 	}
-	changed, err := t.changedRows(ctx, ex, page.Account, rows)
+	fresh, changed, err := t.changedRows(ctx, ex, page.Account, rows)
 	if err != nil {
 		return UpsertResult{}, err
 	}
-	res := UpsertResult{Unchanged: len(rows) - len(changed)}
-	if len(changed) == 0 {
+	res := UpsertResult{Unchanged: len(rows) - len(fresh) - len(changed)}
+	if len(fresh) == 0 && len(changed) == 0 {
 		return res, nil
 	}
 
@@ -177,34 +180,26 @@ func (w *Warehouse) upsert(ctx context.Context, ex Executor, t *tableSQL, page P
 		runID = page.RunID
 	}
 	err = pgx.BeginFunc(ctx, ex, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, t.createStg); err != nil {
-			return fmt.Errorf("create staging table: %w", err)
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.stageName}, t.copyCols, copyRows(changed)); err != nil {
-			return fmt.Errorf("copy: %w", err)
-		}
-		merged, err := tx.Query(ctx, t.merge, runID)
-		if err != nil {
-			return fmt.Errorf("merge: %w", err)
-		}
-		var ids []int64
-		var id int64
-		var inserted bool
-		_, err = pgx.ForEachRow(merged, []any{&id, &inserted}, func() error {
-			ids = append(ids, id)
-			if inserted {
-				res.Inserted++
-			} else {
-				res.Updated++
+		if len(fresh) > 0 {
+			ok, err := t.copyFresh(ctx, tx, page.Account, runID, fresh)
+			if err != nil {
+				return err
 			}
+			if ok {
+				res.Inserted += len(fresh)
+			} else {
+				changed = append(changed, fresh...)
+			}
+		}
+		if len(changed) == 0 {
 			return nil
-		})
+		}
+		ids, inserted, err := t.merge(ctx, tx, runID, changed)
 		if err != nil {
-			return fmt.Errorf("merge: %w", err)
+			return err
 		}
-		if _, err := tx.Exec(ctx, t.dropStg); err != nil {
-			return fmt.Errorf("drop staging table: %w", err)
-		}
+		res.Inserted += inserted
+		res.Updated += len(ids) - inserted
 		res.Unchanged += len(changed) - len(ids)
 		return t.replaceChildren(ctx, tx, page.Account, ids, changed)
 	})
@@ -212,6 +207,80 @@ func (w *Warehouse) upsert(ctx context.Context, ex Executor, t *tableSQL, page P
 		return UpsertResult{}, err
 	}
 	return res, nil
+}
+
+// copyFresh copies rows that were not stored when the page began, and their
+// children, straight into their tables: as fast as a plain COPY. If another
+// writer stored one of them meanwhile (or stray child rows are in the way),
+// the copy fails on a unique key, is rolled back to its savepoint, and
+// copyFresh returns false for the caller to merge the rows instead.
+func (t *tableSQL) copyFresh(ctx context.Context, tx pgx.Tx, account string, runID any, rows []*preparedRow) (bool, error) {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return false, fmt.Errorf("savepoint: %w", err)
+	}
+	err = func() error {
+		src := make([][]any, len(rows))
+		for i, r := range rows {
+			src[i] = append(r.values[:len(r.values):len(r.values)], runID)
+		}
+		if _, err := sp.CopyFrom(ctx, t.ident, t.freshCols, pgx.CopyFromRows(src)); err != nil {
+			return fmt.Errorf("copy: %w", err)
+		}
+		for _, c := range t.Children {
+			if err := t.copyChildren(ctx, sp, t.children[c.Name], rows, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if err == nil {
+		if err := sp.Commit(ctx); err != nil {
+			return false, fmt.Errorf("release savepoint: %w", err)
+		}
+		return true, nil
+	}
+	if rbErr := sp.Rollback(ctx); rbErr != nil {
+		return false, fmt.Errorf("rollback savepoint: %w", rbErr)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
+		return false, nil
+	}
+	return false, err
+}
+
+// merge stages rows in a temporary table and merges them into the table,
+// returning the ids it wrote and how many of those were inserts.
+func (t *tableSQL) merge(ctx context.Context, tx pgx.Tx, runID any, rows []*preparedRow) (ids []int64, inserted int, err error) {
+	if _, err := tx.Exec(ctx, t.createStg); err != nil {
+		return nil, 0, fmt.Errorf("create staging table: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.stageName}, t.copyCols, copyRows(rows)); err != nil {
+		return nil, 0, fmt.Errorf("copy: %w", err)
+	}
+	merged, err := tx.Query(ctx, t.mergeSQL, runID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("merge: %w", err)
+	}
+	var (
+		id    int64
+		isNew bool
+	)
+	_, err = pgx.ForEachRow(merged, []any{&id, &isNew}, func() error {
+		ids = append(ids, id)
+		if isNew {
+			inserted++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("merge: %w", err)
+	}
+	if _, err := tx.Exec(ctx, t.dropStg); err != nil {
+		return nil, 0, fmt.Errorf("drop staging table: %w", err)
+	}
+	return ids, inserted, nil
 }
 
 // prepare dedupes the page (last occurrence wins) and converts its rows.
@@ -325,9 +394,9 @@ func (c *ChildTable) hasColumn(name string) bool {
 	return false
 }
 
-// changedRows returns the rows whose stored hash differs, that are soft
-// deleted, or that are not stored yet.
-func (t *tableSQL) changedRows(ctx context.Context, ex Executor, account string, rows []*preparedRow) ([]*preparedRow, error) {
+// changedRows splits off the rows not stored yet (fresh) and those whose
+// stored hash differs or that are soft deleted (changed).
+func (t *tableSQL) changedRows(ctx context.Context, ex Executor, account string, rows []*preparedRow) (fresh, changed []*preparedRow, err error) {
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		ids[i] = r.id
@@ -339,7 +408,7 @@ func (t *tableSQL) changedRows(ctx context.Context, ex Executor, account string,
 	have := make(map[int64]stored, len(rows))
 	q, err := ex.Query(ctx, t.hashes, account, ids)
 	if err != nil {
-		return nil, fmt.Errorf("read hashes: %w", err)
+		return nil, nil, fmt.Errorf("read hashes: %w", err)
 	}
 	var (
 		id      int64
@@ -351,16 +420,18 @@ func (t *tableSQL) changedRows(ctx context.Context, ex Executor, account string,
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read hashes: %w", err)
+		return nil, nil, fmt.Errorf("read hashes: %w", err)
 	}
-	changed := rows[:0:0]
 	for _, r := range rows {
 		s, ok := have[r.id]
-		if !ok || s.deleted || !bytes.Equal(s.hash, r.hash) {
+		switch {
+		case !ok:
+			fresh = append(fresh, r)
+		case s.deleted || !bytes.Equal(s.hash, r.hash):
 			changed = append(changed, r)
 		}
 	}
-	return changed, nil
+	return fresh, changed, nil
 }
 
 // replaceChildren deletes the child rows of the parents the merge wrote and
@@ -378,18 +449,27 @@ func (t *tableSQL) replaceChildren(ctx context.Context, tx pgx.Tx, account strin
 		if _, err := tx.Exec(ctx, cs.del, account, ids); err != nil {
 			return fmt.Errorf("delete %s: %w", c.Name, err)
 		}
-		var crows [][]any
-		for _, r := range rows {
-			if written[r.id] {
-				crows = append(crows, r.children[c.Name]...)
-			}
+		if err := t.copyChildren(ctx, tx, cs, rows, written); err != nil {
+			return err
 		}
-		if len(crows) == 0 {
-			continue
+	}
+	return nil
+}
+
+// copyChildren copies the child rows in cs of rows (of those in only, unless
+// nil).
+func (t *tableSQL) copyChildren(ctx context.Context, tx pgx.Tx, cs *childSQL, rows []*preparedRow, only map[int64]bool) error {
+	var crows [][]any
+	for _, r := range rows {
+		if only == nil || only[r.id] {
+			crows = append(crows, r.children[cs.Name]...)
 		}
-		if _, err := tx.CopyFrom(ctx, cs.ident, cs.copyCols, pgx.CopyFromRows(crows)); err != nil {
-			return fmt.Errorf("copy %s: %w", c.Name, err)
-		}
+	}
+	if len(crows) == 0 {
+		return nil
+	}
+	if _, err := tx.CopyFrom(ctx, cs.ident, cs.copyCols, pgx.CopyFromRows(crows)); err != nil {
+		return fmt.Errorf("copy %s: %w", cs.Name, err)
 	}
 	return nil
 }

@@ -347,3 +347,65 @@ func TestUpsert_EveryTableAcceptsARowOfEveryColumn(t *testing.T) {
 		}
 	}
 }
+
+func TestUpsert_NewRowBlockedByStrayChildFallsBackToMerge(t *testing.T) {
+	t.Parallel()
+	b := warehousetest.New(t, 4)
+	ctx := context.Background()
+	// A child row without its parent (left by hand, or by a concurrent
+	// writer) makes the direct copy of the new parent's children collide.
+	_, err := b.Pool.Exec(ctx, fmt.Sprintf("INSERT INTO %s.contact_tags (account, contact_id, position, tag_id) VALUES ('acme', 1, 0, 99)",
+		pgx.Identifier{b.Config.DataSchema}.Sanitize()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.Warehouse.Upsert(ctx, b.Pool, "contacts", warehouse.Page{Account: "acme", Rows: []warehouse.Row{contactRow(1, "Ann", 5, 6), contactRow(2, "Bob", 7)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (warehouse.UpsertResult{Inserted: 2}) {
+		t.Errorf("upsert = %+v, want 2 inserted", res)
+	}
+	if n := count(t, b, "SELECT count(*) FROM %s.contact_tags WHERE contact_id = 1 AND tag_id IN (5, 6)"); n != 2 {
+		t.Errorf("contact 1 has %d of its tags, want 2 (the stray one replaced)", n)
+	}
+	if n := count(t, b, "SELECT count(*) FROM %s.contact_tags"); n != 3 {
+		t.Errorf("%d tag rows, want 3", n)
+	}
+}
+
+func TestUpsert_ConcurrentWritersOfTheSamePageCountEachRowOnce(t *testing.T) {
+	t.Parallel()
+	b := warehousetest.New(t, 8)
+	ctx := context.Background()
+	var rows []warehouse.Row
+	for id := range int64(200) {
+		rows = append(rows, contactRow(id+1, "Same", id%7))
+	}
+	const writers = 4
+	results := make(chan warehouse.UpsertResult, writers)
+	errs := make(chan error, writers)
+	for range writers {
+		go func() {
+			res, err := b.Warehouse.Upsert(ctx, b.Pool, "contacts", warehouse.Page{Account: "acme", Rows: rows})
+			results <- res
+			errs <- err
+		}()
+	}
+	var total warehouse.UpsertResult
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		r := <-results
+		total.Inserted += r.Inserted
+		total.Updated += r.Updated
+		total.Unchanged += r.Unchanged
+	}
+	if total.Inserted != 200 || total.Updated != 0 || total.Unchanged != 200*(writers-1) {
+		t.Errorf("writers counted %+v, want each row inserted once and unchanged for the others", total)
+	}
+	if n := count(t, b, "SELECT count(*) FROM %s.contact_tags"); n != 200 {
+		t.Errorf("%d tag rows, want 200", n)
+	}
+}

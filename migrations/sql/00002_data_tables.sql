@@ -33,7 +33,7 @@ CREATE TABLE {{DATA}}.contacts (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -174,7 +174,7 @@ CREATE TABLE {{DATA}}.companies (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -212,7 +212,7 @@ CREATE TABLE {{DATA}}.tag_categories (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -242,7 +242,7 @@ CREATE TABLE {{DATA}}.tags (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -287,7 +287,7 @@ CREATE TABLE {{DATA}}.opportunities (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -348,7 +348,7 @@ CREATE TABLE {{DATA}}.orders (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -436,7 +436,7 @@ CREATE TABLE {{DATA}}.products (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -487,7 +487,7 @@ CREATE TABLE {{DATA}}.subscriptions (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -537,7 +537,7 @@ CREATE TABLE {{DATA}}.payments (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -581,7 +581,7 @@ CREATE TABLE {{DATA}}.transactions (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -624,7 +624,7 @@ CREATE TABLE {{DATA}}.notes (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -670,7 +670,7 @@ CREATE TABLE {{DATA}}.tasks (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -714,7 +714,7 @@ CREATE TABLE {{DATA}}.campaigns (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -754,7 +754,7 @@ CREATE TABLE {{DATA}}.users (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -794,7 +794,7 @@ CREATE TABLE {{DATA}}.contact_custom_fields (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -831,7 +831,7 @@ CREATE TABLE {{DATA}}.company_custom_fields (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -868,7 +868,7 @@ CREATE TABLE {{DATA}}.opportunity_custom_fields (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
@@ -905,7 +905,7 @@ CREATE TABLE {{DATA}}.order_custom_fields (
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL,
+    _synced_at timestamptz NOT NULL DEFAULT now(),
     _sync_run_id bigint,
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
