@@ -78,3 +78,14 @@ func (s *Server) sortedNames() []string {
 	sort.Strings(names)
 	return names
 }
+
+// Endpoints returns every path the simulator serves below URL, sorted
+// ("/v1/contacts", "/v2/contacts/model", ...).
+func (s *Server) Endpoints() []string {
+	out := make([]string, 0, len(s.routes))
+	for p := range s.routes {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
