@@ -1,0 +1,102 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/keapsync/keapsync/migrations"
+)
+
+// DefaultRiverSchema is where River's tables go unless configured.
+const DefaultRiverSchema = "river"
+
+// MigrateConfig names the schemas Migrate brings up to date.
+type MigrateConfig struct {
+	// DataSchema holds the analysts' tables. Default "keap".
+	DataSchema string
+
+	// StateSchema holds keapsync's state. Default "keapsync".
+	StateSchema string
+
+	// RiverSchema holds River's job tables. Default "river".
+	RiverSchema string
+
+	// Logger receives progress. Default: nothing is logged.
+	Logger *slog.Logger
+}
+
+// MigrateResult lists what Migrate applied.
+type MigrateResult struct {
+	// Warehouse are the keapsync migration versions applied (none when
+	// already up to date).
+	Warehouse []int64
+
+	// River are River's migration versions applied.
+	River []int
+}
+
+// Migrate brings keapsync's schemas and River's up to date: keapsync's own
+// migrations first, then River's. It is the one entry point of `keapsync
+// migrate`. Concurrent calls against one database are safe: each part runs
+// under an advisory lock, and later calls find nothing left to do. The pool
+// needs at least 2 connections.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, cfg MigrateConfig) (MigrateResult, error) {
+	if pool.Config().MaxConns < 2 {
+		return MigrateResult{}, fmt.Errorf("jobs: migrate: the pool needs at least 2 connections (one holds River's migration lock)")
+	}
+	if cfg.RiverSchema == "" {
+		cfg.RiverSchema = DefaultRiverSchema
+	}
+	if err := migrations.ValidateSchemaName(cfg.RiverSchema); err != nil {
+		return MigrateResult{}, fmt.Errorf("jobs: migrate: river schema: %w", err)
+	}
+	var res MigrateResult
+	up, err := migrations.Up(ctx, pool, migrations.Config{DataSchema: cfg.DataSchema, StateSchema: cfg.StateSchema, Logger: cfg.Logger})
+	if err != nil {
+		return MigrateResult{}, fmt.Errorf("jobs: migrate: %w", err)
+	}
+	res.Warehouse = up.Applied
+
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Schema: cfg.RiverSchema, Logger: cfg.Logger})
+	if err != nil {
+		return MigrateResult{}, fmt.Errorf("jobs: migrate river: %w", err)
+	}
+	// rivermigrate takes no lock of its own, and cannot run in one
+	// transaction (a migration adds an enum value a later one uses): hold a
+	// session advisory lock on a connection of our own while it runs on
+	// others, so a concurrent run waits, then finds the versions applied.
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return MigrateResult{}, fmt.Errorf("jobs: migrate river: %w", err)
+	}
+	defer conn.Release()
+	lockID := riverLockID(cfg.RiverSchema)
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockID); err != nil {
+		return MigrateResult{}, fmt.Errorf("jobs: migrate river: lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockID) // on failure the connection dies, and the lock with it
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{cfg.RiverSchema}.Sanitize()); err != nil {
+		return MigrateResult{}, fmt.Errorf("jobs: migrate river: %w", err)
+	}
+	r, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return MigrateResult{}, fmt.Errorf("jobs: migrate river: %w", err)
+	}
+	for _, v := range r.Versions {
+		res.River = append(res.River, v.Version)
+	}
+	return res, nil
+}
+
+func riverLockID(schema string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("keapsync migrate river " + schema))
+	return int64(h.Sum64())
+}

@@ -1,0 +1,96 @@
+package jobs_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/warehouse"
+	"github.com/keapsync/keapsync/warehouse/warehousetest"
+)
+
+// The warehouse's ledger is a keap.QuotaStore: its quota types are
+// identical to keap's.
+var _ keap.QuotaStore = (*warehouse.QuotaLedger)(nil)
+
+func TestQuotaLedger_ServesAsKeapQuotaStore(t *testing.T) {
+	t.Parallel()
+	b := warehousetest.New(t, 2)
+	ctx := context.Background()
+	var store keap.QuotaStore = b.Warehouse.QuotaLedger(b.Pool)
+
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	lim := keap.QuotaLimits{Interval: 200 * time.Millisecond, PerWindow: 120, Window: time.Minute, PerDay: 10, DayResetAt: now.Add(time.Hour)}
+	if err := store.Observe(ctx, "acme", now, keap.QuotaObservation{DayUsed: 9, DayResetAt: lim.DayResetAt, WindowUsed: -1}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := store.Reserve(ctx, "acme", now, time.Second, lim)
+	if err != nil || !g.OK || !g.At.Equal(now) {
+		t.Fatalf("Reserve = %+v, %v, want the day's last call now", g, err)
+	}
+	g, err = store.Reserve(ctx, "acme", now, time.Hour, lim)
+	if err != nil || g.OK || g.Window != keap.WindowDay || !g.At.Equal(lim.DayResetAt) {
+		t.Fatalf("Reserve = %+v, %v, want a refusal by the day window until the reset", g, err)
+	}
+}
+
+// TestQuotaLedger_AgreesWithMemoryStore replays random operations on the
+// client's in-memory store and on the Postgres ledger: both implement one
+// semantics, so every answer must match.
+func TestQuotaLedger_AgreesWithMemoryStore(t *testing.T) {
+	t.Parallel()
+	b := warehousetest.New(t, 2)
+	ctx := context.Background()
+	ledger := b.Warehouse.QuotaLedger(b.Pool)
+	mem := keap.NewMemoryQuotaStore()
+
+	rnd := rand.New(rand.NewPCG(1, 2))
+	base := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	now := base
+	dayReset := base.Add(2 * time.Second)
+	for i := range 600 {
+		// Clocks jitter backwards now and then, as different machines' do.
+		now = now.Add(time.Duration(rnd.IntN(60)-10) * time.Millisecond)
+		if !now.Before(dayReset) {
+			dayReset = dayReset.Add(2 * time.Second)
+		}
+		account := []string{"a", "b"}[rnd.IntN(2)]
+		if rnd.IntN(5) == 0 {
+			obs := keap.QuotaObservation{DayUsed: -1, WindowUsed: -1, Window: time.Second}
+			if rnd.IntN(2) == 0 {
+				obs.DayUsed = int64(rnd.IntN(30))
+			}
+			if rnd.IntN(3) == 0 {
+				obs.DayResetAt = dayReset.Add(time.Duration(rnd.IntN(3)) * time.Second)
+			}
+			if rnd.IntN(2) == 0 {
+				obs.WindowUsed = int64(rnd.IntN(6))
+			}
+			errL := ledger.Observe(ctx, account, now, obs)
+			errM := mem.Observe(ctx, account, now, obs)
+			if errL != nil || errM != nil {
+				t.Fatalf("op %d: Observe: ledger %v, memory %v", i, errL, errM)
+			}
+			continue
+		}
+		lim := keap.QuotaLimits{
+			Interval:   time.Duration(rnd.IntN(3)) * 20 * time.Millisecond,
+			PerWindow:  int64(rnd.IntN(2) * (3 + rnd.IntN(3))),
+			Window:     time.Second,
+			PerDay:     int64(20 + rnd.IntN(10)),
+			DayResetAt: dayReset,
+		}
+		maxWait := time.Duration(rnd.IntN(3)) * 300 * time.Millisecond
+		gl, errL := ledger.Reserve(ctx, account, now, maxWait, lim)
+		gm, errM := mem.Reserve(ctx, account, now, maxWait, lim)
+		if errL != nil || errM != nil {
+			t.Fatalf("op %d: Reserve: ledger %v, memory %v", i, errL, errM)
+		}
+		if gl.OK != gm.OK || !gl.At.Equal(gm.At) || gl.Window != gm.Window {
+			t.Fatalf("op %d: Reserve(%s, now %s, wait %s, %+v): ledger %+v, memory %+v",
+				i, account, now.Format(time.StampMilli), maxWait, lim, gl, gm)
+		}
+	}
+}
