@@ -307,3 +307,45 @@ func TestTables_MatchTheMigratedSchema(t *testing.T) {
 		t.Errorf("columns without a comment: %v", uncommented)
 	}
 }
+
+func TestRefreshCustomFieldView_AccountsShareColumnsByName(t *testing.T) {
+	t.Parallel()
+	b := warehousetest.New(t, 2)
+	ctx := context.Background()
+	w := b.Warehouse
+	def := func(id int64, name, typ string) warehouse.Row {
+		return warehouse.Row{ID: id, Raw: []byte(`{}`), Values: warehouse.Values{"label": name, "field_name": name, "field_type": typ}}
+	}
+	// Account a's "tier" is field 1, a number; account b's is field 7, text.
+	for acct, d := range map[string]warehouse.Row{"a": def(1, "tier", "WHOLE_NUMBER"), "b": def(7, "tier", "TEXT")} {
+		if _, err := w.Upsert(ctx, b.Pool, "company_custom_fields", warehouse.Page{Account: acct, Rows: []warehouse.Row{d}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for acct, raw := range map[string]string{
+		"a": `{"custom_fields":[{"id":"1","content":3},{"id":"7","content":"not a's"}]}`,
+		"b": `{"custom_fields":[{"id":"1","content":"not b's"},{"id":"7","content":"gold"}]}`,
+	} {
+		if _, err := w.Upsert(ctx, b.Pool, "companies", warehouse.Page{Account: acct, Rows: []warehouse.Row{{ID: 5, Raw: []byte(raw)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := w.RefreshCustomFieldView(ctx, b.Pool, "companies"); err != nil || n != 1 {
+		t.Fatalf("refresh = %d, %v, want one shared column", n, err)
+	}
+	rows, err := b.Pool.Query(ctx, "SELECT account, tier FROM "+pgx.Identifier{b.Config.DataSchema, "companies_custom"}.Sanitize()+" ORDER BY account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (string, error) {
+		var acct, tier string
+		err := r.Scan(&acct, &tier)
+		return acct + "=" + tier, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[a=3 b=gold]" {
+		t.Errorf("tier per account = %v, want [a=3 b=gold] (text, as the types differ)", got)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/keapsync/keapsync/warehouse"
 	"github.com/keapsync/keapsync/warehouse/warehousetest"
@@ -407,5 +408,31 @@ func TestUpsert_ConcurrentWritersOfTheSamePageCountEachRowOnce(t *testing.T) {
 	}
 	if n := count(t, b, "SELECT count(*) FROM %s.contact_tags"); n != 200 {
 		t.Errorf("%d tag rows, want 200", n)
+	}
+}
+
+var (
+	_ warehouse.Executor = (*pgxpool.Pool)(nil)
+	_ warehouse.Executor = (*pgx.Conn)(nil)
+	_ warehouse.Executor = pgx.Tx(nil)
+)
+
+func TestUpsert_OnAConnection(t *testing.T) {
+	t.Parallel()
+	b := warehousetest.New(t, 2)
+	ctx := context.Background()
+	conn, err := b.Pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	for range 2 {
+		if _, err := b.Warehouse.Upsert(ctx, conn.Conn(), "contacts", warehouse.Page{Account: "acme", Rows: []warehouse.Row{contactRow(1, "A", 1), contactRow(2, "B")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := b.Warehouse.Upsert(ctx, conn.Conn(), "contacts", warehouse.Page{Account: "acme", Rows: []warehouse.Row{contactRow(1, "Changed", 2)}})
+	if err != nil || res != (warehouse.UpsertResult{Updated: 1}) {
+		t.Fatalf("upsert on a connection = %+v, %v, want 1 updated", res, err)
 	}
 }
