@@ -89,10 +89,10 @@ func renderTable(schema string, t *Table) *tableSQL {
 		set = append(set, fmt.Sprintf("%s = EXCLUDED.%[1]s", pgx.Identifier{c}.Sanitize()))
 	}
 	set = append(set, "_synced_at = EXCLUDED._synced_at", "_sync_run_id = EXCLUDED._sync_run_id", "_deleted_at = NULL")
+	ts.freshCols = append(ts.copyCols[:len(ts.copyCols):len(ts.copyCols)], "_sync_run_id")
 	// The WHERE clause repeats the hash check made before staging, so a
 	// concurrent writer of the same rows cannot make us count or rewrite
 	// an unchanged row.
-	ts.freshCols = append(ts.copyCols[:len(ts.copyCols):len(ts.copyCols)], "_sync_run_id")
 	ts.mergeSQL = fmt.Sprintf(`INSERT INTO %s AS t (%s, _synced_at, _sync_run_id)
 SELECT %s, now(), $1 FROM %s
 ON CONFLICT (account, id) DO UPDATE SET %s
