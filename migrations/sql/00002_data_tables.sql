@@ -1,5 +1,7 @@
 -- Analysts' tables: one per stream of the catalogue, plus child tables for
--- nested lists analysts join on. Generated columns mirror warehouse/tables_gen.go.
+-- nested lists analysts join on. The typed columns are described again in
+-- warehouse/catalog.go, which the warehouse's writer is driven by; a test
+-- checks that the two agree.
 
 -- +goose Up
 CREATE TABLE {{DATA}}.contacts (
