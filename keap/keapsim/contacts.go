@@ -131,7 +131,6 @@ var contactTypes = []string{"Lead", "Customer", "Other", "Prospect"}
 
 func renderContactV2(s *Server, o *obj, r *rec, f fieldMask) {
 	c := s.contact(r)
-	v := &c.v
 	if f.has(cID) {
 		o.idStr("id", r.id)
 	}
@@ -151,7 +150,7 @@ func renderContactV2(s *Server, o *obj, r *rec, f fieldMask) {
 			o.b = append(o.b, `{"email":`...)
 			o.b = appendEmail(o.b, &c, r.id)
 			o.b = append(o.b, `,"field":"EMAIL1","is_opt_in":`...)
-			opt := v.pct(60)
+			opt := c.optedIn()
 			o.b = strconv.AppendBool(o.b, opt)
 			if opt {
 				o.b = append(o.b, `,"email_opt_status":"SINGLE_OPT_IN"}`...)
@@ -161,37 +160,16 @@ func renderContactV2(s *Server, o *obj, r *rec, f fieldMask) {
 		}
 		o.b = append(o.b, ']')
 	}
-	hasPhone := v.pct(60)
 	if f.has(cPhoneNumbers) {
 		o.key("phone_numbers")
-		o.b = append(o.b, '[')
-		if hasPhone {
-			o.b = append(o.b, `{"number":`...)
-			o.b = appendString(o.b, phone(v))
-			o.b = append(o.b, `,"field":"PHONE1","type":"Work"}`...)
-		}
-		o.b = append(o.b, ']')
+		o.b = c.appendPhones(o.b)
 	}
-	hasAddr := v.pct(50)
-	city := cities[v.n(len(cities))]
 	if f.has(cAddresses) {
 		o.key("addresses")
-		o.b = append(o.b, '[')
-		if hasAddr {
-			var a obj
-			a.begin(o.b)
-			a.str("line1", strconv.Itoa(1+v.n(9999))+" "+c.family.display+" St.")
-			a.str("locality", city.display)
-			a.strOpt("region", city.slug)
-			a.str("postal_code", pad4(v.n(10000))+"0")
-			a.str("country_code", countries[v.n(len(countries))])
-			a.str("field", "BILLING")
-			o.b = a.end()
-		}
-		o.b = append(o.b, ']')
+		o.b = c.appendAddresses(o.b)
 	}
-	if f.has(cCompany) && v.pct(40) {
-		if id := s.refID("companies", v); id != 0 {
+	if f.has(cCompany) {
+		if id := c.companyID(s); id != 0 {
 			o.key("company")
 			var co obj
 			co.begin(o.b)
@@ -206,82 +184,99 @@ func renderContactV2(s *Server, o *obj, r *rec, f fieldMask) {
 	if f.has(cUpdateTime) {
 		o.timeV2("update_time", r.updated)
 	}
-	owner := s.refID("users", v)
-	if f.has(cOwnerID) && owner != 0 && v.pct(70) {
+	owner := c.ownerID(s)
+	if f.has(cOwnerID) && owner != 0 {
 		o.idStr("owner_id", owner)
 	}
-	if f.has(cPrefix) && v.pct(10) {
+	if f.has(cPrefix) && c.chance(cPrefix, 10) {
 		o.str("prefix", "Dr.")
 	}
-	if f.has(cSuffix) && v.pct(5) {
+	if f.has(cSuffix) && c.chance(cSuffix, 5) {
 		o.str("suffix", "Jr.")
 	}
-	if f.has(cPreferredName) && v.pct(15) {
+	if f.has(cPreferredName) && c.chance(cPreferredName, 15) {
 		o.str("preferred_name", c.given.display)
 	}
-	if f.has(cContactType) && v.pct(80) {
-		o.str("contact_type", v.pick(contactTypes))
+	if f.has(cContactType) {
+		if v := c.f(cContactType); v.pct(80) {
+			o.str("contact_type", v.pick(contactTypes))
+		}
 	}
 	if f.has(cSourceType) {
+		v := c.f(cSourceType)
 		o.str("source_type", v.pick(sourceTypes))
 	}
-	if f.has(cScoreValue) && v.pct(50) {
-		o.str("score_value", strconv.Itoa(v.n(100)))
+	if f.has(cScoreValue) {
+		if score, ok := c.score(); ok {
+			o.str("score_value", score)
+		}
 	}
-	if f.has(cBirthDate) && v.pct(20) {
-		o.str("birth_date", strconv.Itoa(1950+v.n(50))+"-0"+strconv.Itoa(1+v.n(9))+"-1"+strconv.Itoa(v.n(9)))
+	if f.has(cBirthDate) {
+		if v := c.f(cBirthDate); v.pct(20) {
+			o.str("birth_date", strconv.Itoa(1950+v.n(50))+"-0"+strconv.Itoa(1+v.n(9))+"-1"+strconv.Itoa(v.n(9)))
+		}
 	}
-	if f.has(cAnniversaryDate) && v.pct(5) {
-		o.str("anniversary_date", "2015-06-1"+strconv.Itoa(v.n(9)))
+	if f.has(cAnniversaryDate) {
+		if v := c.f(cAnniversaryDate); v.pct(5) {
+			o.str("anniversary_date", "2015-06-1"+strconv.Itoa(v.n(9)))
+		}
 	}
-	if f.has(cJobTitle) && v.pct(40) {
-		o.str("job_title", v.pick(jobTitles))
+	if f.has(cJobTitle) {
+		if t := c.jobTitle(); t != "" {
+			o.str("job_title", t)
+		}
 	}
-	if f.has(cLeadsourceID) && v.pct(30) {
-		o.idStr("leadsource_id", int64(1+v.n(9)))
+	if f.has(cLeadsourceID) {
+		if id := c.leadSource(); id != 0 {
+			o.idStr("leadsource_id", id)
+		}
 	}
-	if f.has(cWebsite) && v.pct(20) {
-		o.str("website", "https://www."+c.family.slug+".example.com")
+	if f.has(cWebsite) {
+		if w := c.website(); w != "" {
+			o.str("website", w)
+		}
 	}
-	if f.has(cTimeZone) && v.pct(50) {
-		o.str("time_zone", v.pick(timeZones))
+	if f.has(cTimeZone) {
+		if tz := c.timeZone(); tz != "" {
+			o.str("time_zone", tz)
+		}
 	}
-	if f.has(cPreferredLocale) && v.pct(60) {
+	if f.has(cPreferredLocale) && c.chance(cPreferredLocale, 60) {
 		o.str("preferred_locale", "en_US")
 	}
-	if f.has(cSpouseName) && v.pct(5) {
-		o.str("spouse_name", givenNames[v.n(len(givenNames))].display)
+	if f.has(cSpouseName) {
+		if n := c.spouse(); n != "" {
+			o.str("spouse_name", n)
+		}
 	}
-	if f.has(cReferralCode) && v.pct(5) {
-		o.str("referral_code", "REF"+strconv.Itoa(v.n(100000)))
+	if f.has(cReferralCode) {
+		if v := c.f(cReferralCode); v.pct(5) {
+			o.str("referral_code", "REF"+strconv.Itoa(v.n(100000)))
+		}
 	}
 	if f.has(cFaxNumbers) {
 		o.key("fax_numbers")
-		o.b = append(o.b, '[')
-		if v.pct(5) {
-			o.b = append(o.b, `{"number":`...)
-			o.b = appendString(o.b, phone(v))
-			o.b = append(o.b, `,"field":"FAX1","type":"Work"}`...)
-		}
-		o.b = append(o.b, ']')
+		o.b = c.appendFaxes(o.b)
 	}
 	if f.has(cSocialAccounts) {
 		o.key("social_accounts")
 		o.b = append(o.b, '[')
-		if v.pct(10) {
+		if c.chance(cSocialAccounts, 10) {
 			o.b = append(o.b, `{"name":`...)
 			o.b = appendString(o.b, c.given.slug+c.family.slug)
 			o.b = append(o.b, `,"type":"LINKED_IN"}`...)
 		}
 		o.b = append(o.b, ']')
 	}
-	if f.has(cOrigin) && v.pct(30) {
-		o.key("origin")
-		o.b = append(o.b, `{"date":`...)
-		o.b = appendTimeV2(o.b, r.created)
-		o.b = append(o.b, `,"ip_address":"203.0.113.`...)
-		o.b = strconv.AppendInt(o.b, int64(1+v.n(254)), 10)
-		o.b = append(o.b, `"}`...)
+	if f.has(cOrigin) {
+		if v := c.f(cOrigin); v.pct(30) {
+			o.key("origin")
+			o.b = append(o.b, `{"date":`...)
+			o.b = appendTimeV2(o.b, r.created)
+			o.b = append(o.b, `,"ip_address":"203.0.113.`...)
+			o.b = strconv.AppendInt(o.b, int64(1+v.n(254)), 10)
+			o.b = append(o.b, `"}`...)
+		}
 	}
 	if f.has(cLinks) {
 		o.raw("links", []byte("[]"))
@@ -289,17 +284,21 @@ func renderContactV2(s *Server, o *obj, r *rec, f fieldMask) {
 	if f.has(cUtmParameters) {
 		o.raw("utm_parameters", []byte("[]"))
 	}
-	if f.has(cNotes) && v.pct(20) {
-		o.key("notes")
-		o.b = appendLongText(o.b, v)
+	if f.has(cNotes) {
+		if v := c.f(cNotes); v.pct(20) {
+			o.key("notes")
+			o.b = appendLongText(o.b, &v)
+		}
 	}
 	if f.has(cTagIDs) {
 		o.key("tag_ids")
-		o.b = s.appendTagIDs(o.b, v, false)
+		v := c.f(cTagIDs)
+		o.b = s.appendTagIDs(o.b, &v, false)
 	}
 	if f.has(cCustomFields) {
 		o.key("custom_fields")
-		o.b = appendCustomFieldValues(o.b, customFieldSets["contacts"], v, false)
+		v := c.f(cCustomFields)
+		o.b = appendCustomFieldValues(o.b, customFieldSets["contacts"], &v, false)
 	}
 	if f.has(cCreatedBy) && owner != 0 {
 		o.idStr("created_by", owner)
@@ -307,6 +306,117 @@ func renderContactV2(s *Server, o *obj, r *rec, f fieldMask) {
 	if f.has(cLastUpdatedBy) && owner != 0 {
 		o.idStr("last_updated_by", owner)
 	}
+}
+
+// f returns the random source of one property. Each property draws from its
+// own source, so a property's value does not depend on which other
+// properties a request asked for, and v1 and v2 agree.
+func (c *contactView) f(prop int) rnd { return c.v.sub(uint64(prop)) }
+
+func (c *contactView) chance(prop, pct int) bool {
+	v := c.f(prop)
+	return v.pct(pct)
+}
+
+func (c *contactView) optedIn() bool { return c.chance(cEmailAddresses, 60) }
+
+func (c *contactView) appendPhones(b []byte) []byte {
+	v := c.f(cPhoneNumbers)
+	b = append(b, '[')
+	if v.pct(60) {
+		b = append(b, `{"number":`...)
+		b = appendString(b, phone(&v))
+		b = append(b, `,"field":"PHONE1","type":"Work"}`...)
+	}
+	return append(b, ']')
+}
+
+func (c *contactView) appendFaxes(b []byte) []byte {
+	v := c.f(cFaxNumbers)
+	b = append(b, '[')
+	if v.pct(5) {
+		b = append(b, `{"number":`...)
+		b = appendString(b, phone(&v))
+		b = append(b, `,"field":"FAX1","type":"Work"}`...)
+	}
+	return append(b, ']')
+}
+
+func (c *contactView) appendAddresses(b []byte) []byte {
+	v := c.f(cAddresses)
+	b = append(b, '[')
+	if v.pct(50) {
+		city := cities[v.n(len(cities))]
+		var a obj
+		a.begin(b)
+		a.str("line1", strconv.Itoa(1+v.n(9999))+" "+c.family.display+" St.")
+		a.str("locality", city.display)
+		a.strOpt("region", city.slug)
+		a.str("postal_code", pad4(v.n(10000))+"0")
+		a.str("country_code", countries[v.n(len(countries))])
+		a.str("field", "BILLING")
+		b = a.end()
+	}
+	return append(b, ']')
+}
+
+func (c *contactView) companyID(s *Server) int64 {
+	v := c.f(cCompany)
+	if !v.pct(40) {
+		return 0
+	}
+	return s.refID("companies", &v)
+}
+
+func (c *contactView) ownerID(s *Server) int64 {
+	v := c.f(cOwnerID)
+	if !v.pct(70) {
+		return 0
+	}
+	return s.refID("users", &v)
+}
+
+func (c *contactView) score() (string, bool) {
+	v := c.f(cScoreValue)
+	if !v.pct(50) {
+		return "", false
+	}
+	return strconv.Itoa(v.n(100)), true
+}
+
+func (c *contactView) jobTitle() string {
+	if v := c.f(cJobTitle); v.pct(40) {
+		return v.pick(jobTitles)
+	}
+	return ""
+}
+
+func (c *contactView) leadSource() int64 {
+	if v := c.f(cLeadsourceID); v.pct(30) {
+		return int64(1 + v.n(9))
+	}
+	return 0
+}
+
+func (c *contactView) website() string {
+	if c.chance(cWebsite, 20) {
+		return "https://www." + c.family.slug + ".example.com"
+	}
+	return ""
+}
+
+func (c *contactView) timeZone() string {
+	if v := c.f(cTimeZone); v.pct(50) {
+		return v.pick(timeZones)
+	}
+	return ""
+}
+
+func (c *contactView) spouse() string {
+	if v := c.f(cSpouseName); v.pct(5) {
+		return givenNames[v.n(len(givenNames))].display
+	}
+	return ""
 }
 
 // appendTagIDs appends the ids of the tags applied to a contact: zero to
@@ -381,33 +491,33 @@ var emailStatuses = []string{"NonMarketable", "SingleOptIn", "UnengagedMarketabl
 
 // renderContactV1 follows a recorded real v1 list record: tag_ids in the
 // list, ScoreValue capitalised and often null, last_updated_utc_millis.
+// Its values are the same as the v2 rendering of the same contact.
 func renderContactV1(s *Server, o *obj, r *rec, f fieldMask) {
 	c := s.contact(r)
-	v := &c.v
 	o.int("id", r.id)
 	o.key("tag_ids")
-	o.b = s.appendTagIDs(o.b, v, true)
-	if v.pct(40) {
-		if id := s.refID("companies", v); id != 0 {
-			o.key("company")
-			var co obj
-			co.begin(o.b)
-			co.int("id", id)
-			co.str("company_name", s.companyName(id))
-			o.b = co.end()
-		}
+	tv := c.f(cTagIDs)
+	o.b = s.appendTagIDs(o.b, &tv, true)
+	if id := c.companyID(s); id != 0 {
+		o.key("company")
+		var co obj
+		co.begin(o.b)
+		co.int("id", id)
+		co.str("company_name", s.companyName(id))
+		o.b = co.end()
 	}
-	optedIn := v.pct(60)
+	optedIn := c.optedIn()
 	o.bool("email_opted_in", optedIn)
 	if optedIn {
 		o.str("email_status", "SingleOptIn")
 	} else {
+		v := c.f(cEmailAddresses)
 		o.str("email_status", emailStatuses[v.n(len(emailStatuses))])
 	}
 	o.timeV1("date_created", r.created)
 	o.timeV1("last_updated", r.updated)
-	if v.pct(50) {
-		o.str("ScoreValue", strconv.Itoa(v.n(100)))
+	if score, ok := c.score(); ok {
+		o.str("ScoreValue", score)
 	} else {
 		o.null("ScoreValue")
 	}
@@ -421,55 +531,48 @@ func renderContactV1(s *Server, o *obj, r *rec, f fieldMask) {
 	}
 	o.b = append(o.b, ']')
 	o.key("addresses")
-	o.b = append(o.b, '[')
-	if v.pct(50) {
-		city := cities[v.n(len(cities))]
-		var a obj
-		a.begin(o.b)
-		a.str("line1", strconv.Itoa(1+v.n(9999))+" "+c.family.display+" St.")
-		a.str("locality", city.display)
-		a.strOpt("region", city.slug)
-		a.str("postal_code", pad4(v.n(10000))+"0")
-		a.str("country_code", countries[v.n(len(countries))])
-		a.str("field", "BILLING")
-		o.b = a.end()
-	}
-	o.b = append(o.b, ']')
+	o.b = c.appendAddresses(o.b)
 	o.key("phone_numbers")
-	o.b = append(o.b, '[')
-	if v.pct(60) {
-		o.b = append(o.b, `{"number":`...)
-		o.b = appendString(o.b, phone(v))
-		o.b = append(o.b, `,"field":"PHONE1","type":"Work"}`...)
-	}
-	o.b = append(o.b, ']')
+	o.b = c.appendPhones(o.b)
 	o.str("given_name", c.given.display)
 	o.str("family_name", c.family.display)
 	o.strOpt("middle_name", c.middle)
-	if owner := s.refID("users", v); owner != 0 && v.pct(70) {
+	if owner := c.ownerID(s); owner != 0 {
 		o.int("owner_id", owner)
 	}
 	if f.has(c1CustomFields) {
 		o.key("custom_fields")
-		o.b = appendCustomFieldValues(o.b, customFieldSets["contacts"], v, true)
+		v := c.f(cCustomFields)
+		o.b = appendCustomFieldValues(o.b, customFieldSets["contacts"], &v, true)
 	}
-	if f.has(c1JobTitle) && v.pct(40) {
-		o.str("job_title", v.pick(jobTitles))
+	if f.has(c1JobTitle) {
+		if t := c.jobTitle(); t != "" {
+			o.str("job_title", t)
+		}
 	}
-	if f.has(c1LeadSourceID) && v.pct(30) {
-		o.int("lead_source_id", int64(1+v.n(9)))
+	if f.has(c1LeadSourceID) {
+		if id := c.leadSource(); id != 0 {
+			o.int("lead_source_id", id)
+		}
 	}
-	if f.has(c1Website) && v.pct(20) {
-		o.str("website", "https://www."+c.family.slug+".example.com")
+	if f.has(c1Website) {
+		if w := c.website(); w != "" {
+			o.str("website", w)
+		}
 	}
-	if f.has(c1TimeZone) && v.pct(50) {
-		o.str("time_zone", v.pick(timeZones))
+	if f.has(c1TimeZone) {
+		if tz := c.timeZone(); tz != "" {
+			o.str("time_zone", tz)
+		}
 	}
-	if f.has(c1SpouseName) && v.pct(5) {
-		o.str("spouse_name", givenNames[v.n(len(givenNames))].display)
+	if f.has(c1SpouseName) {
+		if n := c.spouse(); n != "" {
+			o.str("spouse_name", n)
+		}
 	}
 	if f.has(c1FaxNumbers) {
-		o.raw("fax_numbers", []byte("[]"))
+		o.key("fax_numbers")
+		o.b = c.appendFaxes(o.b)
 	}
 }
 

@@ -15,6 +15,14 @@ func newRnd(seed int64, salt uint64, id int64, version uint32) rnd {
 	return r
 }
 
+// sub returns an independent source for part k of a record, leaving r
+// as it is.
+func (r rnd) sub(k uint64) rnd {
+	x := rnd{s: r.s ^ (k+1)*0xD6E8FEB86659FD93}
+	x.next()
+	return x
+}
+
 func (r *rnd) next() uint64 {
 	r.s += 0x9E3779B97F4A7C15
 	z := r.s

@@ -231,16 +231,19 @@ func (s *Server) companyEmail(id int64) string {
 	return "info" + strconv.FormatInt(id, 10) + "@" + r.pick(domains)
 }
 
+// renderCompany draws each property from its own source (see
+// contactView.f): the fields asked for must not change the values.
 func renderCompany(s *Server, o *obj, r *rec, f fieldMask) {
-	v := varying(s, companySalt, r)
+	base := varying(s, companySalt, r)
+	p := func(k int) rnd { return base.sub(uint64(k)) }
 	if f.has(coID) {
 		o.idStr("id", r.id)
 	}
 	if f.has(coCompanyName) {
 		o.str("company_name", s.companyName(r.id))
 	}
-	city := cities[v.n(len(cities))]
-	if f.has(coAddress) && v.pct(70) {
+	if v := p(coAddress); f.has(coAddress) && v.pct(70) {
+		city := cities[v.n(len(cities))]
 		var a obj
 		o.key("address")
 		a.begin(o.b)
@@ -252,37 +255,38 @@ func renderCompany(s *Server, o *obj, r *rec, f fieldMask) {
 		a.str("field", "BILLING")
 		o.b = a.end()
 	}
-	if f.has(coEmailAddress) && v.pct(80) {
+	if v := p(coEmailAddress); f.has(coEmailAddress) && v.pct(80) {
 		o.key("email_address")
 		o.b = append(o.b, `{"email":`...)
 		o.b = appendString(o.b, s.companyEmail(r.id))
 		o.b = append(o.b, `,"field":"EMAIL1"}`...)
 	}
-	if f.has(coPhoneNumber) && v.pct(70) {
+	if v := p(coPhoneNumber); f.has(coPhoneNumber) && v.pct(70) {
 		o.key("phone_number")
 		o.b = append(o.b, `{"number":`...)
 		o.b = appendString(o.b, phone(&v))
 		o.b = append(o.b, `,"field":"PHONE1","type":"Work"}`...)
 	}
-	if f.has(coFaxNumber) && v.pct(10) {
+	if v := p(coFaxNumber); f.has(coFaxNumber) && v.pct(10) {
 		o.key("fax_number")
 		o.b = append(o.b, `{"number":`...)
 		o.b = appendString(o.b, phone(&v))
 		o.b = append(o.b, `,"field":"FAX1","type":"Work"}`...)
 	}
-	if f.has(coWebsite) && v.pct(60) {
+	if v := p(coWebsite); f.has(coWebsite) && v.pct(60) {
 		o.str("website", "https://company"+strconv.FormatInt(r.id, 10)+".example.com")
 	}
-	if f.has(coNotes) && v.pct(30) {
+	if v := p(coNotes); f.has(coNotes) && v.pct(30) {
 		o.key("notes")
 		o.b = appendLongText(o.b, &v)
 	}
-	if f.has(coOwnerID) && v.pct(60) {
+	if v := p(coOwnerID); f.has(coOwnerID) && v.pct(60) {
 		if id := s.refID("users", &v); id != 0 {
 			o.idStr("owner_id", id)
 		}
 	}
 	if f.has(coCustomFields) {
+		v := p(coCustomFields)
 		o.key("custom_fields")
 		o.b = appendCustomFieldValues(o.b, customFieldSets["companies"], &v, false)
 	}
