@@ -87,6 +87,19 @@ func TestUpsert_InsertsThenSkipsUnchangedThenUpdatesChanged(t *testing.T) {
 	if n := count(t, b, "SELECT count(*) FROM %s.contact_email_addresses WHERE contact_id = 1 AND email = 'Annie@example.com' AND is_opt_in"); n != 1 {
 		t.Error("contact 1's email address was not replaced")
 	}
+
+	// New, changed and unchanged records in one page.
+	page.Rows = []warehouse.Row{contactRow(3, "Cy", 1), contactRow(1, "Ann", 10), contactRow(2, "Bob")}
+	res, err = w.Upsert(ctx, b.Pool, "contacts", page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (warehouse.UpsertResult{Inserted: 1, Updated: 1, Unchanged: 1}) {
+		t.Fatalf("mixed page = %+v, want one of each", res)
+	}
+	if n := count(t, b, "SELECT count(*) FROM %s.contact_tags"); n != 2 {
+		t.Errorf("%d tag rows, want contact 1's and contact 3's", n)
+	}
 }
 
 func TestUpsert_DuplicateIDInPageKeepsLastOccurrence(t *testing.T) {
