@@ -71,7 +71,9 @@ func TestFilters_MatchWhatTheRecordsSay(t *testing.T) {
 		{"campaign name contains", "/v2/campaigns", "campaigns", "name==CAMPAIGN",
 			func(m map[string]any) bool { return strings.Contains(strings.ToLower(m["name"].(string)), "campaign") }},
 		{"tags created since", "/v2/tags", "tags", "since_create_time==" + strings.Replace(tags[len(tags)/2]["create_time"].(string), "Z", ".000Z", 1),
-			func(m map[string]any) bool { return m["create_time"].(string) >= tags[len(tags)/2]["create_time"].(string) }},
+			func(m map[string]any) bool {
+				return m["create_time"].(string) >= tags[len(tags)/2]["create_time"].(string)
+			}},
 	}
 	truth := map[string][]map[string]any{"/v2/contacts": contacts, "/v2/tags": tags, "/v2/campaigns": campaigns, "/v2/orders": orders}
 	for _, tt := range tests {
