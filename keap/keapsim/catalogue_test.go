@@ -1,6 +1,8 @@
 package keapsim_test
 
 import (
+	"cmp"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -246,5 +248,41 @@ func checkTimeFilter(t *testing.T, s *keapsim.Server, st keap.Stream, all []list
 	// Exclusive bounds would lose the records exactly at lo.
 	if want < 2 {
 		t.Fatalf("window too small to mean anything: %d", want)
+	}
+}
+
+// TestTruth_MatchesAFullScanOfEveryStreamAfterChurn changes the tenant,
+// then reads every stream as the catalogue does and compares the ids and
+// update times with Truth.
+func TestTruth_MatchesAFullScanOfEveryStreamAfterChurn(t *testing.T) {
+	t.Parallel()
+	c := newClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
+	s := keapsim.New(t, unlimited(keapsim.Options{Contacts: 1500, Seed: 5, Now: c.Now}))
+	rng := rand.New(rand.NewPCG(9, 9))
+	for range 20 {
+		c.Advance(300 * time.Millisecond)
+		if _, err := s.Churn(rng, 15); err != nil {
+			t.Fatal(err)
+		}
+	}
+	truth := s.Truth()
+	for _, st := range keap.Streams {
+		if st.Mode == keap.ModeSingle {
+			continue
+		}
+		got := scanStream(t, s, st, nil, nil)
+		want := truth[st.Name]
+		if len(got) != len(want) {
+			t.Fatalf("%s: scanned %d records, truth has %d", st.Name, len(got), len(want))
+		}
+		slices.SortFunc(got, func(a, b listed) int { return cmp.Compare(a.id, b.id) })
+		for i := range want {
+			if got[i].id != want[i].ID {
+				t.Fatalf("%s: record %d is %d, truth says %d", st.Name, i, got[i].id, want[i].ID)
+			}
+			if st.UpdatedField != "" && !got[i].updated.Equal(want[i].Updated.Truncate(time.Second)) {
+				t.Fatalf("%s %d: updated %v, truth %v", st.Name, got[i].id, got[i].updated, want[i].Updated)
+			}
+		}
 	}
 }
