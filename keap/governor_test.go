@@ -235,3 +235,48 @@ func TestGovernor_SpikePenaltyIsShortAndBlocks(t *testing.T) {
 func itoa(n int64) string { return formatInt(n) }
 
 func formatInt(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestGovernor_OwnCallsInKeapsCountAreNotExtraUsage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 1, PerMinute: 4, MaxWait: 2 * time.Minute})
+	start := clock.Now()
+	for range 4 {
+		if err := g.reserve(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A fifth call is granted into the next window (start+1m); the store
+	// has already dropped the first slot, but Keap still counts it.
+	sent := clock.Now()
+	if err := g.reserve(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := ParseQuotaHeaders(header("X-Keap-Product-Throttle-Limit", "4", "X-Keap-Product-Throttle-Used", "4"), sent.Add(10*time.Millisecond))
+	if err := g.observe(ctx, sent, r); err != nil {
+		t.Fatal(err)
+	}
+	// Keap counted only our own calls: the sixth call comes one window
+	// after the second, not a window after the report.
+	if err := g.reserve(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := clock.Now(), start.Add(time.Minute+time.Second); !got.Equal(want) {
+		t.Fatalf("sixth call at %v, want %v", got.Sub(start), want.Sub(start))
+	}
+	// Usage by someone else (more than our calls) does fill the window:
+	// 30s later our window holds 2 calls (at 60s and 61s); Keap reports 4.
+	clock.Advance(30 * time.Second)
+	now := clock.Now()
+	r = ParseQuotaHeaders(header("X-Keap-Product-Throttle-Limit", "4", "X-Keap-Product-Throttle-Available", "0"), now)
+	if err := g.observe(ctx, now, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.reserve(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The window frees when our call at 60s expires, at 120s.
+	if got, want := clock.Now(), start.Add(2*time.Minute); !got.Equal(want) {
+		t.Fatalf("after a full window reported by Keap the next call came at %v, want %v", got.Sub(start), want.Sub(start))
+	}
+}
