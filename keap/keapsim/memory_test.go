@@ -33,3 +33,23 @@ func TestMemory_MillionContactsFitWellUnderOneGiB(t *testing.T) {
 	}
 	runtime.KeepAlive(s)
 }
+
+// BenchmarkSimulatorStart1M starts a tenant of 1,000,000 contacts (every
+// stream scaled) and reports the heap it holds and the start-up time.
+func BenchmarkSimulatorStart1M(b *testing.B) {
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		s, err := keapsim.Start(unlimited(keapsim.Options{Contacts: 1_000_000}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "MiB-held")
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

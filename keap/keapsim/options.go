@@ -77,6 +77,20 @@ type Options struct {
 	Addr string
 }
 
+// optionsNoFormat is Options without its Format method.
+type optionsNoFormat Options
+
+// Format prints the options with the API keys redacted: keys are secrets,
+// even a simulator's, and never appear in %v, %+v or %#v output.
+func (o Options) Format(f fmt.State, verb rune) {
+	c := optionsNoFormat(o)
+	c.APIKeys = make([]string, len(o.APIKeys))
+	for i := range c.APIKeys {
+		c.APIKeys[i] = "[redacted]"
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), c)
+}
+
 // Rate-limit body shapes for Options.RateLimitBody.
 const (
 	RateLimitBodyApigee = "apigee"

@@ -210,7 +210,11 @@ func (q *query) applyID(op string, id int64, allowNot bool) error {
 	case ">=":
 		q.idLo = max(q.idLo, id)
 	case "<":
-		q.idHi = min(q.idHi, id-1)
+		if id == math.MinInt64 {
+			q.idLo, q.idHi = math.MaxInt64, math.MinInt64 // nothing is below
+		} else {
+			q.idHi = min(q.idHi, id-1)
+		}
 	case "<=":
 		q.idHi = min(q.idHi, id)
 	case "!=":

@@ -106,6 +106,13 @@ func Start(opts Options) (*Server, error) {
 // http://127.0.0.1:4321/crm/rest.
 func (s *Server) URL() string { return s.url }
 
+// String describes the server by its URL; the API keys it holds stay out
+// of %v and %+v output.
+func (s *Server) String() string { return "keapsim.Server(" + s.url + ")" }
+
+// GoString is String for %#v.
+func (s *Server) GoString() string { return s.String() }
+
 // APIKey returns the first accepted API key.
 func (s *Server) APIKey() string { return s.opts.APIKeys[0] }
 
