@@ -180,7 +180,7 @@ type ConfigError struct {
 
 // Error describes the invalid field.
 func (e *ConfigError) Error() string {
-	return "keap: invalid config: " + e.Field + ": " + e.Reason
+	return "invalid config: " + e.Field + ": " + e.Reason
 }
 
 func (c Config) withDefaults() Config {

@@ -36,7 +36,7 @@ func NewAPIKey(key string) APIKey {
 const redacted = "[redacted]"
 
 // errEmptyAPIKey is returned by Apply when the key is empty.
-var errEmptyAPIKey = errors.New("keap: empty API key")
+var errEmptyAPIKey = errors.New("empty API key")
 
 // Apply sets X-Keap-API-Key on req.
 func (k APIKey) Apply(_ context.Context, req *http.Request) error {

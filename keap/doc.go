@@ -11,7 +11,31 @@
 // shared through Postgres by every process.
 //
 // Streams is the catalogue of what keapsync copies and how each stream is
-// read most cheaply.
+// read most cheaply; Client.ListPage reads one page of a stream and returns
+// its records byte-exact, with their ids and update times, the cursor of the
+// next page and the latest quota reading.
+//
+// # Errors
+//
+// Every error of a call is wrapped with its operation ("keap: list
+// contacts: ...") and typed, so a River job decides with errors.As rather
+// than message text:
+//
+//   - QuotaRetryAt(err) reports a *QuotaError: the quota (day, minute,
+//     second or tenant) is spent until RetryAt. Snooze until then. It is
+//     returned without a network call whenever the governor knows, and after
+//     Keap's 429s once the retries are spent.
+//   - IsPermanent(err) is true for a rejected key (*AuthError, 401/403; also
+//     IsAuth), another 4xx (*ErrorResponse), an unusable body (*BodyError:
+//     HTML, invalid JSON, too large, a record without an id), an invalid
+//     request or config. Cancel the job; retrying cannot help.
+//   - Anything else (5xx after the client's own retries, timeouts,
+//     connection errors, a quota store failure) is transient: return it and
+//     let River retry.
+//
+// The API key never appears in an error, a log line, or the fmt, JSON or
+// slog form of a Config: APIKey redacts itself, and anything Keap echoes
+// back is scrubbed.
 //
 // This package knows nothing of Postgres, River or the warehouse.
 package keap
