@@ -114,6 +114,16 @@ func TestOrdering_ContentOrderIDDescAndV1Order(t *testing.T) {
 	if !slices.IsSorted(emails) {
 		t.Fatal("order_by email asc is not sorted by email")
 	}
+	// The sorted order is cached; a mutation must invalidate it.
+	if _, err := s.Create("contacts"); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := scan(t, s, "/v2/contacts", url.Values{"order_by": {"email desc"}, "page_size": {"100"}}, "contacts"); len(again) != 251 {
+		t.Fatalf("after a create, email order lists %d contacts", len(again))
+	}
+	if err := s.Delete("contacts", ids(t, byEmail)[0]); err != nil {
+		t.Fatal(err)
+	}
 	desc, _ := scan(t, s, "/v2/contacts", url.Values{"order_by": {"id desc"}, "page_size": {"40"}}, "contacts")
 	d := ids(t, desc)
 	if len(d) != 250 || !slices.IsSortedFunc(d, func(a, b int64) int { return int(b - a) }) {

@@ -117,6 +117,7 @@ func (s *Server) listV1(r *http.Request, b []byte, rt route) ([]byte, error) {
 			return nil, badf("Invalid order %q", o)
 		}
 		q.order = spec
+		q.order.name = "v1:" + o
 	}
 	switch strings.ToUpper(v.Get("order_direction")) {
 	case "", "ASCENDING":

@@ -68,6 +68,7 @@ func (s *Server) Create(stream string) (int64, error) {
 	t.recs = append(t.recs, rec{id: id, created: created, updated: created})
 	t.index(len(t.recs) - 1)
 	t.live++
+	t.gen++
 	s.countMutation()
 	return id, nil
 }
@@ -92,6 +93,7 @@ func (s *Server) Update(stream string, id int64) error {
 	r.version++
 	r.updated = max(now, r.created)
 	t.index(i)
+	t.gen++
 	s.countMutation()
 	return nil
 }
@@ -112,6 +114,7 @@ func (s *Server) Delete(stream string, id int64) error {
 	t.unindex(i)
 	t.recs[i].deleted = true
 	t.live--
+	t.gen++
 	s.countMutation()
 	return nil
 }

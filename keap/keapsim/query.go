@@ -240,6 +240,7 @@ func (q *query) parseOrderBy(d *streamDef, v string) error {
 		return badf("Invalid order_by field %q", f[0])
 	}
 	q.order = spec
+	q.order.name = f[0]
 	if len(f) == 2 {
 		switch strings.ToLower(f[1]) {
 		case "asc":
@@ -328,26 +329,22 @@ const narrowLimit = 50_000
 // ok is false when a scan in order is cheaper.
 func (s *Server) candidates(t *table, q *query) (out []int32, ok bool) {
 	if q.order.key != nil {
-		// Content-keyed order: gather everything that matches, then sort.
-		for i := range t.recs {
+		// Content-keyed order: the table keeps the sorted order of its live
+		// records until the next mutation; filter it.
+		sorted := t.sortedBy(s, q.order)
+		if q.desc {
+			for p := len(sorted) - 1; p >= 0; p-- {
+				if s.match(q, &t.recs[sorted[p]]) {
+					out = append(out, sorted[p])
+				}
+			}
+			return out, true
+		}
+		for _, i := range sorted {
 			if s.match(q, &t.recs[i]) {
-				out = append(out, int32(i))
+				out = append(out, i)
 			}
 		}
-		keys := make(map[int32]string, len(out))
-		for _, i := range out {
-			keys[i] = q.order.key(s, &t.recs[i])
-		}
-		slices.SortStableFunc(out, func(a, b int32) int {
-			c := cmp.Compare(keys[a], keys[b])
-			if c == 0 {
-				c = cmp.Compare(t.recs[a].id, t.recs[b].id)
-			}
-			if q.desc {
-				c = -c
-			}
-			return c
-		})
 		return out, true
 	}
 	if q.order.byUpdate || (q.updLo == math.MinInt64 && q.updHi == math.MaxInt64) {

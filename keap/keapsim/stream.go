@@ -23,6 +23,8 @@ type orderSpec struct {
 	// e-mails); nil with byUpdate false orders by id, which is also creation
 	// order.
 	key func(s *Server, r *rec) string
+	// name identifies a content-keyed order in the table's cache.
+	name string
 }
 
 // streamDef describes one list endpoint: how its records are generated,

@@ -4,7 +4,48 @@ import (
 	"cmp"
 	"slices"
 	"sort"
+	"sync"
 )
+
+type cachedOrder struct {
+	gen  uint64
+	list []int32 // indexes of live records in ascending key order (ties by id)
+}
+
+// sortedBy returns the live records in the content-keyed order o,
+// ascending. Called with the table at least read-locked.
+func (t *table) sortedBy(s *Server, o orderSpec) []int32 {
+	t.ordersMu.Lock()
+	defer t.ordersMu.Unlock()
+	if c, ok := t.orders[o.name]; ok && c.gen == t.gen {
+		return c.list
+	}
+	type keyed struct {
+		i   int32
+		key string
+	}
+	ks := make([]keyed, 0, t.live)
+	for i := range t.recs {
+		if !t.recs[i].deleted {
+			ks = append(ks, keyed{int32(i), o.key(s, &t.recs[i])})
+		}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i) // recs index order is id order
+	})
+	list := make([]int32, len(ks))
+	for p, k := range ks {
+		list[p] = k.i
+	}
+	if t.orders == nil {
+		t.orders = map[string]cachedOrder{}
+	}
+	t.orders[o.name] = cachedOrder{gen: t.gen, list: list}
+	return list
+}
 
 // rec is everything the simulator stores per record: 32 bytes. The
 // record's content is derived on demand from (seed, stream, id, version), so
@@ -28,6 +69,13 @@ type table struct {
 	recs     []rec
 	byUpdate []int32
 	live     int
+	// gen counts mutations; it invalidates orders.
+	gen uint64
+	// orders caches content-keyed orders (by email, by name) of the live
+	// records, computed once per mutation generation. Guarded by ordersMu,
+	// since readers share the table lock.
+	ordersMu sync.Mutex
+	orders   map[string]cachedOrder
 	// genCount is the number of generated records; references from other
 	// streams pick among the first genCount ids, which need no lookup.
 	genCount int
