@@ -186,6 +186,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		st.Unauthorized++
 		s.quota.setHeaders(w.Header(), now)
 		s.qmu.Unlock()
+		// The real 401 body is unconfirmed; the gateway (Apigee) rejects the
+		// key, so its fault shape is the likeliest.
 		writeJSON(w, http.StatusUnauthorized, []byte(`{"fault":{"faultstring":"Invalid API key","detail":{"errorcode":"oauth.v2.InvalidApiKey"}}}`))
 		return
 	}
@@ -223,6 +225,8 @@ func (s *Server) countStatus(status int) {
 	s.qmu.Unlock()
 }
 
+// write429 answers a rejected request. Neither spec declares 429; the two
+// body shapes and the optional Retry-After are as observed (keap-api.md §2).
 func (s *Server) write429(w http.ResponseWriter, cause Cause, retryAfter time.Duration) {
 	if s.opts.RetryAfter {
 		secs := int64((retryAfter + time.Second - 1) / time.Second)
@@ -255,6 +259,8 @@ func writeHTML(w http.ResponseWriter, status int, body string) {
 	_, _ = w.Write([]byte(body))
 }
 
+// html404 is what Keap's front end answers for an unknown URL: an HTML page,
+// not the JSON 404 the specs declare for unknown records (keap-api.md §5).
 const html404 = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Keap - Page Not Found</title></head>
 <body><h1>Page Not Found</h1><p>The page you requested could not be found.</p></body></html>
