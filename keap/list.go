@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -200,32 +202,86 @@ func pageToken(tok string) string {
 	return tok
 }
 
-// decodePage decodes a list body into a Page. Records stay byte-exact.
+// decodePage decodes a list body into a Page. Records stay byte-exact. The
+// envelope is streamed, so a page costs its body plus its records, not
+// copies of the whole records array.
 func decodePage(s Stream, req PageRequest, status int, contentType string, body []byte) (*Page, error) {
-	trimmed := bytes.TrimSpace(body)
-	var env map[string]json.RawMessage
-	if err := json.Unmarshal(trimmed, &env); err != nil {
-		return nil, classifyBadBody(status, contentType, trimmed, err)
-	}
 	bad := func(format string, args ...any) error {
 		return &BodyError{StatusCode: status, ContentType: contentType, Problem: BodyInvalidJSON, Detail: fmt.Sprintf(format, args...)}
 	}
-	rawRecords, ok := env[s.RecordsKey]
-	if !ok {
-		return nil, bad("no %q array in the response", s.RecordsKey)
-	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(rawRecords, &raws); err != nil {
-		return nil, bad("%q is not an array", s.RecordsKey)
-	}
-	page := &Page{Records: make([]Record, 0, len(raws)), Count: -1}
-	for i, raw := range raws {
-		rec, err := decodeRecord(s, raw)
-		if err != nil {
-			return nil, &BodyError{StatusCode: status, ContentType: contentType, Problem: BodyBadRecord,
-				Detail: fmt.Sprintf("record %d", i), Err: err}
+	syntax := func(err error) error {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF // the body ended inside the envelope
 		}
-		page.Records = append(page.Records, rec)
+		return classifyBadBody(status, contentType, bytes.TrimSpace(body), err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil {
+		return nil, syntax(err)
+	} else if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, bad("not a JSON object")
+	}
+	size, _ := pageSize(s, req)
+	page := &Page{Count: -1}
+	var haveRecords bool
+	var count, token json.RawMessage
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, syntax(err)
+		}
+		switch key, _ := tok.(string); key {
+		case s.RecordsKey:
+			if haveRecords {
+				return nil, bad("%q twice", key)
+			}
+			haveRecords = true
+			tok, err := dec.Token()
+			if err != nil {
+				return nil, syntax(err)
+			}
+			if tok == nil {
+				continue // null: no records
+			}
+			if d, ok := tok.(json.Delim); !ok || d != '[' {
+				return nil, bad("%q is not an array", key)
+			}
+			page.Records = make([]Record, 0, min(size, 1000))
+			for dec.More() {
+				var raw json.RawMessage
+				if err := dec.Decode(&raw); err != nil {
+					return nil, syntax(err)
+				}
+				rec, err := decodeRecord(s, raw)
+				if err != nil {
+					return nil, &BodyError{StatusCode: status, ContentType: contentType, Problem: BodyBadRecord,
+						Detail: fmt.Sprintf("record %d", len(page.Records)), Err: err}
+				}
+				page.Records = append(page.Records, rec)
+			}
+			if _, err := dec.Token(); err != nil { // ']'
+				return nil, syntax(err)
+			}
+		case "count":
+			err = dec.Decode(&count)
+		case "next_page_token":
+			err = dec.Decode(&token)
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return nil, syntax(err)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // '}'
+		return nil, syntax(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, bad("data after the JSON object")
+	}
+	if !haveRecords {
+		return nil, bad("no %q array in the response", s.RecordsKey)
 	}
 
 	n := int64(len(page.Records))
@@ -233,21 +289,20 @@ func decodePage(s Stream, req PageRequest, status int, contentType string, body 
 	case s.Mode == ModeSingle:
 		page.Done = true
 	case s.Version == V1:
-		if c, ok := env["count"]; ok && string(c) != "null" {
-			count, err := strconv.ParseInt(string(c), 10, 64)
-			if err != nil || count < 0 {
+		if len(count) > 0 && string(count) != "null" {
+			c, err := strconv.ParseInt(string(count), 10, 64)
+			if err != nil || c < 0 {
 				return nil, bad("count is not a non-negative integer")
 			}
-			page.Count = count
+			page.Count = c
 		}
-		size, _ := pageSize(s, req)
 		next := req.Cursor.Offset + n
 		page.Next = Cursor{Offset: next}
 		page.Done = n < int64(size) || (page.Count >= 0 && next >= page.Count)
 	default:
 		var tok string
-		if t, ok := env["next_page_token"]; ok && string(t) != "null" {
-			if err := json.Unmarshal(t, &tok); err != nil {
+		if len(token) > 0 && string(token) != "null" {
+			if err := json.Unmarshal(token, &tok); err != nil {
 				return nil, bad("next_page_token is not a string")
 			}
 		}

@@ -257,6 +257,10 @@ func TestDecodePage_BadBodies(t *testing.T) {
 		{"record with bad time", v2, `{"tags":[{"id":"1","update_time":"last tuesday"}]}`, BodyBadRecord},
 		{"token not a string", v2, `{"tags":[],"next_page_token":5}`, BodyInvalidJSON},
 		{"count not a number", v1Contacts, `{"contacts":[],"count":"many"}`, BodyInvalidJSON},
+		{"records twice", v2, `{"tags":[{"id":"1"}],"tags":[{"id":"2"}]}`, BodyInvalidJSON},
+		{"data after the object", v2, `{"tags":[]} {"tags":[]}`, BodyInvalidJSON},
+		{"cut inside the envelope", v2, `{"tags":[{"id":"1"}],`, BodyTruncated},
+		{"cut between records", v2, `{"tags":[{"id":"1"},`, BodyTruncated},
 	}
 	for _, tt := range tests {
 		_, err := decodePage(tt.s, PageRequest{}, 200, "application/json", []byte(tt.body))
