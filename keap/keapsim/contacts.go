@@ -325,7 +325,7 @@ func (c *contactView) appendPhones(b []byte) []byte {
 	b = append(b, '[')
 	if v.pct(60) {
 		b = append(b, `{"number":`...)
-		b = appendString(b, phone(&v))
+		b = appendPhone(b, &v)
 		b = append(b, `,"field":"PHONE1","type":"Work"}`...)
 	}
 	return append(b, ']')
@@ -336,7 +336,7 @@ func (c *contactView) appendFaxes(b []byte) []byte {
 	b = append(b, '[')
 	if v.pct(5) {
 		b = append(b, `{"number":`...)
-		b = appendString(b, phone(&v))
+		b = appendPhone(b, &v)
 		b = append(b, `,"field":"FAX1","type":"Work"}`...)
 	}
 	return append(b, ']')
@@ -349,10 +349,18 @@ func (c *contactView) appendAddresses(b []byte) []byte {
 		city := cities[v.n(len(cities))]
 		var a obj
 		a.begin(b)
-		a.str("line1", strconv.Itoa(1+v.n(9999))+" "+c.family.display+" St.")
+		a.key("line1")
+		a.b = append(a.b, '"')
+		a.b = strconv.AppendInt(a.b, int64(1+v.n(9999)), 10)
+		a.b = append(a.b, ' ')
+		a.b = appendEscaped(a.b, c.family.display)
+		a.b = append(a.b, ` St."`...)
 		a.str("locality", city.display)
 		a.strOpt("region", city.slug)
-		a.str("postal_code", pad4(v.n(10000))+"0")
+		a.key("postal_code")
+		a.b = append(a.b, '"')
+		a.b = strconv.AppendInt(a.b, int64(10000+v.n(90000)), 10)
+		a.b = append(a.b, '"')
 		a.str("country_code", countries[v.n(len(countries))])
 		a.str("field", "BILLING")
 		b = a.end()

@@ -92,6 +92,18 @@ func appendWords(b []byte, r *rnd, n int) []byte {
 	return b
 }
 
+// appendText appends n words as a JSON string.
+func appendText(b []byte, r *rnd, n int) []byte {
+	b = append(b, '"')
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = appendEscaped(b, r.pick(words))
+	}
+	return append(b, '"')
+}
+
 // text returns n words (for fields that need a string value, such as
 // filter keys).
 func text(r *rnd, n int) string { return string(appendWords(nil, r, n)) }
@@ -113,8 +125,16 @@ func appendLongText(b []byte, r *rnd) []byte {
 	return append(b, '"')
 }
 
-func phone(r *rnd) string {
-	return "(" + strconv.Itoa(200+r.n(799)) + ") " + strconv.Itoa(200+r.n(799)) + "-" + pad4(r.n(10000))
+// appendPhone appends a quoted US phone number, "(480) 555-0123".
+func appendPhone(b []byte, r *rnd) []byte {
+	b = append(b, '"', '(')
+	b = strconv.AppendInt(b, int64(200+r.n(799)), 10)
+	b = append(b, ')', ' ')
+	b = strconv.AppendInt(b, int64(200+r.n(799)), 10)
+	b = append(b, '-')
+	n := r.n(10000)
+	b = append(b, byte('0'+n/1000), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
+	return append(b, '"')
 }
 
 func pad4(v int) string {

@@ -106,7 +106,7 @@ func appendCustomValue(b []byte, d customField, r *rnd) []byte {
 	case "TEXT_AREA":
 		return appendLongText(b, r)
 	}
-	return appendString(b, text(r, 1+r.n(3)))
+	return appendText(b, r, 1+r.n(3))
 }
 
 // appendModel renders GET /v2/<entity>/model or /v1/<entity>/model.

@@ -50,6 +50,7 @@ func (s *Server) listV2(r *http.Request, b []byte, rt route) ([]byte, error) {
 	n := 0
 	var last int32 = -1
 	more := false
+	var o obj // one for the page: a per-record obj would escape to the heap
 	s.iterate(t, q, func(i int32) bool {
 		if n == q.limit {
 			more = true
@@ -58,7 +59,6 @@ func (s *Server) listV2(r *http.Request, b []byte, rt route) ([]byte, error) {
 		if n > 0 {
 			b = append(b, ',')
 		}
-		var o obj
 		o.begin(b)
 		d.render(s, &o, &t.recs[i], q.fields)
 		b = o.end()
@@ -139,6 +139,7 @@ func (s *Server) listV1(r *http.Request, b []byte, rt route) ([]byte, error) {
 	b = append(b, d.key...)
 	b = append(b, '"', ':', '[')
 	n, count := 0, 0
+	var o obj
 	s.iterate(t, q, func(i int32) bool {
 		count++
 		if count <= offset || n >= limit {
@@ -147,7 +148,6 @@ func (s *Server) listV1(r *http.Request, b []byte, rt route) ([]byte, error) {
 		if n > 0 {
 			b = append(b, ',')
 		}
-		var o obj
 		o.begin(b)
 		d.render(s, &o, &t.recs[i], q.fields)
 		b = o.end()

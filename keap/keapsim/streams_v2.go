@@ -264,13 +264,13 @@ func renderCompany(s *Server, o *obj, r *rec, f fieldMask) {
 	if v := p(coPhoneNumber); f.has(coPhoneNumber) && v.pct(70) {
 		o.key("phone_number")
 		o.b = append(o.b, `{"number":`...)
-		o.b = appendString(o.b, phone(&v))
+		o.b = appendPhone(o.b, &v)
 		o.b = append(o.b, `,"field":"PHONE1","type":"Work"}`...)
 	}
 	if v := p(coFaxNumber); f.has(coFaxNumber) && v.pct(10) {
 		o.key("fax_number")
 		o.b = append(o.b, `{"number":`...)
-		o.b = appendString(o.b, phone(&v))
+		o.b = appendPhone(o.b, &v)
 		o.b = append(o.b, `,"field":"FAX1","type":"Work"}`...)
 	}
 	if v := p(coWebsite); f.has(coWebsite) && v.pct(60) {
