@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -341,5 +342,110 @@ func TestClient_RecoversFromSimulatorFaults(t *testing.T) {
 	}
 	if st := env.sim.Stats(); st.Requests != 5 || st.Rejected != 0 {
 		t.Fatalf("sim stats %+v: want 5 requests (4 faults, then a mislabelled but good body)", st)
+	}
+}
+
+func TestClient_ReadsEveryCatalogueStreamFromSimulator(t *testing.T) {
+	t.Parallel()
+	// Quotas off on both sides: this test is about reading, and the
+	// catalogue costs a few dozen calls.
+	env := newSimEnv(t, keapsim.Options{Contacts: 400, PerSecond: -1, PerMinute: -1},
+		func(c *Config) { c.Quota.PerSecond, c.Quota.PerMinute = -1, -1 })
+	for _, s := range Streams {
+		t.Run(s.Name, func(t *testing.T) {
+			// Small pages, so every paginated stream spans several.
+			size := 0
+			if s.Mode != ModeSingle {
+				size = min(s.MaxPageSize, 7)
+			}
+			before := env.sim.Stats().Requests
+			all := listAll(t, env.client, s, PageRequest{PageSize: size})
+			if len(all) == 0 {
+				t.Fatal("no records")
+			}
+			if calls := env.sim.Stats().Requests - before; size > 0 && calls < int64((len(all)+size-1)/size) {
+				t.Fatalf("%d records in %d calls of %d", len(all), calls, size)
+			}
+			ids := map[string]bool{}
+			for _, r := range all {
+				if ids[r.ID] {
+					t.Fatalf("id %s twice", r.ID)
+				}
+				ids[r.ID] = true
+				if s.UpdatedField != "" && r.Updated.IsZero() {
+					t.Fatalf("record %s: no %s", r.ID, s.UpdatedField)
+				}
+			}
+			if s.Mode == ModeUpdateOrder {
+				for i := 1; i < len(all); i++ {
+					if all[i].Updated.After(all[i-1].Updated) {
+						t.Fatalf("not in descending update order at %d", i)
+					}
+				}
+			}
+			if s.Mode == ModeTimeFilter {
+				checkTimeFilter(t, env.client, s, all)
+			}
+			if s.AfterIDFilter != "" {
+				checkKeyset(t, env.client, s, all)
+			}
+		})
+	}
+}
+
+// checkTimeFilter lists s from the median update time on and checks that
+// exactly the records updated since then come back. Update times are
+// rendered to the second and filtered to the millisecond, so the bound is
+// a whole second and the comparison allows for the second it falls in.
+func checkTimeFilter(t *testing.T, c *Client, s Stream, all []Record) {
+	t.Helper()
+	times := make([]time.Time, len(all))
+	for i, r := range all {
+		times[i] = r.Updated
+	}
+	slices.SortFunc(times, time.Time.Compare)
+	since := times[len(times)/2].Truncate(time.Second).Add(time.Second)
+	got := listAll(t, c, s, PageRequest{Since: since, Until: time.Now().Add(time.Hour), PageSize: min(s.MaxPageSize, 50)})
+	want := 0
+	for _, r := range all {
+		if !r.Updated.Before(since) {
+			want++
+		}
+	}
+	if len(got) != want {
+		t.Fatalf("since %v: %d records, want %d", since, len(got), want)
+	}
+	for _, r := range got {
+		if r.Updated.Before(since) {
+			t.Fatalf("record %s updated %v, before since %v", r.ID, r.Updated, since)
+		}
+	}
+}
+
+// checkKeyset lists s after its median id and checks that exactly the
+// greater ids come back, ascending.
+func checkKeyset(t *testing.T, c *Client, s Stream, all []Record) {
+	t.Helper()
+	ids := make([]int64, 0, len(all))
+	for _, r := range all {
+		id, err := strconv.ParseInt(r.ID, 10, 64)
+		if err != nil {
+			t.Fatalf("id %q is not numeric: keyset needs numeric ids", r.ID)
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	after := ids[len(ids)/2]
+	got := listAll(t, c, s, PageRequest{AfterID: strconv.FormatInt(after, 10), PageSize: min(s.MaxPageSize, 50)})
+	if want := len(ids) - len(ids)/2 - 1; len(got) != want {
+		t.Fatalf("after id %d: %d records, want %d", after, len(got), want)
+	}
+	prev := after
+	for _, r := range got {
+		id, _ := strconv.ParseInt(r.ID, 10, 64)
+		if id <= prev {
+			t.Fatalf("id %d after %d: not ascending above the keyset", id, prev)
+		}
+		prev = id
 	}
 }
