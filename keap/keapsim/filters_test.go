@@ -148,8 +148,13 @@ func TestPagination_V1StopsOnShortPageAndV2TokenIsOpaqueAndValidated(t *testing.
 		t.Fatalf("transactions: %d records, count %v", n, m["count"])
 	}
 	// v2: users are capped at 100 a page.
-	if r := get(t, s, "/v2/users?page_size=101"); r.status != http.StatusBadRequest {
-		t.Fatalf("users page_size 101: %d", r.status)
+	for _, size := range []string{"101", "0", "-1"} {
+		if r := get(t, s, "/v2/users?page_size="+size); r.status != http.StatusBadRequest {
+			t.Fatalf("users page_size %s: %d", size, r.status)
+		}
+	}
+	if r := get(t, s, "/v2/tags?page_size=0"); r.status != http.StatusOK {
+		t.Fatalf("tags page_size 0 (spec minimum): %d", r.status)
 	}
 	for _, tok := range []string{"garbage", "azox", "bzoxOjE"} {
 		if r := get(t, s, "/v2/contacts?page_token="+tok); r.status != http.StatusBadRequest {

@@ -17,10 +17,11 @@ func (s *Server) listV2(r *http.Request, b []byte, rt route) ([]byte, error) {
 		return nil, err
 	}
 	switch {
+	case set && (size < d.minPage || size > d.maxPage):
+		return nil, badf("Invalid page_size %d: must be between %d and %d", size, d.minPage, d.maxPage)
 	case !set || size == 0:
+		// Keap's default page size is undocumented; the cap is as good a guess.
 		size = d.maxPage
-	case size < 0 || size > d.maxPage:
-		return nil, badf("Invalid page_size %d: must be between 0 and %d", size, d.maxPage)
 	}
 	q.limit = size
 	if err := q.parseFilter(d, v.Get("filter")); err != nil {

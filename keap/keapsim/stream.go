@@ -35,6 +35,7 @@ type streamDef struct {
 	key     string // envelope key of the records
 	v1      bool
 	maxPage int
+	minPage int // the smallest page_size accepted (users: 1; others 0, meaning the default)
 	salt    uint64
 	firstID int64
 	scale   func(contacts int) int

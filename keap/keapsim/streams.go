@@ -89,7 +89,7 @@ func renderUser(s *Server, o *obj, r *rec, _ fieldMask) {
 
 func usersDef() *streamDef {
 	return additive(&streamDef{
-		name: "users", path: "/v2/users", key: "users", maxPage: 100,
+		name: "users", path: "/v2/users", key: "users", maxPage: 100, minPage: 1,
 		salt: userSalt, firstID: 1, scale: func(n int) int { return max(3, min(250, 5+n/1000)) }, spanDays: 8 * 365,
 		listFilters: map[string]bool{"user_ids": true},
 		eqFilters: map[string]func(s *Server, r *rec) string{
