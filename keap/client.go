@@ -216,7 +216,6 @@ func (c *Client) send(ctx context.Context, rawURL, path string) (*response, erro
 	}
 	secrets := credentialValues(req.Header)
 
-	sentAt := c.cfg.Clock.Now()
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -231,7 +230,7 @@ func (c *Client) send(ctx context.Context, rawURL, path string) (*response, erro
 	c.mu.Lock()
 	c.lastQuota = quota
 	c.mu.Unlock()
-	if err := c.gov.observe(ctx, sentAt, quota); err != nil {
+	if err := c.gov.observe(ctx, quota); err != nil {
 		// The response is good and its call is spent; a store failure
 		// must not waste it. The next Reserve will surface a lasting one.
 		c.log.LogAttrs(ctx, slog.LevelWarn, "keap: quota observe failed", slog.String("error", err.Error()))

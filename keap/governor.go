@@ -38,11 +38,6 @@ type governor struct {
 	dayResetAt  time.Time     // x-keap-product-quota-expiry-time last reported
 	pauseUntil  time.Time     // no call before this (a 429 said so)
 	pauseWindow string        // the window that imposed pauseUntil
-
-	// own are the slots this governor was granted within the last window
-	// (sorted), to tell Keap's count of our own calls from usage by
-	// others. See observe.
-	own []time.Time
 }
 
 func newGovernor(cfg Config) *governor {
@@ -145,13 +140,6 @@ func (g *governor) reserve(ctx context.Context) error {
 	if !grant.OK {
 		return &QuotaError{Window: grant.Window, RetryAt: grant.At}
 	}
-	if g.cfg.PerMinute > 0 {
-		g.mu.Lock()
-		g.own = insertSorted(g.own, grant.At, 1)
-		cut := upperBound(g.own, now.Add(-g.cfg.Minute-max(g.cfg.WindowMargin, 0)))
-		g.own = g.own[cut:]
-		g.mu.Unlock()
-	}
 	if d := grant.At.Sub(g.clock.Now()); d > 0 {
 		// The slot is taken even if ctx ends first: Keap may count a call
 		// the store granted, so the store must too.
@@ -161,18 +149,15 @@ func (g *governor) reserve(ctx context.Context) error {
 }
 
 // observe reconciles the store with a response's quota headers (r.At is
-// when the response arrived, sentAt when the request left).
+// when the response arrived).
 //
-// The rolling window is reconciled only when Keap counts more calls than
-// this governor made in the window. Keap counted on arrival, between sentAt
-// and r.At, so our own calls it can count are those granted in
-// (sentAt-Minute, r.At]; anything above that is someone else's usage (another
-// process or integration on the key). Passing every report to the store
-// instead would mislead it: a store drops log entries relative to the last
-// slot it granted, which may already lie in the next window, so it
-// undercounts the present window and would take Keap's count of our own
-// calls for extra usage, costing a window of throughput.
-func (g *governor) observe(ctx context.Context, sentAt time.Time, r QuotaReading) error {
+// The store compares Keap's count with the slots it granted in the window
+// before r.At, and adds only the difference (calls by other integrations on
+// the key). Keap counts calls when they arrive, after their slots, so the
+// store is asked to count over the window widened by WindowMargin: a call
+// sent just before the window began but counted by Keap is then not taken
+// for someone else's.
+func (g *governor) observe(ctx context.Context, r QuotaReading) error {
 	if !r.Present() && r.SpikeLimit == "" {
 		return nil
 	}
@@ -195,10 +180,9 @@ func (g *governor) observe(ctx context.Context, sentAt time.Time, r QuotaReading
 	}
 	dayLimit := g.effectiveDayLimitLocked()
 	windowLimit := g.effectiveWindowLimitLocked()
-	ownInWindow := int64(countIn(g.own, sentAt.Add(-g.cfg.Minute-max(g.cfg.WindowMargin, 0)), r.At))
 	g.mu.Unlock()
 
-	obs := QuotaObservation{DayUsed: -1, DayResetAt: r.DayResetAt, WindowUsed: -1, Window: g.cfg.Minute}
+	obs := QuotaObservation{DayUsed: -1, DayResetAt: r.DayResetAt, WindowUsed: -1, Window: g.cfg.Minute + max(g.cfg.WindowMargin, 0)}
 	if g.cfg.PerDay > 0 {
 		obs.DayUsed = r.DayUsed
 		// Available can only tighten: relative to our (possibly smaller)
@@ -215,9 +199,6 @@ func (g *governor) observe(ctx context.Context, sentAt time.Time, r QuotaReading
 		// More than the limit blocks no more than the limit does, and a
 		// hostile header must not grow the log without bound.
 		obs.WindowUsed = min(obs.WindowUsed, windowLimit)
-		if obs.WindowUsed <= ownInWindow {
-			obs.WindowUsed = -1
-		}
 	}
 	if obs.DayUsed < 0 && obs.DayResetAt.IsZero() && obs.WindowUsed < 0 {
 		return nil

@@ -140,7 +140,7 @@ func TestGovernor_HeadersTightenButNeverLoosen(t *testing.T) {
 
 	looser := none
 	looser.DayLimit, looser.WindowLimit, looser.SpikeLimit = 30000, 240, "10ps"
-	if err := g.observe(context.Background(), now, looser); err != nil {
+	if err := g.observe(context.Background(), looser); err != nil {
 		t.Fatal(err)
 	}
 	lim := g.limitsLocked(now)
@@ -150,7 +150,7 @@ func TestGovernor_HeadersTightenButNeverLoosen(t *testing.T) {
 
 	tighter := none
 	tighter.DayLimit, tighter.WindowLimit, tighter.SpikeLimit = 1000, 60, "2ps"
-	if err := g.observe(context.Background(), now, tighter); err != nil {
+	if err := g.observe(context.Background(), tighter); err != nil {
 		t.Fatal(err)
 	}
 	lim = g.limitsLocked(now)
@@ -168,7 +168,7 @@ func TestGovernor_ReportedAvailabilityExhaustsTheDay(t *testing.T) {
 		"X-Keap-Product-Quota-Available", "0",
 		"X-Keap-Product-Quota-Expiry-Time", itoa(reset.UnixMilli()),
 	), clock.Now())
-	if err := g.observe(context.Background(), clock.Now(), r); err != nil {
+	if err := g.observe(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
 	wantQuotaError(t, g.reserve(context.Background()), WindowDay, reset)
@@ -179,7 +179,7 @@ func TestGovernor_ReportedThrottleUsageFillsTheWindow(t *testing.T) {
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: -1, PerMinute: 120, MaxWait: time.Second})
 	now := clock.Now()
 	r := ParseQuotaHeaders(header("X-Keap-Product-Throttle-Limit", "120", "X-Keap-Product-Throttle-Used", "120"), now)
-	if err := g.observe(context.Background(), now, r); err != nil {
+	if err := g.observe(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
 	wantQuotaError(t, g.reserve(context.Background()), WindowMinute, now.Add(time.Minute))
@@ -253,7 +253,7 @@ func TestGovernor_OwnCallsInKeapsCountAreNotExtraUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := ParseQuotaHeaders(header("X-Keap-Product-Throttle-Limit", "4", "X-Keap-Product-Throttle-Used", "4"), sent.Add(10*time.Millisecond))
-	if err := g.observe(ctx, sent, r); err != nil {
+	if err := g.observe(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	// Keap counted only our own calls: the sixth call comes one window
@@ -269,7 +269,7 @@ func TestGovernor_OwnCallsInKeapsCountAreNotExtraUsage(t *testing.T) {
 	clock.Advance(30 * time.Second)
 	now := clock.Now()
 	r = ParseQuotaHeaders(header("X-Keap-Product-Throttle-Limit", "4", "X-Keap-Product-Throttle-Available", "0"), now)
-	if err := g.observe(ctx, now, r); err != nil {
+	if err := g.observe(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	if err := g.reserve(ctx); err != nil {

@@ -150,7 +150,7 @@ func FuzzQuotaHeaders(f *testing.F) {
 		cfg := Config{Account: "a", Credential: NewAPIKey("k")}.withDefaults()
 		cfg.Clock = &fakeClock{now: now}
 		g := newGovernor(cfg)
-		_ = g.observe(t.Context(), now, r)
+		_ = g.observe(t.Context(), r)
 		lim := g.limitsLocked(now)
 		if lim.PerWindow < 1 || lim.PerDay < 0 || lim.Interval <= 0 || !lim.DayResetAt.After(now) {
 			t.Fatalf("limits after %+v: %+v", r, lim)

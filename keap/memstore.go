@@ -74,7 +74,10 @@ func (s *MemoryQuotaStore) Reserve(ctx context.Context, account string, now time
 	}
 
 	a.log = insertSorted(a.log, t, 1)
-	a.log = slices.Delete(a.log, 0, upperBound(a.log, t.Add(-lim.Window)))
+	// Drop what has left the window as of now, not as of t: a slot granted
+	// in the next window must not hide the calls Keap still counts now,
+	// or Observe would take them for someone else's usage.
+	a.log = slices.Delete(a.log, 0, upperBound(a.log, now.Add(-lim.Window)))
 	a.lastAt = t
 	a.dayCount++
 	return QuotaGrant{OK: true, At: t}, nil

@@ -136,7 +136,7 @@ BEGIN
     -- 6. Grant.
     UPDATE {{STATE}}.quota_ledger SET
         last_at = t,
-        slots = ARRAY(SELECT s FROM unnest(r.slots || t) s WHERE s > t - p_window ORDER BY s),
+        slots = ARRAY(SELECT s FROM unnest(r.slots || t) s WHERE s > p_now - p_window ORDER BY s),
         day_count = r.day_count + 1,
         day_reset_at = r.day_reset_at
     WHERE account = p_account;
