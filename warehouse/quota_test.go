@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -362,16 +363,30 @@ func BenchmarkQuotaLedger(b *testing.B) {
 		next <- struct{}{}
 	}
 	close(next)
+	// The ledger's clock advances as a worker's would: each caller waits
+	// until its slot, then asks again. A long wait keeps every reservation
+	// granted, the costlier path (the slot log is rewritten each time).
+	var clock atomic.Int64
+	clock.Store(t0.UnixNano())
 	for range goroutines {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for range next {
-				// Slots run far into the future; a long wait keeps every
-				// reservation granted, the worst case for the ledger.
-				if _, err := l.Reserve(ctx, "bench", t0, 1<<62, lim); err != nil {
+				g, err := l.Reserve(ctx, "bench", time.Unix(0, clock.Load()), 1<<62, lim)
+				if err != nil {
 					b.Error(err)
 					return
+				}
+				if !g.OK {
+					b.Errorf("reservation refused by %s", g.Window)
+					return
+				}
+				for {
+					c := clock.Load()
+					if g.At.UnixNano() <= c || clock.CompareAndSwap(c, g.At.UnixNano()) {
+						break
+					}
 				}
 			}
 		}()
