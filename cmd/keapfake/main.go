@@ -16,7 +16,7 @@ func main() {
 	stop()
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		os.Exit(2)
+		// The usage was printed on request: not a failure.
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "keapfake:", err)
 		os.Exit(1)
