@@ -79,6 +79,28 @@ type QuotaObservation = struct {
 // implementation lives in memory (NewMemoryQuotaStore); the warehouse
 // implements it in Postgres. Implementations must be safe for concurrent use
 // and make each Reserve atomic.
+//
+// Every implementation keeps, per account, the last granted slot, a sorted
+// log of slots inside the rolling window, the day's count and its reset
+// time, and behaves exactly alike (jobs tests the Postgres ledger against
+// MemoryQuotaStore):
+//
+//  1. Day rollover: once now reaches the stored reset (or none is stored),
+//     the count restarts at zero and the reset becomes lim.DayResetAt.
+//  2. A spent day refuses with the stored reset time and WindowDay.
+//  3. The slot t is now, or the last slot plus lim.Interval if later.
+//  4. If PerWindow slots already lie in (t-Window, t], t moves to when the
+//     oldest of them leaves the window.
+//  5. A slot later than now+maxWait refuses, taking nothing: WindowMinute
+//     if step 4 moved t, else WindowSecond.
+//  6. Otherwise t is logged, slots at or before now-Window are dropped (as
+//     of now, not t: a slot in the next window must not hide calls Keap
+//     still counts), the day's count grows by one, and t is granted.
+//
+// Observe starts a new day when Keap's reset time says so (and trusts a
+// changed reset time), raises the day's count to DayUsed, and, when Keap
+// counts more calls in (now-Window, now] than the log holds, logs the
+// difference at now: usage by another integration on the same key.
 type QuotaStore interface {
 	// Reserve takes one call for account if every window of lim allows one
 	// at some time no later than now+maxWait, and returns that time. It takes
