@@ -41,7 +41,6 @@ CREATE TABLE {{DATA}}.contacts (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.contacts IS 'Keap contacts (GET /v2/contacts), one row per contact; emails, phones, addresses and tags in child tables, custom fields in contacts_custom.';
-COMMENT ON COLUMN {{DATA}}.contacts.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.contacts.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.contacts.given_name IS 'First name.';
 COMMENT ON COLUMN {{DATA}}.contacts.middle_name IS 'Middle name.';
@@ -68,12 +67,6 @@ COMMENT ON COLUMN {{DATA}}.contacts.birth_date IS 'Birth date.';
 COMMENT ON COLUMN {{DATA}}.contacts.anniversary_date IS 'Anniversary date.';
 COMMENT ON COLUMN {{DATA}}.contacts.create_time IS 'When the contact was created in Keap.';
 COMMENT ON COLUMN {{DATA}}.contacts.update_time IS 'When the contact was last updated in Keap.';
-COMMENT ON COLUMN {{DATA}}.contacts.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.contacts._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.contacts._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.contacts._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.contacts._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.contacts._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 CREATE INDEX ON {{DATA}}.contacts (account, update_time);
 CREATE INDEX ON {{DATA}}.contacts (account, company_id);
 CREATE INDEX ON {{DATA}}.contacts (account, owner_id);
@@ -89,9 +82,7 @@ CREATE TABLE {{DATA}}.contact_email_addresses (
     PRIMARY KEY (account, contact_id, position)
 );
 COMMENT ON TABLE {{DATA}}.contact_email_addresses IS 'Email addresses of each contact (email_addresses of the contact record). Rewritten whenever the parent row changes.';
-COMMENT ON COLUMN {{DATA}}.contact_email_addresses.account IS 'The configured name of the Keap account.';
 COMMENT ON COLUMN {{DATA}}.contact_email_addresses.contact_id IS 'The parent record: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.contact_email_addresses.position IS 'Position of the entry in the parent record''s list, from 0.';
 COMMENT ON COLUMN {{DATA}}.contact_email_addresses.field IS 'Slot: EMAIL1, EMAIL2 or EMAIL3.';
 COMMENT ON COLUMN {{DATA}}.contact_email_addresses.email IS 'Email address.';
 COMMENT ON COLUMN {{DATA}}.contact_email_addresses.is_opt_in IS 'Whether the address is opted in.';
@@ -110,9 +101,7 @@ CREATE TABLE {{DATA}}.contact_phone_numbers (
     PRIMARY KEY (account, contact_id, position)
 );
 COMMENT ON TABLE {{DATA}}.contact_phone_numbers IS 'Phone numbers of each contact (phone_numbers of the contact record). Rewritten whenever the parent row changes.';
-COMMENT ON COLUMN {{DATA}}.contact_phone_numbers.account IS 'The configured name of the Keap account.';
 COMMENT ON COLUMN {{DATA}}.contact_phone_numbers.contact_id IS 'The parent record: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.contact_phone_numbers.position IS 'Position of the entry in the parent record''s list, from 0.';
 COMMENT ON COLUMN {{DATA}}.contact_phone_numbers.field IS 'Slot: PHONE1 to PHONE5.';
 COMMENT ON COLUMN {{DATA}}.contact_phone_numbers.number IS 'Number as entered.';
 COMMENT ON COLUMN {{DATA}}.contact_phone_numbers.number_e164 IS 'Number in E.164 form.';
@@ -133,9 +122,7 @@ CREATE TABLE {{DATA}}.contact_addresses (
     PRIMARY KEY (account, contact_id, position)
 );
 COMMENT ON TABLE {{DATA}}.contact_addresses IS 'Postal addresses of each contact (addresses of the contact record). Rewritten whenever the parent row changes.';
-COMMENT ON COLUMN {{DATA}}.contact_addresses.account IS 'The configured name of the Keap account.';
 COMMENT ON COLUMN {{DATA}}.contact_addresses.contact_id IS 'The parent record: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.contact_addresses.position IS 'Position of the entry in the parent record''s list, from 0.';
 COMMENT ON COLUMN {{DATA}}.contact_addresses.field IS 'Slot: BILLING, SHIPPING or OTHER.';
 COMMENT ON COLUMN {{DATA}}.contact_addresses.line1 IS 'Street line 1.';
 COMMENT ON COLUMN {{DATA}}.contact_addresses.line2 IS 'Street line 2.';
@@ -152,9 +139,7 @@ CREATE TABLE {{DATA}}.contact_tags (
     PRIMARY KEY (account, contact_id, position)
 );
 COMMENT ON TABLE {{DATA}}.contact_tags IS 'Tag memberships: one row per contact and applied tag (tag_ids of the contact record). Rewritten whenever the parent row changes.';
-COMMENT ON COLUMN {{DATA}}.contact_tags.account IS 'The configured name of the Keap account.';
 COMMENT ON COLUMN {{DATA}}.contact_tags.contact_id IS 'The parent record: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.contact_tags.position IS 'Position of the entry in the parent record''s list, from 0.';
 COMMENT ON COLUMN {{DATA}}.contact_tags.tag_id IS 'The tag: joins keap.tags.id.';
 CREATE INDEX ON {{DATA}}.contact_tags (account, tag_id);
 
@@ -182,7 +167,6 @@ CREATE TABLE {{DATA}}.companies (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.companies IS 'Keap companies (GET /v2/companies); custom fields in companies_custom.';
-COMMENT ON COLUMN {{DATA}}.companies.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.companies.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.companies.company_name IS 'Company name.';
 COMMENT ON COLUMN {{DATA}}.companies.email IS 'Email address.';
@@ -196,12 +180,6 @@ COMMENT ON COLUMN {{DATA}}.companies.country_code IS 'Country code of the compan
 COMMENT ON COLUMN {{DATA}}.companies.notes IS 'Notes.';
 COMMENT ON COLUMN {{DATA}}.companies.create_time IS 'When the company was created in Keap.';
 COMMENT ON COLUMN {{DATA}}.companies.update_time IS 'When the company was last updated in Keap.';
-COMMENT ON COLUMN {{DATA}}.companies.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.companies._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.companies._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.companies._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.companies._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.companies._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 CREATE INDEX ON {{DATA}}.companies (account, update_time);
 
 CREATE TABLE {{DATA}}.tag_categories (
@@ -220,18 +198,11 @@ CREATE TABLE {{DATA}}.tag_categories (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.tag_categories IS 'Keap tag categories (GET /v2/tags/categories).';
-COMMENT ON COLUMN {{DATA}}.tag_categories.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.tag_categories.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.tag_categories.name IS 'Category name.';
 COMMENT ON COLUMN {{DATA}}.tag_categories.description IS 'Description.';
 COMMENT ON COLUMN {{DATA}}.tag_categories.create_time IS 'When the category was created.';
 COMMENT ON COLUMN {{DATA}}.tag_categories.update_time IS 'When the category was last updated.';
-COMMENT ON COLUMN {{DATA}}.tag_categories.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.tag_categories._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.tag_categories._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.tag_categories._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.tag_categories._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.tag_categories._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 
 CREATE TABLE {{DATA}}.tags (
     account text NOT NULL,
@@ -250,19 +221,12 @@ CREATE TABLE {{DATA}}.tags (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.tags IS 'Keap tags (GET /v2/tags); memberships in keap.contact_tags.';
-COMMENT ON COLUMN {{DATA}}.tags.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.tags.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.tags.name IS 'Tag name.';
 COMMENT ON COLUMN {{DATA}}.tags.description IS 'Description.';
 COMMENT ON COLUMN {{DATA}}.tags.category_id IS 'The tag category: joins keap.tag_categories.id.';
 COMMENT ON COLUMN {{DATA}}.tags.create_time IS 'When the tag was created.';
 COMMENT ON COLUMN {{DATA}}.tags.update_time IS 'When the tag was last updated.';
-COMMENT ON COLUMN {{DATA}}.tags.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.tags._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.tags._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.tags._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.tags._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.tags._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 
 CREATE TABLE {{DATA}}.opportunities (
     account text NOT NULL,
@@ -295,7 +259,6 @@ CREATE TABLE {{DATA}}.opportunities (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.opportunities IS 'Keap opportunities (GET /v2/opportunities); custom fields in opportunities_custom.';
-COMMENT ON COLUMN {{DATA}}.opportunities.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.opportunities.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.opportunities.title IS 'Opportunity title (opportunity_title).';
 COMMENT ON COLUMN {{DATA}}.opportunities.contact_id IS 'The contact: joins keap.contacts.id.';
@@ -316,12 +279,6 @@ COMMENT ON COLUMN {{DATA}}.opportunities.next_action_time IS 'Next action time.'
 COMMENT ON COLUMN {{DATA}}.opportunities.stage_entrance_time IS 'When the opportunity entered its current stage.';
 COMMENT ON COLUMN {{DATA}}.opportunities.created_time IS 'When the opportunity was created.';
 COMMENT ON COLUMN {{DATA}}.opportunities.last_updated_time IS 'When the opportunity was last updated.';
-COMMENT ON COLUMN {{DATA}}.opportunities.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.opportunities._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.opportunities._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.opportunities._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.opportunities._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.opportunities._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 CREATE INDEX ON {{DATA}}.opportunities (account, contact_id);
 CREATE INDEX ON {{DATA}}.opportunities (account, last_updated_time);
 
@@ -356,7 +313,6 @@ CREATE TABLE {{DATA}}.orders (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.orders IS 'Keap orders (GET /v2/orders); items in keap.order_items, custom fields in orders_custom. Amounts are as Keap reports them in the order currency.';
-COMMENT ON COLUMN {{DATA}}.orders.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.orders.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.orders.title IS 'Order title.';
 COMMENT ON COLUMN {{DATA}}.orders.status IS 'DRAFT, SENT, VIEWED or PAID.';
@@ -377,12 +333,6 @@ COMMENT ON COLUMN {{DATA}}.orders.due_time IS 'Due time.';
 COMMENT ON COLUMN {{DATA}}.orders.sent_time IS 'When the invoice was sent.';
 COMMENT ON COLUMN {{DATA}}.orders.creation_time IS 'When the order was created.';
 COMMENT ON COLUMN {{DATA}}.orders.modification_time IS 'When the order was last modified.';
-COMMENT ON COLUMN {{DATA}}.orders.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.orders._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.orders._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.orders._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.orders._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.orders._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 CREATE INDEX ON {{DATA}}.orders (account, contact_id);
 CREATE INDEX ON {{DATA}}.orders (account, modification_time);
 CREATE TABLE {{DATA}}.order_items (
@@ -403,9 +353,7 @@ CREATE TABLE {{DATA}}.order_items (
     PRIMARY KEY (account, order_id, position)
 );
 COMMENT ON TABLE {{DATA}}.order_items IS 'Items of each order (order_items of the order record). Rewritten whenever the parent row changes.';
-COMMENT ON COLUMN {{DATA}}.order_items.account IS 'The configured name of the Keap account.';
 COMMENT ON COLUMN {{DATA}}.order_items.order_id IS 'The parent record: joins keap.orders.id.';
-COMMENT ON COLUMN {{DATA}}.order_items.position IS 'Position of the entry in the parent record''s list, from 0.';
 COMMENT ON COLUMN {{DATA}}.order_items.item_id IS 'Order item id.';
 COMMENT ON COLUMN {{DATA}}.order_items.name IS 'Item name.';
 COMMENT ON COLUMN {{DATA}}.order_items.description IS 'Item description.';
@@ -444,7 +392,6 @@ CREATE TABLE {{DATA}}.products (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.products IS 'Keap products (GET /v2/products).';
-COMMENT ON COLUMN {{DATA}}.products.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.products.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.products.name IS 'Product name.';
 COMMENT ON COLUMN {{DATA}}.products.sku IS 'SKU.';
@@ -459,12 +406,6 @@ COMMENT ON COLUMN {{DATA}}.products.is_package IS 'Whether the product is a pack
 COMMENT ON COLUMN {{DATA}}.products.short_description IS 'Short description.';
 COMMENT ON COLUMN {{DATA}}.products.create_time IS 'When the product was created.';
 COMMENT ON COLUMN {{DATA}}.products.update_time IS 'When the product was last updated.';
-COMMENT ON COLUMN {{DATA}}.products.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.products._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.products._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.products._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.products._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.products._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 
 CREATE TABLE {{DATA}}.subscriptions (
     account text NOT NULL,
@@ -495,7 +436,6 @@ CREATE TABLE {{DATA}}.subscriptions (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.subscriptions IS 'Keap subscriptions (GET /v2/subscriptions).';
-COMMENT ON COLUMN {{DATA}}.subscriptions.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.subscriptions.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.subscriptions.contact_id IS 'The subscriber: joins keap.contacts.id.';
 COMMENT ON COLUMN {{DATA}}.subscriptions.product_id IS 'The product: joins keap.products.id.';
@@ -514,12 +454,6 @@ COMMENT ON COLUMN {{DATA}}.subscriptions.last_bill_date IS 'Last bill date.';
 COMMENT ON COLUMN {{DATA}}.subscriptions.next_bill_date IS 'Next bill date.';
 COMMENT ON COLUMN {{DATA}}.subscriptions.end_date IS 'End date.';
 COMMENT ON COLUMN {{DATA}}.subscriptions.modification_time IS 'When the subscription was last modified.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.subscriptions._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.subscriptions._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.subscriptions._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.subscriptions._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.subscriptions._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 CREATE INDEX ON {{DATA}}.subscriptions (account, contact_id);
 
 CREATE TABLE {{DATA}}.payments (
@@ -545,7 +479,6 @@ CREATE TABLE {{DATA}}.payments (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.payments IS 'Keap payments (GET /v2/sales/payments).';
-COMMENT ON COLUMN {{DATA}}.payments.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.payments.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.payments.contact_id IS 'The payer: joins keap.contacts.id.';
 COMMENT ON COLUMN {{DATA}}.payments.amount IS 'Amount.';
@@ -558,12 +491,6 @@ COMMENT ON COLUMN {{DATA}}.payments.external_transaction_id IS 'Processor transa
 COMMENT ON COLUMN {{DATA}}.payments.note IS 'Note.';
 COMMENT ON COLUMN {{DATA}}.payments.payment_time IS 'When the payment was made.';
 COMMENT ON COLUMN {{DATA}}.payments.update_time IS 'When the payment was last updated.';
-COMMENT ON COLUMN {{DATA}}.payments.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.payments._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.payments._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.payments._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.payments._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.payments._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 CREATE INDEX ON {{DATA}}.payments (account, contact_id);
 
 CREATE TABLE {{DATA}}.transactions (
@@ -589,7 +516,6 @@ CREATE TABLE {{DATA}}.transactions (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.transactions IS 'Keap transactions (GET /v1/transactions).';
-COMMENT ON COLUMN {{DATA}}.transactions.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.transactions.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.transactions.contact_id IS 'The contact: joins keap.contacts.id.';
 COMMENT ON COLUMN {{DATA}}.transactions.amount IS 'Amount.';
@@ -602,12 +528,6 @@ COMMENT ON COLUMN {{DATA}}.transactions.collection_method IS 'Collection method.
 COMMENT ON COLUMN {{DATA}}.transactions.test IS 'Whether it was a test transaction.';
 COMMENT ON COLUMN {{DATA}}.transactions.order_ids IS 'Orders of the transaction: joins keap.orders.id.';
 COMMENT ON COLUMN {{DATA}}.transactions.transaction_date IS 'Transaction date.';
-COMMENT ON COLUMN {{DATA}}.transactions.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.transactions._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.transactions._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.transactions._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.transactions._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.transactions._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 CREATE INDEX ON {{DATA}}.transactions (account, contact_id);
 
 CREATE TABLE {{DATA}}.notes (
@@ -632,7 +552,6 @@ CREATE TABLE {{DATA}}.notes (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.notes IS 'Keap notes (GET /v2/notes).';
-COMMENT ON COLUMN {{DATA}}.notes.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.notes.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.notes.contact_id IS 'The contact: joins keap.contacts.id.';
 COMMENT ON COLUMN {{DATA}}.notes.title IS 'Title.';
@@ -644,12 +563,6 @@ COMMENT ON COLUMN {{DATA}}.notes.last_updated_by_user_id IS 'Last editor: joins 
 COMMENT ON COLUMN {{DATA}}.notes.pinned_at IS 'When the note was pinned.';
 COMMENT ON COLUMN {{DATA}}.notes.create_time IS 'When the note was created.';
 COMMENT ON COLUMN {{DATA}}.notes.update_time IS 'When the note was last updated.';
-COMMENT ON COLUMN {{DATA}}.notes.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.notes._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.notes._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.notes._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.notes._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.notes._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 CREATE INDEX ON {{DATA}}.notes (account, contact_id);
 
 CREATE TABLE {{DATA}}.tasks (
@@ -678,7 +591,6 @@ CREATE TABLE {{DATA}}.tasks (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.tasks IS 'Keap tasks (GET /v2/tasks).';
-COMMENT ON COLUMN {{DATA}}.tasks.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.tasks.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.tasks.title IS 'Title.';
 COMMENT ON COLUMN {{DATA}}.tasks.description IS 'Description.';
@@ -694,12 +606,6 @@ COMMENT ON COLUMN {{DATA}}.tasks.due_time IS 'Due time.';
 COMMENT ON COLUMN {{DATA}}.tasks.completion_time IS 'Completion time.';
 COMMENT ON COLUMN {{DATA}}.tasks.create_time IS 'When the task was created.';
 COMMENT ON COLUMN {{DATA}}.tasks.modification_time IS 'When the task was last modified.';
-COMMENT ON COLUMN {{DATA}}.tasks.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.tasks._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.tasks._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.tasks._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.tasks._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.tasks._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 CREATE INDEX ON {{DATA}}.tasks (account, contact_id);
 
 CREATE TABLE {{DATA}}.campaigns (
@@ -722,7 +628,6 @@ CREATE TABLE {{DATA}}.campaigns (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.campaigns IS 'Keap campaigns (GET /v2/campaigns). Keap reports no update time for campaigns.';
-COMMENT ON COLUMN {{DATA}}.campaigns.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.campaigns.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.campaigns.name IS 'Campaign name.';
 COMMENT ON COLUMN {{DATA}}.campaigns.locked IS 'Whether the campaign is locked.';
@@ -732,12 +637,6 @@ COMMENT ON COLUMN {{DATA}}.campaigns.completed_contact_count IS 'Contacts that c
 COMMENT ON COLUMN {{DATA}}.campaigns.time_zone IS 'Time zone.';
 COMMENT ON COLUMN {{DATA}}.campaigns.date_created IS 'When the campaign was created.';
 COMMENT ON COLUMN {{DATA}}.campaigns.published_date IS 'When the campaign was published.';
-COMMENT ON COLUMN {{DATA}}.campaigns.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.campaigns._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.campaigns._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.campaigns._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.campaigns._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.campaigns._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 
 CREATE TABLE {{DATA}}.users (
     account text NOT NULL,
@@ -762,7 +661,6 @@ CREATE TABLE {{DATA}}.users (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.users IS 'Keap users (GET /v2/users).';
-COMMENT ON COLUMN {{DATA}}.users.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.users.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.users.given_name IS 'First name.';
 COMMENT ON COLUMN {{DATA}}.users.family_name IS 'Last name.';
@@ -775,12 +673,6 @@ COMMENT ON COLUMN {{DATA}}.users.company_name IS 'Company name.';
 COMMENT ON COLUMN {{DATA}}.users.global_user_id IS 'Keap global user id.';
 COMMENT ON COLUMN {{DATA}}.users.create_time IS 'When the user was created.';
 COMMENT ON COLUMN {{DATA}}.users.update_time IS 'When the user was last updated.';
-COMMENT ON COLUMN {{DATA}}.users.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.users._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.users._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.users._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.users._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.users._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 
 CREATE TABLE {{DATA}}.contact_custom_fields (
     account text NOT NULL,
@@ -802,7 +694,6 @@ CREATE TABLE {{DATA}}.contact_custom_fields (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.contact_custom_fields IS 'Definitions of contact custom fields (GET /v2/contacts/model). keapsync.refresh_custom_field_views() rebuilds keap.contacts_custom from them.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.contact_custom_fields.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.contact_custom_fields.label IS 'Label shown in Keap.';
 COMMENT ON COLUMN {{DATA}}.contact_custom_fields.field_name IS 'Keap field name.';
@@ -812,12 +703,6 @@ COMMENT ON COLUMN {{DATA}}.contact_custom_fields.group_id IS 'Field group id.';
 COMMENT ON COLUMN {{DATA}}.contact_custom_fields.group_name IS 'Field group name.';
 COMMENT ON COLUMN {{DATA}}.contact_custom_fields.default_value IS 'Default value.';
 COMMENT ON COLUMN {{DATA}}.contact_custom_fields.options IS 'Options of list fields: [{id, label}].';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 
 CREATE TABLE {{DATA}}.company_custom_fields (
     account text NOT NULL,
@@ -839,7 +724,6 @@ CREATE TABLE {{DATA}}.company_custom_fields (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.company_custom_fields IS 'Definitions of company custom fields (GET /v2/companies/model). keapsync.refresh_custom_field_views() rebuilds keap.companies_custom from them.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.company_custom_fields.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.company_custom_fields.label IS 'Label shown in Keap.';
 COMMENT ON COLUMN {{DATA}}.company_custom_fields.field_name IS 'Keap field name.';
@@ -849,12 +733,6 @@ COMMENT ON COLUMN {{DATA}}.company_custom_fields.group_id IS 'Field group id.';
 COMMENT ON COLUMN {{DATA}}.company_custom_fields.group_name IS 'Field group name.';
 COMMENT ON COLUMN {{DATA}}.company_custom_fields.default_value IS 'Default value.';
 COMMENT ON COLUMN {{DATA}}.company_custom_fields.options IS 'Options of list fields: [{id, label}].';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 
 CREATE TABLE {{DATA}}.opportunity_custom_fields (
     account text NOT NULL,
@@ -876,7 +754,6 @@ CREATE TABLE {{DATA}}.opportunity_custom_fields (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.opportunity_custom_fields IS 'Definitions of opportunity custom fields (GET /v2/opportunities/model). keapsync.refresh_custom_field_views() rebuilds keap.opportunities_custom from them.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.label IS 'Label shown in Keap.';
 COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.field_name IS 'Keap field name.';
@@ -886,12 +763,6 @@ COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.group_id IS 'Field group id
 COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.group_name IS 'Field group name.';
 COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.default_value IS 'Default value.';
 COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.options IS 'Options of list fields: [{id, label}].';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
 
 CREATE TABLE {{DATA}}.order_custom_fields (
     account text NOT NULL,
@@ -913,7 +784,6 @@ CREATE TABLE {{DATA}}.order_custom_fields (
     PRIMARY KEY (account, id)
 );
 COMMENT ON TABLE {{DATA}}.order_custom_fields IS 'Definitions of order custom fields (GET /v2/orders/model). keapsync.refresh_custom_field_views() rebuilds keap.orders_custom from them.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields.account IS 'The configured name of the Keap account the row comes from.';
 COMMENT ON COLUMN {{DATA}}.order_custom_fields.id IS 'Keap id of the record.';
 COMMENT ON COLUMN {{DATA}}.order_custom_fields.label IS 'Label shown in Keap.';
 COMMENT ON COLUMN {{DATA}}.order_custom_fields.field_name IS 'Keap field name.';
@@ -923,12 +793,33 @@ COMMENT ON COLUMN {{DATA}}.order_custom_fields.group_id IS 'Field group id.';
 COMMENT ON COLUMN {{DATA}}.order_custom_fields.group_name IS 'Field group name.';
 COMMENT ON COLUMN {{DATA}}.order_custom_fields.default_value IS 'Default value.';
 COMMENT ON COLUMN {{DATA}}.order_custom_fields.options IS 'Options of list fields: [{id, label}].';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields._sync_run_id IS 'The sync run (keapsync.sync_runs.id) that last wrote a change to this row.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
+
+-- The columns every table shares are documented once, for all of them.
+-- +goose StatementBegin
+DO $do$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN
+        SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = {{DATA_LIT}}
+          AND column_name IN ('account', 'position', 'raw', '_problems', '_hash', '_synced_at', '_sync_run_id', '_deleted_at')
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', {{DATA_LIT}}, c.table_name, c.column_name,
+            CASE c.column_name
+                WHEN 'account' THEN 'The configured name of the Keap account the row comes from.'
+                WHEN 'position' THEN 'Position of the entry in the parent record''s list, from 0.'
+                WHEN 'raw' THEN 'The full record exactly as Keap returned it; every field, typed or not.'
+                WHEN '_problems' THEN 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.'
+                WHEN '_hash' THEN 'Hash of raw: a page rewrites only rows whose hash changed.'
+                WHEN '_synced_at' THEN 'When keapsync last wrote a change to this row.'
+                WHEN '_sync_run_id' THEN 'The sync run (sync_runs.id in keapsync''s state schema) that last wrote a change to this row.'
+                WHEN '_deleted_at' THEN 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.'
+            END);
+    END LOOP;
+END
+$do$;
+-- +goose StatementEnd
 
 -- +goose Down
 DROP TABLE {{DATA}}.order_custom_fields;
