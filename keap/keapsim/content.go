@@ -115,14 +115,7 @@ func appendLongText(b []byte, r *rnd) []byte {
 	if r.pct(1) {
 		n = 300 + r.n(300)
 	}
-	b = append(b, '"')
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b = append(b, ' ')
-		}
-		b = appendEscaped(b, r.pick(words))
-	}
-	return append(b, '"')
+	return appendText(b, r, n)
 }
 
 // appendPhone appends a quoted US phone number, "(480) 555-0123".
