@@ -164,8 +164,8 @@ func advisoryLockID(stateSchema string) int64 {
 	return int64(h.Sum64())
 }
 
-// FS returns the migrations with the schema placeholders replaced, as goose
-// reads them.
+// FS returns the migrations with their schema templates rendered for cfg,
+// as goose reads them.
 func FS(cfg Config) (fs.FS, error) {
 	cfg, err := cfg.WithDefaults()
 	if err != nil {
@@ -175,20 +175,47 @@ func FS(cfg Config) (fs.FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	r := strings.NewReplacer(
-		"{{DATA}}", pgx.Identifier{cfg.DataSchema}.Sanitize(),
-		"{{STATE}}", pgx.Identifier{cfg.StateSchema}.Sanitize(),
-		"{{DATA_LIT}}", "'"+cfg.DataSchema+"'",
-		"{{STATE_LIT}}", "'"+cfg.StateSchema+"'",
-	)
-	return renderedFS{base: sub, replacer: r}, nil
+	return renderedFS{base: sub, cfg: cfg}, nil
+}
+
+// template matches the schema templates of keapsync's SQL. They are SQL
+// comments, so a file stays valid SQL for psql and linters (River marks its
+// schema the same way):
+//
+//	/* TEMPLATE: data */contacts        -> "keap".contacts
+//	/* TEMPLATE_NAME: state */keapsync  -> "keapsync"
+//	/* TEMPLATE_LITERAL: data */'keap'  -> 'keap'
+//
+// TEMPLATE_NAME and TEMPLATE_LITERAL replace the default name that follows
+// them, so the unrendered file names the default schemas.
+var template = regexp.MustCompile(`/\* TEMPLATE(|_NAME|_LITERAL): (data|state) \*/(?:[a-z_][a-z0-9_]*|'[a-z_][a-z0-9_]*')?`)
+
+// Render replaces the schema templates of sql with cfg's schema names (see
+// the package documentation). Schema names are validated by
+// Config.WithDefaults, so they need no escaping inside a string literal.
+func Render(sql string, cfg Config) string {
+	return template.ReplaceAllStringFunc(sql, func(m string) string {
+		sub := template.FindStringSubmatch(m)
+		schema := cfg.DataSchema
+		if sub[2] == "state" {
+			schema = cfg.StateSchema
+		}
+		switch sub[1] {
+		case "_NAME":
+			return pgx.Identifier{schema}.Sanitize()
+		case "_LITERAL":
+			return "'" + schema + "'"
+		}
+		// TEMPLATE: keep the name that follows, qualified.
+		return pgx.Identifier{schema}.Sanitize() + "." + m[strings.Index(m, "*/")+2:]
+	})
 }
 
 // renderedFS serves base's directories as they are and its files with the
 // placeholders replaced.
 type renderedFS struct {
-	base     fs.FS
-	replacer *strings.Replacer
+	base fs.FS
+	cfg  Config
 }
 
 func (r renderedFS) Open(name string) (fs.File, error) {
@@ -205,7 +232,7 @@ func (r renderedFS) Open(name string) (fs.File, error) {
 	if _, err := buf.ReadFrom(f); err != nil {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
-	body := []byte(r.replacer.Replace(buf.String()))
+	body := []byte(Render(buf.String(), r.cfg))
 	return &renderedFile{Reader: bytes.NewReader(body), info: renderedInfo{FileInfo: info, size: int64(len(body))}}, nil
 }
 

@@ -37,8 +37,8 @@ const runCols = `id, account, stream, trigger, status, started_at, finished_at, 
 func renderState(state, data string) stateSQL {
 	r := func(sql string) string { return render(sql, data, state) }
 	return stateSQL{
-		getCheckpoint: r(`SELECT ` + checkpointCols + ` FROM {{STATE}}.checkpoints WHERE account = $1 AND stream = $2`),
-		saveCheckpoint: r(`INSERT INTO {{STATE}}.checkpoints AS c (account, stream, mode, high_water_time, high_water_id, page_token, page_offset, last_id, run_id)
+		getCheckpoint: r(`SELECT ` + checkpointCols + ` FROM /* TEMPLATE: state */checkpoints WHERE account = $1 AND stream = $2`),
+		saveCheckpoint: r(`INSERT INTO /* TEMPLATE: state */checkpoints AS c (account, stream, mode, high_water_time, high_water_id, page_token, page_offset, last_id, run_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (account, stream) DO UPDATE SET
 	mode = EXCLUDED.mode,
@@ -50,24 +50,24 @@ ON CONFLICT (account, stream) DO UPDATE SET
 	run_id = EXCLUDED.run_id,
 	updated_at = now()
 RETURNING ` + checkpointCols),
-		resetCheckpoint: r(`DELETE FROM {{STATE}}.checkpoints WHERE account = $1 AND stream = $2`),
+		resetCheckpoint: r(`DELETE FROM /* TEMPLATE: state */checkpoints WHERE account = $1 AND stream = $2`),
 
-		startRun: r(`INSERT INTO {{STATE}}.sync_runs (account, stream, trigger) VALUES ($1, $2, $3) RETURNING ` + runCols),
-		getRun:   r(`SELECT ` + runCols + ` FROM {{STATE}}.sync_runs WHERE id = $1`),
-		addProgress: r(`UPDATE {{STATE}}.sync_runs SET
+		startRun: r(`INSERT INTO /* TEMPLATE: state */sync_runs (account, stream, trigger) VALUES ($1, $2, $3) RETURNING ` + runCols),
+		getRun:   r(`SELECT ` + runCols + ` FROM /* TEMPLATE: state */sync_runs WHERE id = $1`),
+		addProgress: r(`UPDATE /* TEMPLATE: state */sync_runs SET
 	pages = pages + $2, rows_inserted = rows_inserted + $3, rows_updated = rows_updated + $4,
 	rows_unchanged = rows_unchanged + $5, rows_deleted = rows_deleted + $6, api_calls = api_calls + $7
 WHERE id = $1 AND finished_at IS NULL`),
-		pauseRun: r(`UPDATE {{STATE}}.sync_runs SET status = 'paused_quota', resume_at = $2, last_error = coalesce($3, last_error)
+		pauseRun: r(`UPDATE /* TEMPLATE: state */sync_runs SET status = 'paused_quota', resume_at = $2, last_error = coalesce($3, last_error)
 WHERE id = $1 AND finished_at IS NULL`),
-		resumeRun: r(`UPDATE {{STATE}}.sync_runs SET status = 'running', resume_at = NULL
+		resumeRun: r(`UPDATE /* TEMPLATE: state */sync_runs SET status = 'running', resume_at = NULL
 WHERE id = $1 AND finished_at IS NULL`),
-		finishRun: r(`UPDATE {{STATE}}.sync_runs SET status = $2, finished_at = now(), resume_at = NULL, last_error = coalesce($3, last_error)
+		finishRun: r(`UPDATE /* TEMPLATE: state */sync_runs SET status = $2, finished_at = now(), resume_at = NULL, last_error = coalesce($3, last_error)
 WHERE id = $1 AND finished_at IS NULL`),
 
-		reserve:       r(`SELECT ok, at, refused_by FROM {{STATE}}.quota_reserve($1, $2, $3, $4, $5, $6, $7, $8)`),
-		observe:       r(`SELECT {{STATE}}.quota_observe($1, $2, $3, $4, $5, $6)`),
-		refreshCFView: r(`SELECT {{STATE}}.refresh_custom_field_view($1)`),
+		reserve:       r(`SELECT ok, at, refused_by FROM /* TEMPLATE: state */quota_reserve($1, $2, $3, $4, $5, $6, $7, $8)`),
+		observe:       r(`SELECT /* TEMPLATE: state */quota_observe($1, $2, $3, $4, $5, $6)`),
+		refreshCFView: r(`SELECT /* TEMPLATE: state */refresh_custom_field_view($1)`),
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -82,10 +81,8 @@ func (w *Warehouse) table(name string) (*tableSQL, error) {
 	return t, nil
 }
 
-// render replaces the schema placeholders of a SQL template.
+// render replaces the schema templates of a SQL statement (written like the
+// migrations': "/* TEMPLATE: state */checkpoints").
 func render(sql, data, state string) string {
-	return strings.NewReplacer(
-		"{{DATA}}", pgx.Identifier{data}.Sanitize(),
-		"{{STATE}}", pgx.Identifier{state}.Sanitize(),
-	).Replace(sql)
+	return migrations.Render(sql, migrations.Config{DataSchema: data, StateSchema: state})
 }

@@ -1,13 +1,15 @@
 -- keapsync's own state: checkpoints, sync runs and the shared quota ledger.
--- {{STATE}} and {{DATA}} are replaced with the configured schema names (quoted
--- identifiers), {{STATE_LIT}} and {{DATA_LIT}} with the same names as string
--- literals, before goose reads this file.
+-- Schema names are written as templates that keep the file valid SQL (see
+-- package migrations): a comment "TEMPLATE: <schema>" before a name
+-- qualifies it with the configured schema, "TEMPLATE_NAME: <schema>" stands
+-- before the schema's default name and "TEMPLATE_LITERAL: <schema>" before
+-- it as a string literal; both are replaced with the configured name.
 
 -- +goose Up
-CREATE SCHEMA IF NOT EXISTS {{STATE}};
-CREATE SCHEMA IF NOT EXISTS {{DATA}};
+CREATE SCHEMA IF NOT EXISTS /* TEMPLATE_NAME: state */keapsync;
+CREATE SCHEMA IF NOT EXISTS /* TEMPLATE_NAME: data */keap;
 
-CREATE TABLE {{STATE}}.checkpoints (
+CREATE TABLE /* TEMPLATE: state */checkpoints (
     account text NOT NULL,
     stream text NOT NULL,
     mode text NOT NULL,
@@ -20,16 +22,16 @@ CREATE TABLE {{STATE}}.checkpoints (
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (account, stream)
 );
-COMMENT ON TABLE {{STATE}}.checkpoints IS 'Where each stream of each account resumes. The high-water mark only moves forward, except through an explicit reset.';
-COMMENT ON COLUMN {{STATE}}.checkpoints.mode IS 'How the stream finds changes: time_filter, update_order, full_scan or single.';
-COMMENT ON COLUMN {{STATE}}.checkpoints.high_water_time IS 'Update time of the newest record fully synced.';
-COMMENT ON COLUMN {{STATE}}.checkpoints.high_water_id IS 'Id of the newest record fully synced, breaking ties between records updated at the same time.';
-COMMENT ON COLUMN {{STATE}}.checkpoints.page_token IS 'Next page token of the run in progress.';
-COMMENT ON COLUMN {{STATE}}.checkpoints.page_offset IS 'Next offset of the run in progress (v1 endpoints).';
-COMMENT ON COLUMN {{STATE}}.checkpoints.last_id IS 'Last id read by the run in progress (keyset pagination).';
-COMMENT ON COLUMN {{STATE}}.checkpoints.run_id IS 'The sync run (sync_runs.id) that last moved the checkpoint.';
+COMMENT ON TABLE /* TEMPLATE: state */checkpoints IS 'Where each stream of each account resumes. The high-water mark only moves forward, except through an explicit reset.';
+COMMENT ON COLUMN /* TEMPLATE: state */checkpoints.mode IS 'How the stream finds changes: time_filter, update_order, full_scan or single.';
+COMMENT ON COLUMN /* TEMPLATE: state */checkpoints.high_water_time IS 'Update time of the newest record fully synced.';
+COMMENT ON COLUMN /* TEMPLATE: state */checkpoints.high_water_id IS 'Id of the newest record fully synced, breaking ties between records updated at the same time.';
+COMMENT ON COLUMN /* TEMPLATE: state */checkpoints.page_token IS 'Next page token of the run in progress.';
+COMMENT ON COLUMN /* TEMPLATE: state */checkpoints.page_offset IS 'Next offset of the run in progress (v1 endpoints).';
+COMMENT ON COLUMN /* TEMPLATE: state */checkpoints.last_id IS 'Last id read by the run in progress (keyset pagination).';
+COMMENT ON COLUMN /* TEMPLATE: state */checkpoints.run_id IS 'The sync run (sync_runs.id) that last moved the checkpoint.';
 
-CREATE TABLE {{STATE}}.sync_runs (
+CREATE TABLE /* TEMPLATE: state */sync_runs (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     account text NOT NULL,
     stream text NOT NULL,
@@ -49,25 +51,25 @@ CREATE TABLE {{STATE}}.sync_runs (
     CHECK ((status = 'paused_quota') = (resume_at IS NOT NULL)),
     CHECK ((status IN ('succeeded', 'failed', 'cancelled')) = (finished_at IS NOT NULL))
 );
-CREATE INDEX ON {{STATE}}.sync_runs (account, stream, started_at DESC);
-COMMENT ON TABLE {{STATE}}.sync_runs IS 'One row per sync of one stream of one account, with its counters.';
-COMMENT ON COLUMN {{STATE}}.sync_runs.trigger IS 'What started the run: schedule, manual or retry.';
-COMMENT ON COLUMN {{STATE}}.sync_runs.status IS 'running, paused_quota (waiting for resume_at), succeeded, failed or cancelled.';
-COMMENT ON COLUMN {{STATE}}.sync_runs.resume_at IS 'When a run paused for quota resumes (Keap''s quota reset).';
-COMMENT ON COLUMN {{STATE}}.sync_runs.last_error IS 'Last error of the run, as given by the pipeline, which scrubs secrets before storing it.';
+CREATE INDEX ON /* TEMPLATE: state */sync_runs (account, stream, started_at DESC);
+COMMENT ON TABLE /* TEMPLATE: state */sync_runs IS 'One row per sync of one stream of one account, with its counters.';
+COMMENT ON COLUMN /* TEMPLATE: state */sync_runs.trigger IS 'What started the run: schedule, manual or retry.';
+COMMENT ON COLUMN /* TEMPLATE: state */sync_runs.status IS 'running, paused_quota (waiting for resume_at), succeeded, failed or cancelled.';
+COMMENT ON COLUMN /* TEMPLATE: state */sync_runs.resume_at IS 'When a run paused for quota resumes (Keap''s quota reset).';
+COMMENT ON COLUMN /* TEMPLATE: state */sync_runs.last_error IS 'Last error of the run, as given by the pipeline, which scrubs secrets before storing it.';
 
-CREATE TABLE {{STATE}}.quota_ledger (
+CREATE TABLE /* TEMPLATE: state */quota_ledger (
     account text PRIMARY KEY,
     last_at timestamptz,
     slots timestamptz[] NOT NULL DEFAULT '{}',
     day_count bigint NOT NULL DEFAULT 0,
     day_reset_at timestamptz
 );
-COMMENT ON TABLE {{STATE}}.quota_ledger IS 'Keap API calls granted per account, shared by every worker process: change only through quota_reserve and quota_observe.';
-COMMENT ON COLUMN {{STATE}}.quota_ledger.last_at IS 'The last granted call slot.';
-COMMENT ON COLUMN {{STATE}}.quota_ledger.slots IS 'Sorted granted (or reported) call times still inside the rolling window.';
-COMMENT ON COLUMN {{STATE}}.quota_ledger.day_count IS 'Calls counted in the current quota day.';
-COMMENT ON COLUMN {{STATE}}.quota_ledger.day_reset_at IS 'When the current quota day ends; NULL when unknown.';
+COMMENT ON TABLE /* TEMPLATE: state */quota_ledger IS 'Keap API calls granted per account, shared by every worker process: change only through quota_reserve and quota_observe.';
+COMMENT ON COLUMN /* TEMPLATE: state */quota_ledger.last_at IS 'The last granted call slot.';
+COMMENT ON COLUMN /* TEMPLATE: state */quota_ledger.slots IS 'Sorted granted (or reported) call times still inside the rolling window.';
+COMMENT ON COLUMN /* TEMPLATE: state */quota_ledger.day_count IS 'Calls counted in the current quota day.';
+COMMENT ON COLUMN /* TEMPLATE: state */quota_ledger.day_reset_at IS 'When the current quota day ends; NULL when unknown.';
 
 -- quota_reserve implements QuotaStore.Reserve (docs: quota-semantics) as one
 -- atomic call: the account's row lock serializes every reserver of every
@@ -80,23 +82,23 @@ COMMENT ON COLUMN {{STATE}}.quota_ledger.day_reset_at IS 'When the current quota
 -- Postgres restart) can forget the last fraction of a second of grants. Call
 -- it in a transaction of its own, as QuotaLedger does with a pool.
 -- +goose StatementBegin
-CREATE FUNCTION {{STATE}}.quota_reserve(
+CREATE FUNCTION /* TEMPLATE: state */quota_reserve(
     p_account text, p_now timestamptz, p_max_wait interval,
     p_interval interval, p_per_window bigint, p_window interval,
     p_per_day bigint, p_day_reset_at timestamptz,
     OUT ok boolean, OUT at timestamptz, OUT refused_by text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    r {{STATE}}.quota_ledger;
+    r /* TEMPLATE: state */quota_ledger;
     t timestamptz;
     moved boolean := false;
     n bigint;
 BEGIN
     PERFORM set_config('synchronous_commit', 'off', true);
-    SELECT * INTO r FROM {{STATE}}.quota_ledger WHERE account = p_account FOR UPDATE;
+    SELECT * INTO r FROM /* TEMPLATE: state */quota_ledger WHERE account = p_account FOR UPDATE;
     IF NOT FOUND THEN
-        INSERT INTO {{STATE}}.quota_ledger (account) VALUES (p_account) ON CONFLICT (account) DO NOTHING;
-        SELECT * INTO r FROM {{STATE}}.quota_ledger WHERE account = p_account FOR UPDATE;
+        INSERT INTO /* TEMPLATE: state */quota_ledger (account) VALUES (p_account) ON CONFLICT (account) DO NOTHING;
+        SELECT * INTO r FROM /* TEMPLATE: state */quota_ledger WHERE account = p_account FOR UPDATE;
     END IF;
 
     -- 1. Day rollover.
@@ -107,7 +109,7 @@ BEGIN
 
     -- 2. Day budget.
     IF r.day_count >= p_per_day THEN
-        UPDATE {{STATE}}.quota_ledger SET day_count = r.day_count, day_reset_at = r.day_reset_at
+        UPDATE /* TEMPLATE: state */quota_ledger SET day_count = r.day_count, day_reset_at = r.day_reset_at
         WHERE account = p_account;
         ok := false; at := r.day_reset_at; refused_by := 'day';
         RETURN;
@@ -127,14 +129,14 @@ BEGIN
 
     -- 5. Too late for the caller: take nothing.
     IF t > p_now + p_max_wait THEN
-        UPDATE {{STATE}}.quota_ledger SET day_count = r.day_count, day_reset_at = r.day_reset_at
+        UPDATE /* TEMPLATE: state */quota_ledger SET day_count = r.day_count, day_reset_at = r.day_reset_at
         WHERE account = p_account;
         ok := false; at := t; refused_by := CASE WHEN moved THEN 'minute' ELSE 'second' END;
         RETURN;
     END IF;
 
     -- 6. Grant.
-    UPDATE {{STATE}}.quota_ledger SET
+    UPDATE /* TEMPLATE: state */quota_ledger SET
         last_at = t,
         slots = ARRAY(SELECT s FROM unnest(r.slots || t) s WHERE s > p_now - p_window ORDER BY s),
         day_count = r.day_count + 1,
@@ -149,20 +151,20 @@ $fn$;
 -- counts, committing asynchronously like quota_reserve. At most 100000 reported calls are added to the window log, so a
 -- hostile header cannot exhaust memory.
 -- +goose StatementBegin
-CREATE FUNCTION {{STATE}}.quota_observe(
+CREATE FUNCTION /* TEMPLATE: state */quota_observe(
     p_account text, p_now timestamptz, p_day_used bigint, p_day_reset_at timestamptz,
     p_window_used bigint, p_window interval)
 RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    r {{STATE}}.quota_ledger;
+    r /* TEMPLATE: state */quota_ledger;
     n bigint;
 BEGIN
     PERFORM set_config('synchronous_commit', 'off', true);
-    SELECT * INTO r FROM {{STATE}}.quota_ledger WHERE account = p_account FOR UPDATE;
+    SELECT * INTO r FROM /* TEMPLATE: state */quota_ledger WHERE account = p_account FOR UPDATE;
     IF NOT FOUND THEN
-        INSERT INTO {{STATE}}.quota_ledger (account) VALUES (p_account) ON CONFLICT (account) DO NOTHING;
-        SELECT * INTO r FROM {{STATE}}.quota_ledger WHERE account = p_account FOR UPDATE;
+        INSERT INTO /* TEMPLATE: state */quota_ledger (account) VALUES (p_account) ON CONFLICT (account) DO NOTHING;
+        SELECT * INTO r FROM /* TEMPLATE: state */quota_ledger WHERE account = p_account FOR UPDATE;
     END IF;
 
     IF p_day_reset_at IS NOT NULL THEN
@@ -187,15 +189,15 @@ BEGIN
         END IF;
     END IF;
 
-    UPDATE {{STATE}}.quota_ledger SET slots = r.slots, day_count = r.day_count, day_reset_at = r.day_reset_at
+    UPDATE /* TEMPLATE: state */quota_ledger SET slots = r.slots, day_count = r.day_count, day_reset_at = r.day_reset_at
     WHERE account = p_account;
 END
 $fn$;
 -- +goose StatementEnd
 
 -- +goose Down
-DROP FUNCTION {{STATE}}.quota_observe(text, timestamptz, bigint, timestamptz, bigint, interval);
-DROP FUNCTION {{STATE}}.quota_reserve(text, timestamptz, interval, interval, bigint, interval, bigint, timestamptz);
-DROP TABLE {{STATE}}.quota_ledger;
-DROP TABLE {{STATE}}.sync_runs;
-DROP TABLE {{STATE}}.checkpoints;
+DROP FUNCTION /* TEMPLATE: state */quota_observe(text, timestamptz, bigint, timestamptz, bigint, interval);
+DROP FUNCTION /* TEMPLATE: state */quota_reserve(text, timestamptz, interval, interval, bigint, interval, bigint, timestamptz);
+DROP TABLE /* TEMPLATE: state */quota_ledger;
+DROP TABLE /* TEMPLATE: state */sync_runs;
+DROP TABLE /* TEMPLATE: state */checkpoints;

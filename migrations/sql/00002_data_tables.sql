@@ -1,10 +1,8 @@
 -- Analysts' tables: one per stream of the catalogue, plus child tables for
--- nested lists analysts join on. The typed columns are described again in
--- warehouse/catalog.go, which the warehouse's writer is driven by; a test
--- checks that the two agree.
+-- nested lists analysts join on.
 
 -- +goose Up
-CREATE TABLE {{DATA}}.contacts (
+CREATE TABLE /* TEMPLATE: data */contacts (
     account text NOT NULL,
     id bigint NOT NULL,
     given_name text,
@@ -40,37 +38,37 @@ CREATE TABLE {{DATA}}.contacts (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.contacts IS 'Keap contacts (GET /v2/contacts), one row per contact; emails, phones, addresses and tags in child tables, custom fields in contacts_custom.';
-COMMENT ON COLUMN {{DATA}}.contacts.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.contacts.given_name IS 'First name.';
-COMMENT ON COLUMN {{DATA}}.contacts.middle_name IS 'Middle name.';
-COMMENT ON COLUMN {{DATA}}.contacts.family_name IS 'Last name.';
-COMMENT ON COLUMN {{DATA}}.contacts.preferred_name IS 'Preferred name.';
-COMMENT ON COLUMN {{DATA}}.contacts.prefix IS 'Name prefix (Mr., Dr.).';
-COMMENT ON COLUMN {{DATA}}.contacts.suffix IS 'Name suffix.';
-COMMENT ON COLUMN {{DATA}}.contacts.job_title IS 'Job title.';
-COMMENT ON COLUMN {{DATA}}.contacts.company_id IS 'The contact''s company: joins keap.companies.id.';
-COMMENT ON COLUMN {{DATA}}.contacts.company_name IS 'The company name as embedded in the contact.';
-COMMENT ON COLUMN {{DATA}}.contacts.owner_id IS 'The owning user: joins keap.users.id.';
-COMMENT ON COLUMN {{DATA}}.contacts.contact_type IS 'Contact type (Lead, Customer, ...).';
-COMMENT ON COLUMN {{DATA}}.contacts.source_type IS 'How the contact was created (API, WEBFORM, IMPORT, ...).';
-COMMENT ON COLUMN {{DATA}}.contacts.leadsource_id IS 'Lead source id.';
-COMMENT ON COLUMN {{DATA}}.contacts.email IS 'Primary email address (EMAIL1, else the first one); all addresses are in keap.contact_email_addresses.';
-COMMENT ON COLUMN {{DATA}}.contacts.phone IS 'Primary phone number (PHONE1, else the first one); all numbers are in keap.contact_phone_numbers.';
-COMMENT ON COLUMN {{DATA}}.contacts.website IS 'Website.';
-COMMENT ON COLUMN {{DATA}}.contacts.time_zone IS 'Time zone name.';
-COMMENT ON COLUMN {{DATA}}.contacts.preferred_locale IS 'Preferred locale.';
-COMMENT ON COLUMN {{DATA}}.contacts.score_value IS 'Lead score as reported by Keap.';
-COMMENT ON COLUMN {{DATA}}.contacts.referral_code IS 'Referral code.';
-COMMENT ON COLUMN {{DATA}}.contacts.spouse_name IS 'Spouse name.';
-COMMENT ON COLUMN {{DATA}}.contacts.birth_date IS 'Birth date.';
-COMMENT ON COLUMN {{DATA}}.contacts.anniversary_date IS 'Anniversary date.';
-COMMENT ON COLUMN {{DATA}}.contacts.create_time IS 'When the contact was created in Keap.';
-COMMENT ON COLUMN {{DATA}}.contacts.update_time IS 'When the contact was last updated in Keap.';
-CREATE INDEX ON {{DATA}}.contacts (account, update_time);
-CREATE INDEX ON {{DATA}}.contacts (account, company_id);
-CREATE INDEX ON {{DATA}}.contacts (account, owner_id);
-CREATE TABLE {{DATA}}.contact_email_addresses (
+COMMENT ON TABLE /* TEMPLATE: data */contacts IS 'Keap contacts (GET /v2/contacts), one row per contact; emails, phones, addresses and tags in child tables, custom fields in contacts_custom.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.given_name IS 'First name.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.middle_name IS 'Middle name.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.family_name IS 'Last name.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.preferred_name IS 'Preferred name.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.prefix IS 'Name prefix (Mr., Dr.).';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.suffix IS 'Name suffix.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.job_title IS 'Job title.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.company_id IS 'The contact''s company: joins keap.companies.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.company_name IS 'The company name as embedded in the contact.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.owner_id IS 'The owning user: joins keap.users.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.contact_type IS 'Contact type (Lead, Customer, ...).';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.source_type IS 'How the contact was created (API, WEBFORM, IMPORT, ...).';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.leadsource_id IS 'Lead source id.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.email IS 'Primary email address (EMAIL1, else the first one); all addresses are in keap.contact_email_addresses.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.phone IS 'Primary phone number (PHONE1, else the first one); all numbers are in keap.contact_phone_numbers.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.website IS 'Website.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.time_zone IS 'Time zone name.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.preferred_locale IS 'Preferred locale.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.score_value IS 'Lead score as reported by Keap.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.referral_code IS 'Referral code.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.spouse_name IS 'Spouse name.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.birth_date IS 'Birth date.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.anniversary_date IS 'Anniversary date.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.create_time IS 'When the contact was created in Keap.';
+COMMENT ON COLUMN /* TEMPLATE: data */contacts.update_time IS 'When the contact was last updated in Keap.';
+CREATE INDEX ON /* TEMPLATE: data */contacts (account, update_time);
+CREATE INDEX ON /* TEMPLATE: data */contacts (account, company_id);
+CREATE INDEX ON /* TEMPLATE: data */contacts (account, owner_id);
+CREATE TABLE /* TEMPLATE: data */contact_email_addresses (
     account text NOT NULL,
     contact_id bigint NOT NULL,
     position integer NOT NULL,
@@ -81,15 +79,15 @@ CREATE TABLE {{DATA}}.contact_email_addresses (
     opt_in_reason text,
     PRIMARY KEY (account, contact_id, position)
 );
-COMMENT ON TABLE {{DATA}}.contact_email_addresses IS 'Email addresses of each contact (email_addresses of the contact record). Rewritten whenever the parent row changes.';
-COMMENT ON COLUMN {{DATA}}.contact_email_addresses.contact_id IS 'The parent record: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.contact_email_addresses.field IS 'Slot: EMAIL1, EMAIL2 or EMAIL3.';
-COMMENT ON COLUMN {{DATA}}.contact_email_addresses.email IS 'Email address.';
-COMMENT ON COLUMN {{DATA}}.contact_email_addresses.is_opt_in IS 'Whether the address is opted in.';
-COMMENT ON COLUMN {{DATA}}.contact_email_addresses.email_opt_status IS 'Keap''s opt status of the address.';
-COMMENT ON COLUMN {{DATA}}.contact_email_addresses.opt_in_reason IS 'Reason recorded with the opt-in.';
-CREATE INDEX ON {{DATA}}.contact_email_addresses (account, email);
-CREATE TABLE {{DATA}}.contact_phone_numbers (
+COMMENT ON TABLE /* TEMPLATE: data */contact_email_addresses IS 'Email addresses of each contact (email_addresses of the contact record). Rewritten whenever the parent row changes.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_email_addresses.contact_id IS 'The parent record: joins keap.contacts.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_email_addresses.field IS 'Slot: EMAIL1, EMAIL2 or EMAIL3.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_email_addresses.email IS 'Email address.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_email_addresses.is_opt_in IS 'Whether the address is opted in.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_email_addresses.email_opt_status IS 'Keap''s opt status of the address.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_email_addresses.opt_in_reason IS 'Reason recorded with the opt-in.';
+CREATE INDEX ON /* TEMPLATE: data */contact_email_addresses (account, email);
+CREATE TABLE /* TEMPLATE: data */contact_phone_numbers (
     account text NOT NULL,
     contact_id bigint NOT NULL,
     position integer NOT NULL,
@@ -100,14 +98,14 @@ CREATE TABLE {{DATA}}.contact_phone_numbers (
     type text,
     PRIMARY KEY (account, contact_id, position)
 );
-COMMENT ON TABLE {{DATA}}.contact_phone_numbers IS 'Phone numbers of each contact (phone_numbers of the contact record). Rewritten whenever the parent row changes.';
-COMMENT ON COLUMN {{DATA}}.contact_phone_numbers.contact_id IS 'The parent record: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.contact_phone_numbers.field IS 'Slot: PHONE1 to PHONE5.';
-COMMENT ON COLUMN {{DATA}}.contact_phone_numbers.number IS 'Number as entered.';
-COMMENT ON COLUMN {{DATA}}.contact_phone_numbers.number_e164 IS 'Number in E.164 form.';
-COMMENT ON COLUMN {{DATA}}.contact_phone_numbers.extension IS 'Extension.';
-COMMENT ON COLUMN {{DATA}}.contact_phone_numbers.type IS 'Type (Work, Mobile, ...).';
-CREATE TABLE {{DATA}}.contact_addresses (
+COMMENT ON TABLE /* TEMPLATE: data */contact_phone_numbers IS 'Phone numbers of each contact (phone_numbers of the contact record). Rewritten whenever the parent row changes.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_phone_numbers.contact_id IS 'The parent record: joins keap.contacts.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_phone_numbers.field IS 'Slot: PHONE1 to PHONE5.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_phone_numbers.number IS 'Number as entered.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_phone_numbers.number_e164 IS 'Number in E.164 form.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_phone_numbers.extension IS 'Extension.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_phone_numbers.type IS 'Type (Work, Mobile, ...).';
+CREATE TABLE /* TEMPLATE: data */contact_addresses (
     account text NOT NULL,
     contact_id bigint NOT NULL,
     position integer NOT NULL,
@@ -121,29 +119,29 @@ CREATE TABLE {{DATA}}.contact_addresses (
     country_code text,
     PRIMARY KEY (account, contact_id, position)
 );
-COMMENT ON TABLE {{DATA}}.contact_addresses IS 'Postal addresses of each contact (addresses of the contact record). Rewritten whenever the parent row changes.';
-COMMENT ON COLUMN {{DATA}}.contact_addresses.contact_id IS 'The parent record: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.contact_addresses.field IS 'Slot: BILLING, SHIPPING or OTHER.';
-COMMENT ON COLUMN {{DATA}}.contact_addresses.line1 IS 'Street line 1.';
-COMMENT ON COLUMN {{DATA}}.contact_addresses.line2 IS 'Street line 2.';
-COMMENT ON COLUMN {{DATA}}.contact_addresses.locality IS 'City.';
-COMMENT ON COLUMN {{DATA}}.contact_addresses.region IS 'Region or state name.';
-COMMENT ON COLUMN {{DATA}}.contact_addresses.region_code IS 'Region code.';
-COMMENT ON COLUMN {{DATA}}.contact_addresses.postal_code IS 'Postal code.';
-COMMENT ON COLUMN {{DATA}}.contact_addresses.country_code IS 'Country code.';
-CREATE TABLE {{DATA}}.contact_tags (
+COMMENT ON TABLE /* TEMPLATE: data */contact_addresses IS 'Postal addresses of each contact (addresses of the contact record). Rewritten whenever the parent row changes.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_addresses.contact_id IS 'The parent record: joins keap.contacts.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_addresses.field IS 'Slot: BILLING, SHIPPING or OTHER.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_addresses.line1 IS 'Street line 1.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_addresses.line2 IS 'Street line 2.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_addresses.locality IS 'City.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_addresses.region IS 'Region or state name.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_addresses.region_code IS 'Region code.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_addresses.postal_code IS 'Postal code.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_addresses.country_code IS 'Country code.';
+CREATE TABLE /* TEMPLATE: data */contact_tags (
     account text NOT NULL,
     contact_id bigint NOT NULL,
     position integer NOT NULL,
     tag_id bigint,
     PRIMARY KEY (account, contact_id, position)
 );
-COMMENT ON TABLE {{DATA}}.contact_tags IS 'Tag memberships: one row per contact and applied tag (tag_ids of the contact record). Rewritten whenever the parent row changes.';
-COMMENT ON COLUMN {{DATA}}.contact_tags.contact_id IS 'The parent record: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.contact_tags.tag_id IS 'The tag: joins keap.tags.id.';
-CREATE INDEX ON {{DATA}}.contact_tags (account, tag_id);
+COMMENT ON TABLE /* TEMPLATE: data */contact_tags IS 'Tag memberships: one row per contact and applied tag (tag_ids of the contact record). Rewritten whenever the parent row changes.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_tags.contact_id IS 'The parent record: joins keap.contacts.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_tags.tag_id IS 'The tag: joins keap.tags.id.';
+CREATE INDEX ON /* TEMPLATE: data */contact_tags (account, tag_id);
 
-CREATE TABLE {{DATA}}.companies (
+CREATE TABLE /* TEMPLATE: data */companies (
     account text NOT NULL,
     id bigint NOT NULL,
     company_name text,
@@ -166,23 +164,23 @@ CREATE TABLE {{DATA}}.companies (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.companies IS 'Keap companies (GET /v2/companies); custom fields in companies_custom.';
-COMMENT ON COLUMN {{DATA}}.companies.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.companies.company_name IS 'Company name.';
-COMMENT ON COLUMN {{DATA}}.companies.email IS 'Email address.';
-COMMENT ON COLUMN {{DATA}}.companies.phone IS 'Phone number.';
-COMMENT ON COLUMN {{DATA}}.companies.website IS 'Website.';
-COMMENT ON COLUMN {{DATA}}.companies.owner_id IS 'The owning user: joins keap.users.id.';
-COMMENT ON COLUMN {{DATA}}.companies.locality IS 'City of the company address.';
-COMMENT ON COLUMN {{DATA}}.companies.region IS 'Region of the company address.';
-COMMENT ON COLUMN {{DATA}}.companies.postal_code IS 'Postal code of the company address.';
-COMMENT ON COLUMN {{DATA}}.companies.country_code IS 'Country code of the company address.';
-COMMENT ON COLUMN {{DATA}}.companies.notes IS 'Notes.';
-COMMENT ON COLUMN {{DATA}}.companies.create_time IS 'When the company was created in Keap.';
-COMMENT ON COLUMN {{DATA}}.companies.update_time IS 'When the company was last updated in Keap.';
-CREATE INDEX ON {{DATA}}.companies (account, update_time);
+COMMENT ON TABLE /* TEMPLATE: data */companies IS 'Keap companies (GET /v2/companies); custom fields in companies_custom.';
+COMMENT ON COLUMN /* TEMPLATE: data */companies.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */companies.company_name IS 'Company name.';
+COMMENT ON COLUMN /* TEMPLATE: data */companies.email IS 'Email address.';
+COMMENT ON COLUMN /* TEMPLATE: data */companies.phone IS 'Phone number.';
+COMMENT ON COLUMN /* TEMPLATE: data */companies.website IS 'Website.';
+COMMENT ON COLUMN /* TEMPLATE: data */companies.owner_id IS 'The owning user: joins keap.users.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */companies.locality IS 'City of the company address.';
+COMMENT ON COLUMN /* TEMPLATE: data */companies.region IS 'Region of the company address.';
+COMMENT ON COLUMN /* TEMPLATE: data */companies.postal_code IS 'Postal code of the company address.';
+COMMENT ON COLUMN /* TEMPLATE: data */companies.country_code IS 'Country code of the company address.';
+COMMENT ON COLUMN /* TEMPLATE: data */companies.notes IS 'Notes.';
+COMMENT ON COLUMN /* TEMPLATE: data */companies.create_time IS 'When the company was created in Keap.';
+COMMENT ON COLUMN /* TEMPLATE: data */companies.update_time IS 'When the company was last updated in Keap.';
+CREATE INDEX ON /* TEMPLATE: data */companies (account, update_time);
 
-CREATE TABLE {{DATA}}.tag_categories (
+CREATE TABLE /* TEMPLATE: data */tag_categories (
     account text NOT NULL,
     id bigint NOT NULL,
     name text,
@@ -197,14 +195,14 @@ CREATE TABLE {{DATA}}.tag_categories (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.tag_categories IS 'Keap tag categories (GET /v2/tags/categories).';
-COMMENT ON COLUMN {{DATA}}.tag_categories.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.tag_categories.name IS 'Category name.';
-COMMENT ON COLUMN {{DATA}}.tag_categories.description IS 'Description.';
-COMMENT ON COLUMN {{DATA}}.tag_categories.create_time IS 'When the category was created.';
-COMMENT ON COLUMN {{DATA}}.tag_categories.update_time IS 'When the category was last updated.';
+COMMENT ON TABLE /* TEMPLATE: data */tag_categories IS 'Keap tag categories (GET /v2/tags/categories).';
+COMMENT ON COLUMN /* TEMPLATE: data */tag_categories.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */tag_categories.name IS 'Category name.';
+COMMENT ON COLUMN /* TEMPLATE: data */tag_categories.description IS 'Description.';
+COMMENT ON COLUMN /* TEMPLATE: data */tag_categories.create_time IS 'When the category was created.';
+COMMENT ON COLUMN /* TEMPLATE: data */tag_categories.update_time IS 'When the category was last updated.';
 
-CREATE TABLE {{DATA}}.tags (
+CREATE TABLE /* TEMPLATE: data */tags (
     account text NOT NULL,
     id bigint NOT NULL,
     name text,
@@ -220,15 +218,15 @@ CREATE TABLE {{DATA}}.tags (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.tags IS 'Keap tags (GET /v2/tags); memberships in keap.contact_tags.';
-COMMENT ON COLUMN {{DATA}}.tags.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.tags.name IS 'Tag name.';
-COMMENT ON COLUMN {{DATA}}.tags.description IS 'Description.';
-COMMENT ON COLUMN {{DATA}}.tags.category_id IS 'The tag category: joins keap.tag_categories.id.';
-COMMENT ON COLUMN {{DATA}}.tags.create_time IS 'When the tag was created.';
-COMMENT ON COLUMN {{DATA}}.tags.update_time IS 'When the tag was last updated.';
+COMMENT ON TABLE /* TEMPLATE: data */tags IS 'Keap tags (GET /v2/tags); memberships in keap.contact_tags.';
+COMMENT ON COLUMN /* TEMPLATE: data */tags.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */tags.name IS 'Tag name.';
+COMMENT ON COLUMN /* TEMPLATE: data */tags.description IS 'Description.';
+COMMENT ON COLUMN /* TEMPLATE: data */tags.category_id IS 'The tag category: joins keap.tag_categories.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */tags.create_time IS 'When the tag was created.';
+COMMENT ON COLUMN /* TEMPLATE: data */tags.update_time IS 'When the tag was last updated.';
 
-CREATE TABLE {{DATA}}.opportunities (
+CREATE TABLE /* TEMPLATE: data */opportunities (
     account text NOT NULL,
     id bigint NOT NULL,
     title text,
@@ -258,31 +256,31 @@ CREATE TABLE {{DATA}}.opportunities (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.opportunities IS 'Keap opportunities (GET /v2/opportunities); custom fields in opportunities_custom.';
-COMMENT ON COLUMN {{DATA}}.opportunities.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.opportunities.title IS 'Opportunity title (opportunity_title).';
-COMMENT ON COLUMN {{DATA}}.opportunities.contact_id IS 'The contact: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.opportunities.user_id IS 'The assigned user: joins keap.users.id.';
-COMMENT ON COLUMN {{DATA}}.opportunities.stage_id IS 'Pipeline stage id.';
-COMMENT ON COLUMN {{DATA}}.opportunities.stage_name IS 'Pipeline stage name.';
-COMMENT ON COLUMN {{DATA}}.opportunities.status IS 'Status.';
-COMMENT ON COLUMN {{DATA}}.opportunities.status_id IS 'Status id.';
-COMMENT ON COLUMN {{DATA}}.opportunities.projected_revenue_low IS 'Projected revenue, low estimate.';
-COMMENT ON COLUMN {{DATA}}.opportunities.projected_revenue_high IS 'Projected revenue, high estimate.';
-COMMENT ON COLUMN {{DATA}}.opportunities.monthly_revenue IS 'Monthly revenue.';
-COMMENT ON COLUMN {{DATA}}.opportunities.order_revenue IS 'Order revenue.';
-COMMENT ON COLUMN {{DATA}}.opportunities.include_in_forecast IS 'Whether the opportunity counts in forecasts.';
-COMMENT ON COLUMN {{DATA}}.opportunities.lead_source IS 'Lead source.';
-COMMENT ON COLUMN {{DATA}}.opportunities.affiliate_id IS 'Affiliate id.';
-COMMENT ON COLUMN {{DATA}}.opportunities.estimated_close_time IS 'Estimated close time.';
-COMMENT ON COLUMN {{DATA}}.opportunities.next_action_time IS 'Next action time.';
-COMMENT ON COLUMN {{DATA}}.opportunities.stage_entrance_time IS 'When the opportunity entered its current stage.';
-COMMENT ON COLUMN {{DATA}}.opportunities.created_time IS 'When the opportunity was created.';
-COMMENT ON COLUMN {{DATA}}.opportunities.last_updated_time IS 'When the opportunity was last updated.';
-CREATE INDEX ON {{DATA}}.opportunities (account, contact_id);
-CREATE INDEX ON {{DATA}}.opportunities (account, last_updated_time);
+COMMENT ON TABLE /* TEMPLATE: data */opportunities IS 'Keap opportunities (GET /v2/opportunities); custom fields in opportunities_custom.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.title IS 'Opportunity title (opportunity_title).';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.contact_id IS 'The contact: joins keap.contacts.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.user_id IS 'The assigned user: joins keap.users.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.stage_id IS 'Pipeline stage id.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.stage_name IS 'Pipeline stage name.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.status IS 'Status.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.status_id IS 'Status id.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.projected_revenue_low IS 'Projected revenue, low estimate.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.projected_revenue_high IS 'Projected revenue, high estimate.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.monthly_revenue IS 'Monthly revenue.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.order_revenue IS 'Order revenue.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.include_in_forecast IS 'Whether the opportunity counts in forecasts.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.lead_source IS 'Lead source.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.affiliate_id IS 'Affiliate id.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.estimated_close_time IS 'Estimated close time.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.next_action_time IS 'Next action time.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.stage_entrance_time IS 'When the opportunity entered its current stage.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.created_time IS 'When the opportunity was created.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunities.last_updated_time IS 'When the opportunity was last updated.';
+CREATE INDEX ON /* TEMPLATE: data */opportunities (account, contact_id);
+CREATE INDEX ON /* TEMPLATE: data */opportunities (account, last_updated_time);
 
-CREATE TABLE {{DATA}}.orders (
+CREATE TABLE /* TEMPLATE: data */orders (
     account text NOT NULL,
     id bigint NOT NULL,
     title text,
@@ -312,30 +310,30 @@ CREATE TABLE {{DATA}}.orders (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.orders IS 'Keap orders (GET /v2/orders); items in keap.order_items, custom fields in orders_custom. Amounts are as Keap reports them in the order currency.';
-COMMENT ON COLUMN {{DATA}}.orders.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.orders.title IS 'Order title.';
-COMMENT ON COLUMN {{DATA}}.orders.status IS 'DRAFT, SENT, VIEWED or PAID.';
-COMMENT ON COLUMN {{DATA}}.orders.contact_id IS 'The buyer: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.orders.order_type IS 'ONLINE or OFFLINE.';
-COMMENT ON COLUMN {{DATA}}.orders.source_type IS 'Where the order came from (API, CHECKOUT_FORM, INVOICE, ...).';
-COMMENT ON COLUMN {{DATA}}.orders.currency_code IS 'Currency of every amount of the order.';
-COMMENT ON COLUMN {{DATA}}.orders.total IS 'Order total.';
-COMMENT ON COLUMN {{DATA}}.orders.total_paid IS 'Amount paid.';
-COMMENT ON COLUMN {{DATA}}.orders.total_due IS 'Amount due.';
-COMMENT ON COLUMN {{DATA}}.orders.refund_total IS 'Amount refunded.';
-COMMENT ON COLUMN {{DATA}}.orders.invoice_number IS 'Invoice number.';
-COMMENT ON COLUMN {{DATA}}.orders.promo_code IS 'Promo code used.';
-COMMENT ON COLUMN {{DATA}}.orders.lead_affiliate_id IS 'Lead affiliate id.';
-COMMENT ON COLUMN {{DATA}}.orders.sales_affiliate_id IS 'Sales affiliate id.';
-COMMENT ON COLUMN {{DATA}}.orders.order_time IS 'Order time.';
-COMMENT ON COLUMN {{DATA}}.orders.due_time IS 'Due time.';
-COMMENT ON COLUMN {{DATA}}.orders.sent_time IS 'When the invoice was sent.';
-COMMENT ON COLUMN {{DATA}}.orders.creation_time IS 'When the order was created.';
-COMMENT ON COLUMN {{DATA}}.orders.modification_time IS 'When the order was last modified.';
-CREATE INDEX ON {{DATA}}.orders (account, contact_id);
-CREATE INDEX ON {{DATA}}.orders (account, modification_time);
-CREATE TABLE {{DATA}}.order_items (
+COMMENT ON TABLE /* TEMPLATE: data */orders IS 'Keap orders (GET /v2/orders); items in keap.order_items, custom fields in orders_custom. Amounts are as Keap reports them in the order currency.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.title IS 'Order title.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.status IS 'DRAFT, SENT, VIEWED or PAID.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.contact_id IS 'The buyer: joins keap.contacts.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.order_type IS 'ONLINE or OFFLINE.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.source_type IS 'Where the order came from (API, CHECKOUT_FORM, INVOICE, ...).';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.currency_code IS 'Currency of every amount of the order.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.total IS 'Order total.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.total_paid IS 'Amount paid.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.total_due IS 'Amount due.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.refund_total IS 'Amount refunded.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.invoice_number IS 'Invoice number.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.promo_code IS 'Promo code used.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.lead_affiliate_id IS 'Lead affiliate id.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.sales_affiliate_id IS 'Sales affiliate id.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.order_time IS 'Order time.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.due_time IS 'Due time.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.sent_time IS 'When the invoice was sent.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.creation_time IS 'When the order was created.';
+COMMENT ON COLUMN /* TEMPLATE: data */orders.modification_time IS 'When the order was last modified.';
+CREATE INDEX ON /* TEMPLATE: data */orders (account, contact_id);
+CREATE INDEX ON /* TEMPLATE: data */orders (account, modification_time);
+CREATE TABLE /* TEMPLATE: data */order_items (
     account text NOT NULL,
     order_id bigint NOT NULL,
     position integer NOT NULL,
@@ -352,22 +350,22 @@ CREATE TABLE {{DATA}}.order_items (
     subscription_id bigint,
     PRIMARY KEY (account, order_id, position)
 );
-COMMENT ON TABLE {{DATA}}.order_items IS 'Items of each order (order_items of the order record). Rewritten whenever the parent row changes.';
-COMMENT ON COLUMN {{DATA}}.order_items.order_id IS 'The parent record: joins keap.orders.id.';
-COMMENT ON COLUMN {{DATA}}.order_items.item_id IS 'Order item id.';
-COMMENT ON COLUMN {{DATA}}.order_items.name IS 'Item name.';
-COMMENT ON COLUMN {{DATA}}.order_items.description IS 'Item description.';
-COMMENT ON COLUMN {{DATA}}.order_items.item_type IS 'Item type (PRODUCT, SHIPPING, TAX, ...).';
-COMMENT ON COLUMN {{DATA}}.order_items.quantity IS 'Quantity.';
-COMMENT ON COLUMN {{DATA}}.order_items.price_per_unit IS 'Price per unit.';
-COMMENT ON COLUMN {{DATA}}.order_items.cost_per_unit IS 'Cost per unit.';
-COMMENT ON COLUMN {{DATA}}.order_items.discount IS 'Discount.';
-COMMENT ON COLUMN {{DATA}}.order_items.product_id IS 'The product: joins keap.products.id.';
-COMMENT ON COLUMN {{DATA}}.order_items.sku IS 'Product SKU.';
-COMMENT ON COLUMN {{DATA}}.order_items.subscription_id IS 'The subscription: joins keap.subscriptions.id.';
-CREATE INDEX ON {{DATA}}.order_items (account, product_id);
+COMMENT ON TABLE /* TEMPLATE: data */order_items IS 'Items of each order (order_items of the order record). Rewritten whenever the parent row changes.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_items.order_id IS 'The parent record: joins keap.orders.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_items.item_id IS 'Order item id.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_items.name IS 'Item name.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_items.description IS 'Item description.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_items.item_type IS 'Item type (PRODUCT, SHIPPING, TAX, ...).';
+COMMENT ON COLUMN /* TEMPLATE: data */order_items.quantity IS 'Quantity.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_items.price_per_unit IS 'Price per unit.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_items.cost_per_unit IS 'Cost per unit.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_items.discount IS 'Discount.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_items.product_id IS 'The product: joins keap.products.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_items.sku IS 'Product SKU.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_items.subscription_id IS 'The subscription: joins keap.subscriptions.id.';
+CREATE INDEX ON /* TEMPLATE: data */order_items (account, product_id);
 
-CREATE TABLE {{DATA}}.products (
+CREATE TABLE /* TEMPLATE: data */products (
     account text NOT NULL,
     id bigint NOT NULL,
     name text,
@@ -391,23 +389,23 @@ CREATE TABLE {{DATA}}.products (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.products IS 'Keap products (GET /v2/products).';
-COMMENT ON COLUMN {{DATA}}.products.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.products.name IS 'Product name.';
-COMMENT ON COLUMN {{DATA}}.products.sku IS 'SKU.';
-COMMENT ON COLUMN {{DATA}}.products.active IS 'Whether the product is active.';
-COMMENT ON COLUMN {{DATA}}.products.price IS 'Price.';
-COMMENT ON COLUMN {{DATA}}.products.currency_code IS 'Currency of the price.';
-COMMENT ON COLUMN {{DATA}}.products.shippable IS 'Whether the product ships.';
-COMMENT ON COLUMN {{DATA}}.products.taxable IS 'Whether the product is taxable.';
-COMMENT ON COLUMN {{DATA}}.products.weight IS 'Weight.';
-COMMENT ON COLUMN {{DATA}}.products.subscription_only IS 'Sold only by subscription.';
-COMMENT ON COLUMN {{DATA}}.products.is_package IS 'Whether the product is a package.';
-COMMENT ON COLUMN {{DATA}}.products.short_description IS 'Short description.';
-COMMENT ON COLUMN {{DATA}}.products.create_time IS 'When the product was created.';
-COMMENT ON COLUMN {{DATA}}.products.update_time IS 'When the product was last updated.';
+COMMENT ON TABLE /* TEMPLATE: data */products IS 'Keap products (GET /v2/products).';
+COMMENT ON COLUMN /* TEMPLATE: data */products.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */products.name IS 'Product name.';
+COMMENT ON COLUMN /* TEMPLATE: data */products.sku IS 'SKU.';
+COMMENT ON COLUMN /* TEMPLATE: data */products.active IS 'Whether the product is active.';
+COMMENT ON COLUMN /* TEMPLATE: data */products.price IS 'Price.';
+COMMENT ON COLUMN /* TEMPLATE: data */products.currency_code IS 'Currency of the price.';
+COMMENT ON COLUMN /* TEMPLATE: data */products.shippable IS 'Whether the product ships.';
+COMMENT ON COLUMN /* TEMPLATE: data */products.taxable IS 'Whether the product is taxable.';
+COMMENT ON COLUMN /* TEMPLATE: data */products.weight IS 'Weight.';
+COMMENT ON COLUMN /* TEMPLATE: data */products.subscription_only IS 'Sold only by subscription.';
+COMMENT ON COLUMN /* TEMPLATE: data */products.is_package IS 'Whether the product is a package.';
+COMMENT ON COLUMN /* TEMPLATE: data */products.short_description IS 'Short description.';
+COMMENT ON COLUMN /* TEMPLATE: data */products.create_time IS 'When the product was created.';
+COMMENT ON COLUMN /* TEMPLATE: data */products.update_time IS 'When the product was last updated.';
 
-CREATE TABLE {{DATA}}.subscriptions (
+CREATE TABLE /* TEMPLATE: data */subscriptions (
     account text NOT NULL,
     id bigint NOT NULL,
     contact_id bigint,
@@ -435,28 +433,28 @@ CREATE TABLE {{DATA}}.subscriptions (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.subscriptions IS 'Keap subscriptions (GET /v2/subscriptions).';
-COMMENT ON COLUMN {{DATA}}.subscriptions.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.contact_id IS 'The subscriber: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.product_id IS 'The product: joins keap.products.id.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.subscription_plan_id IS 'Subscription plan id.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.active IS 'Whether the subscription is active.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.quantity IS 'Quantity.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.billing_amount IS 'Amount billed each cycle.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.billing_cycle IS 'YEAR, MONTH, WEEK or DAY.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.billing_frequency IS 'Cycles between bills.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.auto_charge IS 'Whether payments are charged automatically.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.payment_method_id IS 'Payment method id.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.reason_stopped IS 'Why the subscription stopped.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.promo_code IS 'Promo code.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.start_date IS 'Start date.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.last_bill_date IS 'Last bill date.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.next_bill_date IS 'Next bill date.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.end_date IS 'End date.';
-COMMENT ON COLUMN {{DATA}}.subscriptions.modification_time IS 'When the subscription was last modified.';
-CREATE INDEX ON {{DATA}}.subscriptions (account, contact_id);
+COMMENT ON TABLE /* TEMPLATE: data */subscriptions IS 'Keap subscriptions (GET /v2/subscriptions).';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.contact_id IS 'The subscriber: joins keap.contacts.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.product_id IS 'The product: joins keap.products.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.subscription_plan_id IS 'Subscription plan id.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.active IS 'Whether the subscription is active.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.quantity IS 'Quantity.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.billing_amount IS 'Amount billed each cycle.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.billing_cycle IS 'YEAR, MONTH, WEEK or DAY.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.billing_frequency IS 'Cycles between bills.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.auto_charge IS 'Whether payments are charged automatically.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.payment_method_id IS 'Payment method id.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.reason_stopped IS 'Why the subscription stopped.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.promo_code IS 'Promo code.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.start_date IS 'Start date.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.last_bill_date IS 'Last bill date.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.next_bill_date IS 'Next bill date.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.end_date IS 'End date.';
+COMMENT ON COLUMN /* TEMPLATE: data */subscriptions.modification_time IS 'When the subscription was last modified.';
+CREATE INDEX ON /* TEMPLATE: data */subscriptions (account, contact_id);
 
-CREATE TABLE {{DATA}}.payments (
+CREATE TABLE /* TEMPLATE: data */payments (
     account text NOT NULL,
     id bigint NOT NULL,
     contact_id bigint,
@@ -478,22 +476,22 @@ CREATE TABLE {{DATA}}.payments (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.payments IS 'Keap payments (GET /v2/sales/payments).';
-COMMENT ON COLUMN {{DATA}}.payments.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.payments.contact_id IS 'The payer: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.payments.amount IS 'Amount.';
-COMMENT ON COLUMN {{DATA}}.payments.type IS 'Payment type.';
-COMMENT ON COLUMN {{DATA}}.payments.status IS 'PENDING, APPROVED, COMPLETED or NONE.';
-COMMENT ON COLUMN {{DATA}}.payments.order_ids IS 'Orders the payment applies to: joins keap.orders.id.';
-COMMENT ON COLUMN {{DATA}}.payments.refund_payment_id IS 'The refunded payment, for refunds.';
-COMMENT ON COLUMN {{DATA}}.payments.merchant_account_type IS 'Merchant account type.';
-COMMENT ON COLUMN {{DATA}}.payments.external_transaction_id IS 'Processor transaction id.';
-COMMENT ON COLUMN {{DATA}}.payments.note IS 'Note.';
-COMMENT ON COLUMN {{DATA}}.payments.payment_time IS 'When the payment was made.';
-COMMENT ON COLUMN {{DATA}}.payments.update_time IS 'When the payment was last updated.';
-CREATE INDEX ON {{DATA}}.payments (account, contact_id);
+COMMENT ON TABLE /* TEMPLATE: data */payments IS 'Keap payments (GET /v2/sales/payments).';
+COMMENT ON COLUMN /* TEMPLATE: data */payments.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */payments.contact_id IS 'The payer: joins keap.contacts.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */payments.amount IS 'Amount.';
+COMMENT ON COLUMN /* TEMPLATE: data */payments.type IS 'Payment type.';
+COMMENT ON COLUMN /* TEMPLATE: data */payments.status IS 'PENDING, APPROVED, COMPLETED or NONE.';
+COMMENT ON COLUMN /* TEMPLATE: data */payments.order_ids IS 'Orders the payment applies to: joins keap.orders.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */payments.refund_payment_id IS 'The refunded payment, for refunds.';
+COMMENT ON COLUMN /* TEMPLATE: data */payments.merchant_account_type IS 'Merchant account type.';
+COMMENT ON COLUMN /* TEMPLATE: data */payments.external_transaction_id IS 'Processor transaction id.';
+COMMENT ON COLUMN /* TEMPLATE: data */payments.note IS 'Note.';
+COMMENT ON COLUMN /* TEMPLATE: data */payments.payment_time IS 'When the payment was made.';
+COMMENT ON COLUMN /* TEMPLATE: data */payments.update_time IS 'When the payment was last updated.';
+CREATE INDEX ON /* TEMPLATE: data */payments (account, contact_id);
 
-CREATE TABLE {{DATA}}.transactions (
+CREATE TABLE /* TEMPLATE: data */transactions (
     account text NOT NULL,
     id bigint NOT NULL,
     contact_id bigint,
@@ -515,22 +513,22 @@ CREATE TABLE {{DATA}}.transactions (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.transactions IS 'Keap transactions (GET /v1/transactions).';
-COMMENT ON COLUMN {{DATA}}.transactions.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.transactions.contact_id IS 'The contact: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.transactions.amount IS 'Amount.';
-COMMENT ON COLUMN {{DATA}}.transactions.currency IS 'Currency.';
-COMMENT ON COLUMN {{DATA}}.transactions.status IS 'Status.';
-COMMENT ON COLUMN {{DATA}}.transactions.type IS 'Transaction type.';
-COMMENT ON COLUMN {{DATA}}.transactions.gateway IS 'Gateway.';
-COMMENT ON COLUMN {{DATA}}.transactions.gateway_account_name IS 'Gateway account name.';
-COMMENT ON COLUMN {{DATA}}.transactions.collection_method IS 'Collection method.';
-COMMENT ON COLUMN {{DATA}}.transactions.test IS 'Whether it was a test transaction.';
-COMMENT ON COLUMN {{DATA}}.transactions.order_ids IS 'Orders of the transaction: joins keap.orders.id.';
-COMMENT ON COLUMN {{DATA}}.transactions.transaction_date IS 'Transaction date.';
-CREATE INDEX ON {{DATA}}.transactions (account, contact_id);
+COMMENT ON TABLE /* TEMPLATE: data */transactions IS 'Keap transactions (GET /v1/transactions).';
+COMMENT ON COLUMN /* TEMPLATE: data */transactions.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */transactions.contact_id IS 'The contact: joins keap.contacts.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */transactions.amount IS 'Amount.';
+COMMENT ON COLUMN /* TEMPLATE: data */transactions.currency IS 'Currency.';
+COMMENT ON COLUMN /* TEMPLATE: data */transactions.status IS 'Status.';
+COMMENT ON COLUMN /* TEMPLATE: data */transactions.type IS 'Transaction type.';
+COMMENT ON COLUMN /* TEMPLATE: data */transactions.gateway IS 'Gateway.';
+COMMENT ON COLUMN /* TEMPLATE: data */transactions.gateway_account_name IS 'Gateway account name.';
+COMMENT ON COLUMN /* TEMPLATE: data */transactions.collection_method IS 'Collection method.';
+COMMENT ON COLUMN /* TEMPLATE: data */transactions.test IS 'Whether it was a test transaction.';
+COMMENT ON COLUMN /* TEMPLATE: data */transactions.order_ids IS 'Orders of the transaction: joins keap.orders.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */transactions.transaction_date IS 'Transaction date.';
+CREATE INDEX ON /* TEMPLATE: data */transactions (account, contact_id);
 
-CREATE TABLE {{DATA}}.notes (
+CREATE TABLE /* TEMPLATE: data */notes (
     account text NOT NULL,
     id bigint NOT NULL,
     contact_id bigint,
@@ -551,21 +549,21 @@ CREATE TABLE {{DATA}}.notes (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.notes IS 'Keap notes (GET /v2/notes).';
-COMMENT ON COLUMN {{DATA}}.notes.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.notes.contact_id IS 'The contact: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.notes.title IS 'Title.';
-COMMENT ON COLUMN {{DATA}}.notes.type IS 'Note type.';
-COMMENT ON COLUMN {{DATA}}.notes.text IS 'Note text.';
-COMMENT ON COLUMN {{DATA}}.notes.assigned_to_user_id IS 'Assigned user: joins keap.users.id.';
-COMMENT ON COLUMN {{DATA}}.notes.created_by_user_id IS 'Author: joins keap.users.id.';
-COMMENT ON COLUMN {{DATA}}.notes.last_updated_by_user_id IS 'Last editor: joins keap.users.id.';
-COMMENT ON COLUMN {{DATA}}.notes.pinned_at IS 'When the note was pinned.';
-COMMENT ON COLUMN {{DATA}}.notes.create_time IS 'When the note was created.';
-COMMENT ON COLUMN {{DATA}}.notes.update_time IS 'When the note was last updated.';
-CREATE INDEX ON {{DATA}}.notes (account, contact_id);
+COMMENT ON TABLE /* TEMPLATE: data */notes IS 'Keap notes (GET /v2/notes).';
+COMMENT ON COLUMN /* TEMPLATE: data */notes.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */notes.contact_id IS 'The contact: joins keap.contacts.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */notes.title IS 'Title.';
+COMMENT ON COLUMN /* TEMPLATE: data */notes.type IS 'Note type.';
+COMMENT ON COLUMN /* TEMPLATE: data */notes.text IS 'Note text.';
+COMMENT ON COLUMN /* TEMPLATE: data */notes.assigned_to_user_id IS 'Assigned user: joins keap.users.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */notes.created_by_user_id IS 'Author: joins keap.users.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */notes.last_updated_by_user_id IS 'Last editor: joins keap.users.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */notes.pinned_at IS 'When the note was pinned.';
+COMMENT ON COLUMN /* TEMPLATE: data */notes.create_time IS 'When the note was created.';
+COMMENT ON COLUMN /* TEMPLATE: data */notes.update_time IS 'When the note was last updated.';
+CREATE INDEX ON /* TEMPLATE: data */notes (account, contact_id);
 
-CREATE TABLE {{DATA}}.tasks (
+CREATE TABLE /* TEMPLATE: data */tasks (
     account text NOT NULL,
     id bigint NOT NULL,
     title text,
@@ -590,25 +588,25 @@ CREATE TABLE {{DATA}}.tasks (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.tasks IS 'Keap tasks (GET /v2/tasks).';
-COMMENT ON COLUMN {{DATA}}.tasks.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.tasks.title IS 'Title.';
-COMMENT ON COLUMN {{DATA}}.tasks.description IS 'Description.';
-COMMENT ON COLUMN {{DATA}}.tasks.type IS 'Task type.';
-COMMENT ON COLUMN {{DATA}}.tasks.priority IS 'CRITICAL, ESSENTIAL or NONESSENTIAL.';
-COMMENT ON COLUMN {{DATA}}.tasks.completed IS 'Whether the task is completed.';
-COMMENT ON COLUMN {{DATA}}.tasks.contact_id IS 'The contact: joins keap.contacts.id.';
-COMMENT ON COLUMN {{DATA}}.tasks.opportunity_id IS 'The opportunity: joins keap.opportunities.id.';
-COMMENT ON COLUMN {{DATA}}.tasks.assigned_to_user_id IS 'Assigned user: joins keap.users.id.';
-COMMENT ON COLUMN {{DATA}}.tasks.created_by_user_id IS 'Creator: joins keap.users.id.';
-COMMENT ON COLUMN {{DATA}}.tasks.remind_time_mins IS 'Reminder, minutes before due.';
-COMMENT ON COLUMN {{DATA}}.tasks.due_time IS 'Due time.';
-COMMENT ON COLUMN {{DATA}}.tasks.completion_time IS 'Completion time.';
-COMMENT ON COLUMN {{DATA}}.tasks.create_time IS 'When the task was created.';
-COMMENT ON COLUMN {{DATA}}.tasks.modification_time IS 'When the task was last modified.';
-CREATE INDEX ON {{DATA}}.tasks (account, contact_id);
+COMMENT ON TABLE /* TEMPLATE: data */tasks IS 'Keap tasks (GET /v2/tasks).';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.title IS 'Title.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.description IS 'Description.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.type IS 'Task type.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.priority IS 'CRITICAL, ESSENTIAL or NONESSENTIAL.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.completed IS 'Whether the task is completed.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.contact_id IS 'The contact: joins keap.contacts.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.opportunity_id IS 'The opportunity: joins keap.opportunities.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.assigned_to_user_id IS 'Assigned user: joins keap.users.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.created_by_user_id IS 'Creator: joins keap.users.id.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.remind_time_mins IS 'Reminder, minutes before due.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.due_time IS 'Due time.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.completion_time IS 'Completion time.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.create_time IS 'When the task was created.';
+COMMENT ON COLUMN /* TEMPLATE: data */tasks.modification_time IS 'When the task was last modified.';
+CREATE INDEX ON /* TEMPLATE: data */tasks (account, contact_id);
 
-CREATE TABLE {{DATA}}.campaigns (
+CREATE TABLE /* TEMPLATE: data */campaigns (
     account text NOT NULL,
     id bigint NOT NULL,
     name text,
@@ -627,18 +625,18 @@ CREATE TABLE {{DATA}}.campaigns (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.campaigns IS 'Keap campaigns (GET /v2/campaigns). Keap reports no update time for campaigns.';
-COMMENT ON COLUMN {{DATA}}.campaigns.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.campaigns.name IS 'Campaign name.';
-COMMENT ON COLUMN {{DATA}}.campaigns.locked IS 'Whether the campaign is locked.';
-COMMENT ON COLUMN {{DATA}}.campaigns.published_status IS 'Whether the campaign is published.';
-COMMENT ON COLUMN {{DATA}}.campaigns.active_contact_count IS 'Contacts currently in the campaign.';
-COMMENT ON COLUMN {{DATA}}.campaigns.completed_contact_count IS 'Contacts that completed the campaign.';
-COMMENT ON COLUMN {{DATA}}.campaigns.time_zone IS 'Time zone.';
-COMMENT ON COLUMN {{DATA}}.campaigns.date_created IS 'When the campaign was created.';
-COMMENT ON COLUMN {{DATA}}.campaigns.published_date IS 'When the campaign was published.';
+COMMENT ON TABLE /* TEMPLATE: data */campaigns IS 'Keap campaigns (GET /v2/campaigns). Keap reports no update time for campaigns.';
+COMMENT ON COLUMN /* TEMPLATE: data */campaigns.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */campaigns.name IS 'Campaign name.';
+COMMENT ON COLUMN /* TEMPLATE: data */campaigns.locked IS 'Whether the campaign is locked.';
+COMMENT ON COLUMN /* TEMPLATE: data */campaigns.published_status IS 'Whether the campaign is published.';
+COMMENT ON COLUMN /* TEMPLATE: data */campaigns.active_contact_count IS 'Contacts currently in the campaign.';
+COMMENT ON COLUMN /* TEMPLATE: data */campaigns.completed_contact_count IS 'Contacts that completed the campaign.';
+COMMENT ON COLUMN /* TEMPLATE: data */campaigns.time_zone IS 'Time zone.';
+COMMENT ON COLUMN /* TEMPLATE: data */campaigns.date_created IS 'When the campaign was created.';
+COMMENT ON COLUMN /* TEMPLATE: data */campaigns.published_date IS 'When the campaign was published.';
 
-CREATE TABLE {{DATA}}.users (
+CREATE TABLE /* TEMPLATE: data */users (
     account text NOT NULL,
     id bigint NOT NULL,
     given_name text,
@@ -660,21 +658,21 @@ CREATE TABLE {{DATA}}.users (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.users IS 'Keap users (GET /v2/users).';
-COMMENT ON COLUMN {{DATA}}.users.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.users.given_name IS 'First name.';
-COMMENT ON COLUMN {{DATA}}.users.family_name IS 'Last name.';
-COMMENT ON COLUMN {{DATA}}.users.email IS 'Primary email address.';
-COMMENT ON COLUMN {{DATA}}.users.status IS 'ACTIVE, INVITED, INACTIVE or NOT_A_USER.';
-COMMENT ON COLUMN {{DATA}}.users.admin IS 'Whether the user is an administrator.';
-COMMENT ON COLUMN {{DATA}}.users.partner IS 'Whether the user is a partner.';
-COMMENT ON COLUMN {{DATA}}.users.title IS 'Title.';
-COMMENT ON COLUMN {{DATA}}.users.company_name IS 'Company name.';
-COMMENT ON COLUMN {{DATA}}.users.global_user_id IS 'Keap global user id.';
-COMMENT ON COLUMN {{DATA}}.users.create_time IS 'When the user was created.';
-COMMENT ON COLUMN {{DATA}}.users.update_time IS 'When the user was last updated.';
+COMMENT ON TABLE /* TEMPLATE: data */users IS 'Keap users (GET /v2/users).';
+COMMENT ON COLUMN /* TEMPLATE: data */users.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */users.given_name IS 'First name.';
+COMMENT ON COLUMN /* TEMPLATE: data */users.family_name IS 'Last name.';
+COMMENT ON COLUMN /* TEMPLATE: data */users.email IS 'Primary email address.';
+COMMENT ON COLUMN /* TEMPLATE: data */users.status IS 'ACTIVE, INVITED, INACTIVE or NOT_A_USER.';
+COMMENT ON COLUMN /* TEMPLATE: data */users.admin IS 'Whether the user is an administrator.';
+COMMENT ON COLUMN /* TEMPLATE: data */users.partner IS 'Whether the user is a partner.';
+COMMENT ON COLUMN /* TEMPLATE: data */users.title IS 'Title.';
+COMMENT ON COLUMN /* TEMPLATE: data */users.company_name IS 'Company name.';
+COMMENT ON COLUMN /* TEMPLATE: data */users.global_user_id IS 'Keap global user id.';
+COMMENT ON COLUMN /* TEMPLATE: data */users.create_time IS 'When the user was created.';
+COMMENT ON COLUMN /* TEMPLATE: data */users.update_time IS 'When the user was last updated.';
 
-CREATE TABLE {{DATA}}.contact_custom_fields (
+CREATE TABLE /* TEMPLATE: data */contact_custom_fields (
     account text NOT NULL,
     id bigint NOT NULL,
     label text,
@@ -693,18 +691,18 @@ CREATE TABLE {{DATA}}.contact_custom_fields (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.contact_custom_fields IS 'Definitions of contact custom fields (GET /v2/contacts/model). keapsync.refresh_custom_field_views() rebuilds keap.contacts_custom from them.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields.label IS 'Label shown in Keap.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields.field_name IS 'Keap field name.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields.field_type IS 'Keap field type (TEXT, WHOLE_NUMBER, DATE, YES_NO, DROPDOWN, ...), which decides the column type in the named view.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields.record_type IS 'Keap record type of the field.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields.group_id IS 'Field group id.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields.group_name IS 'Field group name.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields.default_value IS 'Default value.';
-COMMENT ON COLUMN {{DATA}}.contact_custom_fields.options IS 'Options of list fields: [{id, label}].';
+COMMENT ON TABLE /* TEMPLATE: data */contact_custom_fields IS 'Definitions of contact custom fields (GET /v2/contacts/model). keapsync.refresh_custom_field_views() rebuilds keap.contacts_custom from them.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_custom_fields.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_custom_fields.label IS 'Label shown in Keap.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_custom_fields.field_name IS 'Keap field name.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_custom_fields.field_type IS 'Keap field type (TEXT, WHOLE_NUMBER, DATE, YES_NO, DROPDOWN, ...), which decides the column type in the named view.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_custom_fields.record_type IS 'Keap record type of the field.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_custom_fields.group_id IS 'Field group id.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_custom_fields.group_name IS 'Field group name.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_custom_fields.default_value IS 'Default value.';
+COMMENT ON COLUMN /* TEMPLATE: data */contact_custom_fields.options IS 'Options of list fields: [{id, label}].';
 
-CREATE TABLE {{DATA}}.company_custom_fields (
+CREATE TABLE /* TEMPLATE: data */company_custom_fields (
     account text NOT NULL,
     id bigint NOT NULL,
     label text,
@@ -723,18 +721,18 @@ CREATE TABLE {{DATA}}.company_custom_fields (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.company_custom_fields IS 'Definitions of company custom fields (GET /v2/companies/model). keapsync.refresh_custom_field_views() rebuilds keap.companies_custom from them.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields.label IS 'Label shown in Keap.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields.field_name IS 'Keap field name.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields.field_type IS 'Keap field type (TEXT, WHOLE_NUMBER, DATE, YES_NO, DROPDOWN, ...), which decides the column type in the named view.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields.record_type IS 'Keap record type of the field.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields.group_id IS 'Field group id.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields.group_name IS 'Field group name.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields.default_value IS 'Default value.';
-COMMENT ON COLUMN {{DATA}}.company_custom_fields.options IS 'Options of list fields: [{id, label}].';
+COMMENT ON TABLE /* TEMPLATE: data */company_custom_fields IS 'Definitions of company custom fields (GET /v2/companies/model). keapsync.refresh_custom_field_views() rebuilds keap.companies_custom from them.';
+COMMENT ON COLUMN /* TEMPLATE: data */company_custom_fields.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */company_custom_fields.label IS 'Label shown in Keap.';
+COMMENT ON COLUMN /* TEMPLATE: data */company_custom_fields.field_name IS 'Keap field name.';
+COMMENT ON COLUMN /* TEMPLATE: data */company_custom_fields.field_type IS 'Keap field type (TEXT, WHOLE_NUMBER, DATE, YES_NO, DROPDOWN, ...), which decides the column type in the named view.';
+COMMENT ON COLUMN /* TEMPLATE: data */company_custom_fields.record_type IS 'Keap record type of the field.';
+COMMENT ON COLUMN /* TEMPLATE: data */company_custom_fields.group_id IS 'Field group id.';
+COMMENT ON COLUMN /* TEMPLATE: data */company_custom_fields.group_name IS 'Field group name.';
+COMMENT ON COLUMN /* TEMPLATE: data */company_custom_fields.default_value IS 'Default value.';
+COMMENT ON COLUMN /* TEMPLATE: data */company_custom_fields.options IS 'Options of list fields: [{id, label}].';
 
-CREATE TABLE {{DATA}}.opportunity_custom_fields (
+CREATE TABLE /* TEMPLATE: data */opportunity_custom_fields (
     account text NOT NULL,
     id bigint NOT NULL,
     label text,
@@ -753,18 +751,18 @@ CREATE TABLE {{DATA}}.opportunity_custom_fields (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.opportunity_custom_fields IS 'Definitions of opportunity custom fields (GET /v2/opportunities/model). keapsync.refresh_custom_field_views() rebuilds keap.opportunities_custom from them.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.label IS 'Label shown in Keap.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.field_name IS 'Keap field name.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.field_type IS 'Keap field type (TEXT, WHOLE_NUMBER, DATE, YES_NO, DROPDOWN, ...), which decides the column type in the named view.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.record_type IS 'Keap record type of the field.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.group_id IS 'Field group id.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.group_name IS 'Field group name.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.default_value IS 'Default value.';
-COMMENT ON COLUMN {{DATA}}.opportunity_custom_fields.options IS 'Options of list fields: [{id, label}].';
+COMMENT ON TABLE /* TEMPLATE: data */opportunity_custom_fields IS 'Definitions of opportunity custom fields (GET /v2/opportunities/model). keapsync.refresh_custom_field_views() rebuilds keap.opportunities_custom from them.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunity_custom_fields.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunity_custom_fields.label IS 'Label shown in Keap.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunity_custom_fields.field_name IS 'Keap field name.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunity_custom_fields.field_type IS 'Keap field type (TEXT, WHOLE_NUMBER, DATE, YES_NO, DROPDOWN, ...), which decides the column type in the named view.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunity_custom_fields.record_type IS 'Keap record type of the field.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunity_custom_fields.group_id IS 'Field group id.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunity_custom_fields.group_name IS 'Field group name.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunity_custom_fields.default_value IS 'Default value.';
+COMMENT ON COLUMN /* TEMPLATE: data */opportunity_custom_fields.options IS 'Options of list fields: [{id, label}].';
 
-CREATE TABLE {{DATA}}.order_custom_fields (
+CREATE TABLE /* TEMPLATE: data */order_custom_fields (
     account text NOT NULL,
     id bigint NOT NULL,
     label text,
@@ -783,16 +781,16 @@ CREATE TABLE {{DATA}}.order_custom_fields (
     _deleted_at timestamptz,
     PRIMARY KEY (account, id)
 );
-COMMENT ON TABLE {{DATA}}.order_custom_fields IS 'Definitions of order custom fields (GET /v2/orders/model). keapsync.refresh_custom_field_views() rebuilds keap.orders_custom from them.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields.id IS 'Keap id of the record.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields.label IS 'Label shown in Keap.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields.field_name IS 'Keap field name.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields.field_type IS 'Keap field type (TEXT, WHOLE_NUMBER, DATE, YES_NO, DROPDOWN, ...), which decides the column type in the named view.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields.record_type IS 'Keap record type of the field.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields.group_id IS 'Field group id.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields.group_name IS 'Field group name.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields.default_value IS 'Default value.';
-COMMENT ON COLUMN {{DATA}}.order_custom_fields.options IS 'Options of list fields: [{id, label}].';
+COMMENT ON TABLE /* TEMPLATE: data */order_custom_fields IS 'Definitions of order custom fields (GET /v2/orders/model). keapsync.refresh_custom_field_views() rebuilds keap.orders_custom from them.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_custom_fields.id IS 'Keap id of the record.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_custom_fields.label IS 'Label shown in Keap.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_custom_fields.field_name IS 'Keap field name.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_custom_fields.field_type IS 'Keap field type (TEXT, WHOLE_NUMBER, DATE, YES_NO, DROPDOWN, ...), which decides the column type in the named view.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_custom_fields.record_type IS 'Keap record type of the field.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_custom_fields.group_id IS 'Field group id.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_custom_fields.group_name IS 'Field group name.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_custom_fields.default_value IS 'Default value.';
+COMMENT ON COLUMN /* TEMPLATE: data */order_custom_fields.options IS 'Options of list fields: [{id, label}].';
 
 -- The columns every table shares are documented once, for all of them.
 -- +goose StatementBegin
@@ -802,10 +800,10 @@ DECLARE
 BEGIN
     FOR c IN
         SELECT table_name, column_name FROM information_schema.columns
-        WHERE table_schema = {{DATA_LIT}}
+        WHERE table_schema = /* TEMPLATE_LITERAL: data */'keap'
           AND column_name IN ('account', 'position', 'raw', '_problems', '_hash', '_synced_at', '_sync_run_id', '_deleted_at')
     LOOP
-        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', {{DATA_LIT}}, c.table_name, c.column_name,
+        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', /* TEMPLATE_LITERAL: data */'keap', c.table_name, c.column_name,
             CASE c.column_name
                 WHEN 'account' THEN 'The configured name of the Keap account the row comes from.'
                 WHEN 'position' THEN 'Position of the entry in the parent record''s list, from 0.'
@@ -822,26 +820,26 @@ $do$;
 -- +goose StatementEnd
 
 -- +goose Down
-DROP TABLE {{DATA}}.order_custom_fields;
-DROP TABLE {{DATA}}.opportunity_custom_fields;
-DROP TABLE {{DATA}}.company_custom_fields;
-DROP TABLE {{DATA}}.contact_custom_fields;
-DROP TABLE {{DATA}}.users;
-DROP TABLE {{DATA}}.campaigns;
-DROP TABLE {{DATA}}.tasks;
-DROP TABLE {{DATA}}.notes;
-DROP TABLE {{DATA}}.transactions;
-DROP TABLE {{DATA}}.payments;
-DROP TABLE {{DATA}}.subscriptions;
-DROP TABLE {{DATA}}.products;
-DROP TABLE {{DATA}}.order_items;
-DROP TABLE {{DATA}}.orders;
-DROP TABLE {{DATA}}.opportunities;
-DROP TABLE {{DATA}}.tags;
-DROP TABLE {{DATA}}.tag_categories;
-DROP TABLE {{DATA}}.companies;
-DROP TABLE {{DATA}}.contact_email_addresses;
-DROP TABLE {{DATA}}.contact_phone_numbers;
-DROP TABLE {{DATA}}.contact_addresses;
-DROP TABLE {{DATA}}.contact_tags;
-DROP TABLE {{DATA}}.contacts;
+DROP TABLE /* TEMPLATE: data */order_custom_fields;
+DROP TABLE /* TEMPLATE: data */opportunity_custom_fields;
+DROP TABLE /* TEMPLATE: data */company_custom_fields;
+DROP TABLE /* TEMPLATE: data */contact_custom_fields;
+DROP TABLE /* TEMPLATE: data */users;
+DROP TABLE /* TEMPLATE: data */campaigns;
+DROP TABLE /* TEMPLATE: data */tasks;
+DROP TABLE /* TEMPLATE: data */notes;
+DROP TABLE /* TEMPLATE: data */transactions;
+DROP TABLE /* TEMPLATE: data */payments;
+DROP TABLE /* TEMPLATE: data */subscriptions;
+DROP TABLE /* TEMPLATE: data */products;
+DROP TABLE /* TEMPLATE: data */order_items;
+DROP TABLE /* TEMPLATE: data */orders;
+DROP TABLE /* TEMPLATE: data */opportunities;
+DROP TABLE /* TEMPLATE: data */tags;
+DROP TABLE /* TEMPLATE: data */tag_categories;
+DROP TABLE /* TEMPLATE: data */companies;
+DROP TABLE /* TEMPLATE: data */contact_email_addresses;
+DROP TABLE /* TEMPLATE: data */contact_phone_numbers;
+DROP TABLE /* TEMPLATE: data */contact_addresses;
+DROP TABLE /* TEMPLATE: data */contact_tags;
+DROP TABLE /* TEMPLATE: data */contacts;

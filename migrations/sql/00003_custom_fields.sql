@@ -1,5 +1,5 @@
 -- Custom fields as named, typed columns: one view per entity with custom
--- fields ({{DATA}}.contacts_custom, companies_custom, opportunities_custom,
+-- fields (contacts_custom, companies_custom, opportunities_custom,
 -- orders_custom), rebuilt by refresh_custom_field_view from the definitions
 -- tables. Values that do not fit their field's type read as NULL (the raw
 -- value stays in the entity's raw column); a view never fails on an odd value.
@@ -7,7 +7,7 @@
 -- +goose Up
 
 -- +goose StatementBegin
-CREATE FUNCTION {{STATE}}.cf_sql_type(field_type text) RETURNS text
+CREATE FUNCTION /* TEMPLATE: state */cf_sql_type(field_type text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $fn$
     SELECT CASE upper(coalesce(field_type, ''))
         WHEN 'WHOLE_NUMBER' THEN 'bigint'
@@ -24,21 +24,21 @@ $fn$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-CREATE FUNCTION {{STATE}}.cf_bigint(v text) RETURNS bigint
+CREATE FUNCTION /* TEMPLATE: state */cf_bigint(v text) RETURNS bigint
 LANGUAGE sql IMMUTABLE AS $fn$
     SELECT CASE WHEN v ~ '^\s*[-+]?\d{1,18}\s*$' THEN trim(v)::bigint END
 $fn$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-CREATE FUNCTION {{STATE}}.cf_numeric(v text) RETURNS numeric
+CREATE FUNCTION /* TEMPLATE: state */cf_numeric(v text) RETURNS numeric
 LANGUAGE sql IMMUTABLE AS $fn$
     SELECT CASE WHEN v ~ '^\s*[-+]?(\d{1,100}(\.\d{0,100})?|\.\d{1,100})\s*$' THEN trim(v)::numeric END
 $fn$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-CREATE FUNCTION {{STATE}}.cf_boolean(v text) RETURNS boolean
+CREATE FUNCTION /* TEMPLATE: state */cf_boolean(v text) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $fn$
     SELECT CASE lower(trim(v))
         WHEN 'true' THEN true WHEN 'yes' THEN true WHEN '1' THEN true WHEN 'y' THEN true
@@ -48,7 +48,7 @@ $fn$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-CREATE FUNCTION {{STATE}}.cf_date(v text) RETURNS date
+CREATE FUNCTION /* TEMPLATE: state */cf_date(v text) RETURNS date
 LANGUAGE plpgsql STABLE AS $fn$
 BEGIN
     IF v IS NULL OR v !~ '^\s*\d{4}-\d{2}-\d{2}' THEN
@@ -62,7 +62,7 @@ $fn$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-CREATE FUNCTION {{STATE}}.cf_timestamptz(v text) RETURNS timestamptz
+CREATE FUNCTION /* TEMPLATE: state */cf_timestamptz(v text) RETURNS timestamptz
 LANGUAGE plpgsql STABLE AS $fn$
 BEGIN
     IF v IS NULL OR v !~ '^\s*\d{4}-\d{2}-\d{2}' THEN
@@ -82,7 +82,7 @@ $fn$;
 -- one account gets the field id appended. Accounts share a column when their
 -- fields share a name; its type is the fields' type when they agree, else text.
 -- +goose StatementBegin
-CREATE FUNCTION {{STATE}}.refresh_custom_field_view(p_entity text) RETURNS integer
+CREATE FUNCTION /* TEMPLATE: state */refresh_custom_field_view(p_entity text) RETURNS integer
 LANGUAGE plpgsql AS $fn$
 DECLARE
     v_defs text;
@@ -103,7 +103,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- Two refreshes of one view at once would race between DROP and CREATE.
-    PERFORM pg_advisory_xact_lock(hashtext({{DATA_LIT}} || '.' || v_view));
+    PERFORM pg_advisory_xact_lock(hashtext(/* TEMPLATE_LITERAL: data */'keap' || '.' || v_view));
 
     FOR col IN EXECUTE format($q$
         WITH d AS (
@@ -126,18 +126,18 @@ BEGIN
         FROM named
         GROUP BY name
         ORDER BY min(id), name
-    $q$, {{DATA_LIT}}, v_defs, {{STATE_LIT}}, {{STATE_LIT}})
+    $q$, /* TEMPLATE_LITERAL: data */'keap', v_defs, /* TEMPLATE_LITERAL: state */'keapsync', /* TEMPLATE_LITERAL: state */'keapsync')
     LOOP
         v_select := v_select || CASE col.sql_type
             WHEN 'text' THEN format(', m.v ->> (CASE c.account %s END) AS %I', col.whens, col.name)
             ELSE format(', %I.%I(m.v ->> (CASE c.account %s END)) AS %I',
-                {{STATE_LIT}}, 'cf_' || col.sql_type, col.whens, col.name)
+                /* TEMPLATE_LITERAL: state */'keapsync', 'cf_' || col.sql_type, col.whens, col.name)
         END;
         v_names := v_names || col.name;
         v_docs := v_docs || col.doc;
     END LOOP;
 
-    EXECUTE format('DROP VIEW IF EXISTS %I.%I', {{DATA_LIT}}, v_view);
+    EXECUTE format('DROP VIEW IF EXISTS %I.%I', /* TEMPLATE_LITERAL: data */'keap', v_view);
     EXECUTE format($q$
         CREATE VIEW %I.%I AS
         SELECT c.account, c.id, c._deleted_at %s
@@ -148,37 +148,37 @@ BEGIN
                 THEN c.raw -> 'custom_fields' ELSE '[]'::jsonb END) e
             WHERE e ->> 'id' IS NOT NULL
         ) m
-    $q$, {{DATA_LIT}}, v_view, v_select, {{DATA_LIT}}, p_entity);
-    EXECUTE format('COMMENT ON VIEW %I.%I IS %L', {{DATA_LIT}}, v_view,
+    $q$, /* TEMPLATE_LITERAL: data */'keap', v_view, v_select, /* TEMPLATE_LITERAL: data */'keap', p_entity);
+    EXECUTE format('COMMENT ON VIEW %I.%I IS %L', /* TEMPLATE_LITERAL: data */'keap', v_view,
         'Custom fields of ' || p_entity || ' as named, typed columns (values that do not fit the type read as NULL; '
         || 'the raw value is in ' || p_entity || '.raw). Rebuilt by keapsync after each sync of the definitions.');
     FOR i IN 1 .. coalesce(array_length(v_names, 1), 0) LOOP
-        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', {{DATA_LIT}}, v_view, v_names[i], v_docs[i]);
+        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', /* TEMPLATE_LITERAL: data */'keap', v_view, v_names[i], v_docs[i]);
     END LOOP;
     RETURN coalesce(array_length(v_names, 1), 0);
 END
 $fn$;
 -- +goose StatementEnd
 
-SELECT {{STATE}}.refresh_custom_field_view(e) FROM unnest(ARRAY['contacts', 'companies', 'opportunities', 'orders']) e;
+SELECT /* TEMPLATE: state */refresh_custom_field_view(e) FROM unnest(ARRAY['contacts', 'companies', 'opportunities', 'orders']) e;
 
-CREATE VIEW {{DATA}}.custom_fields AS
-    SELECT 'contacts'::text AS entity, f.* FROM {{DATA}}.contact_custom_fields f
-    UNION ALL SELECT 'companies', f.* FROM {{DATA}}.company_custom_fields f
-    UNION ALL SELECT 'opportunities', f.* FROM {{DATA}}.opportunity_custom_fields f
-    UNION ALL SELECT 'orders', f.* FROM {{DATA}}.order_custom_fields f;
-COMMENT ON VIEW {{DATA}}.custom_fields IS 'Custom field definitions of every entity, one row per account, entity and field.';
+CREATE VIEW /* TEMPLATE: data */custom_fields AS
+    SELECT 'contacts'::text AS entity, f.* FROM /* TEMPLATE: data */contact_custom_fields f
+    UNION ALL SELECT 'companies', f.* FROM /* TEMPLATE: data */company_custom_fields f
+    UNION ALL SELECT 'opportunities', f.* FROM /* TEMPLATE: data */opportunity_custom_fields f
+    UNION ALL SELECT 'orders', f.* FROM /* TEMPLATE: data */order_custom_fields f;
+COMMENT ON VIEW /* TEMPLATE: data */custom_fields IS 'Custom field definitions of every entity, one row per account, entity and field.';
 
 -- +goose Down
-DROP VIEW {{DATA}}.custom_fields;
-DROP VIEW IF EXISTS {{DATA}}.contacts_custom;
-DROP VIEW IF EXISTS {{DATA}}.companies_custom;
-DROP VIEW IF EXISTS {{DATA}}.opportunities_custom;
-DROP VIEW IF EXISTS {{DATA}}.orders_custom;
-DROP FUNCTION {{STATE}}.refresh_custom_field_view(text);
-DROP FUNCTION {{STATE}}.cf_timestamptz(text);
-DROP FUNCTION {{STATE}}.cf_date(text);
-DROP FUNCTION {{STATE}}.cf_boolean(text);
-DROP FUNCTION {{STATE}}.cf_numeric(text);
-DROP FUNCTION {{STATE}}.cf_bigint(text);
-DROP FUNCTION {{STATE}}.cf_sql_type(text);
+DROP VIEW /* TEMPLATE: data */custom_fields;
+DROP VIEW IF EXISTS /* TEMPLATE: data */contacts_custom;
+DROP VIEW IF EXISTS /* TEMPLATE: data */companies_custom;
+DROP VIEW IF EXISTS /* TEMPLATE: data */opportunities_custom;
+DROP VIEW IF EXISTS /* TEMPLATE: data */orders_custom;
+DROP FUNCTION /* TEMPLATE: state */refresh_custom_field_view(text);
+DROP FUNCTION /* TEMPLATE: state */cf_timestamptz(text);
+DROP FUNCTION /* TEMPLATE: state */cf_date(text);
+DROP FUNCTION /* TEMPLATE: state */cf_boolean(text);
+DROP FUNCTION /* TEMPLATE: state */cf_numeric(text);
+DROP FUNCTION /* TEMPLATE: state */cf_bigint(text);
+DROP FUNCTION /* TEMPLATE: state */cf_sql_type(text);
