@@ -185,7 +185,7 @@ func TestUp_RejectsSchemaNamesNeedingQuotes(t *testing.T) {
 	}
 }
 
-func TestFS_ReplacesEveryPlaceholder(t *testing.T) {
+func TestFS_RendersEveryTemplate(t *testing.T) {
 	t.Parallel()
 	fsys, err := migrations.FS(migrations.Config{DataSchema: "d1", StateSchema: "s1"})
 	if err != nil {
@@ -197,11 +197,32 @@ func TestFS_ReplacesEveryPlaceholder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(string(body), "{{") {
-			t.Errorf("%s keeps a placeholder", name)
+		// Only header comments may mention templates, and never as a
+		// template that renders.
+		for i, line := range strings.Split(string(body), "\n") {
+			if strings.Contains(line, "TEMPLATE") && !strings.HasPrefix(strings.TrimSpace(line), "--") {
+				t.Errorf("%s:%d keeps a template: %s", name, i+1, line)
+			}
 		}
 		if !strings.Contains(string(body), `"s1"`) && !strings.Contains(string(body), `"d1"`) {
 			t.Errorf("%s names neither configured schema", name)
+		}
+	}
+}
+
+func TestRender_Templates(t *testing.T) {
+	t.Parallel()
+	cfg := migrations.Config{DataSchema: "d1", StateSchema: "s_2"}
+	tests := []struct{ in, want string }{
+		{"SELECT * FROM /* TEMPLATE: data */contacts", `SELECT * FROM "d1".contacts`},
+		{"CREATE SCHEMA /* TEMPLATE_NAME: state */keapsync;", `CREATE SCHEMA "s_2";`},
+		{"format('%I', /* TEMPLATE_LITERAL: data */'keap')", `format('%I', 'd1')`},
+		{"/* TEMPLATE: state */quota_reserve($1)", `"s_2".quota_reserve($1)`},
+		{"-- no template here: /* TEMPLATE: other */x", "-- no template here: /* TEMPLATE: other */x"},
+	}
+	for _, tt := range tests {
+		if got := migrations.Render(tt.in, cfg); got != tt.want {
+			t.Errorf("Render(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
