@@ -76,7 +76,7 @@ func TestSyncRun_LifecycleCountersAndFreshness(t *testing.T) {
 	ctx := context.Background()
 	w := b.Warehouse
 
-	run, err := w.StartRun(ctx, b.Pool, "acme", "contacts", warehouse.TriggerSchedule)
+	run, err := startRun(ctx, w, b.Pool, "acme", "contacts", warehouse.TriggerSchedule)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestSyncRun_LifecycleCountersAndFreshness(t *testing.T) {
 			t.Errorf("%s on a final run: %v, want ErrRunNotActive", name, err)
 		}
 	}
-	if _, err := w.StartRun(ctx, b.Pool, "acme", "contacts", "cron"); !errors.Is(err, warehouse.ErrInvalidRunState) {
+	if _, err := startRun(ctx, w, b.Pool, "acme", "contacts", "cron"); !errors.Is(err, warehouse.ErrInvalidRunState) {
 		t.Errorf("StartRun with an unknown trigger: %v", err)
 	}
 	if err := w.FinishRun(ctx, b.Pool, run.ID, warehouse.RunPausedQuota, ""); !errors.Is(err, warehouse.ErrInvalidRunState) {
@@ -142,7 +142,7 @@ func TestSyncRun_LifecycleCountersAndFreshness(t *testing.T) {
 
 	// A later failed run shows as the latest status; freshness still
 	// reports the last success.
-	failed, err := w.StartRun(ctx, b.Pool, "acme", "contacts", warehouse.TriggerRetry)
+	failed, err := startRun(ctx, w, b.Pool, "acme", "contacts", warehouse.TriggerRetry)
 	if err != nil {
 		t.Fatal(err)
 	}

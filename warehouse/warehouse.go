@@ -43,6 +43,7 @@ type Warehouse struct {
 	stateSchema string
 	tables      map[string]*tableSQL
 	state       stateSQL
+	runs        runSQL
 }
 
 // New returns a Warehouse for cfg's schemas.
@@ -60,6 +61,7 @@ func New(cfg Config) (*Warehouse, error) {
 		w.tables[t.Name] = renderTable(w.dataSchema, t)
 	}
 	w.state = renderState(w.stateSchema, w.dataSchema)
+	w.runs = renderRuns(w.stateSchema, w.dataSchema)
 	return w, nil
 }
 
