@@ -576,3 +576,17 @@ func utc(t *time.Time) time.Time {
 	}
 	return t.UTC()
 }
+
+// LiveRows counts account's rows of table that are not soft-deleted.
+func (w *Warehouse) LiveRows(ctx context.Context, ex Executor, table, account string) (int64, error) {
+	t, err := w.table(table)
+	if err != nil {
+		return 0, fmt.Errorf("warehouse: live rows: %w", err)
+	}
+	var n int64
+	q := "SELECT count(*) FROM " + t.ident.Sanitize() + " WHERE account = $1 AND _deleted_at IS NULL"
+	if err := ex.QueryRow(ctx, q, account).Scan(&n); err != nil {
+		return 0, fmt.Errorf("warehouse: live rows of %s: %w", table, err)
+	}
+	return n, nil
+}

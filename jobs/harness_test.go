@@ -1,0 +1,260 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/keapsync/keapsync/jobs"
+	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/keap/keapsim"
+	"github.com/keapsync/keapsync/warehouse"
+	"github.com/keapsync/keapsync/warehouse/warehousetest"
+)
+
+// env is a pipeline on freshly migrated schemas, syncing simulated
+// accounts over real HTTP.
+type env struct {
+	t    *testing.T
+	pool *pgxpool.Pool
+	mig  jobs.MigrateConfig
+	sims map[string]*keapsim.Server
+	cfg  jobs.Config
+	p    *jobs.Pipeline
+	logs *syncBuffer
+	wh   *warehouse.Warehouse
+}
+
+// testAccount describes one simulated account of an env.
+type testAccount struct {
+	name  string
+	sim   keapsim.Options
+	quota keap.QuotaConfig
+	mod   func(*jobs.Account)
+}
+
+// unthrottled makes both the simulator and the client ignore quotas, for
+// tests about data rather than pacing.
+func unthrottled(name string, contacts int) testAccount {
+	return testAccount{
+		name:  name,
+		sim:   keapsim.Options{Contacts: contacts, PerSecond: -1, PerMinute: -1, PerDay: -1, TenantPerMinute: -1},
+		quota: keap.QuotaConfig{PerSecond: -1, PerMinute: -1, PerDay: -1},
+	}
+}
+
+func setup(t *testing.T, accounts []testAccount, mod func(*jobs.Config)) *env {
+	t.Helper()
+	pool := warehousetest.NewPool(t, 20)
+	data, state, river := warehousetest.Schemas(t, pool)
+	e := &env{t: t, pool: pool, sims: map[string]*keapsim.Server{}, logs: &syncBuffer{},
+		mig: jobs.MigrateConfig{DataSchema: data, StateSchema: state, RiverSchema: river}}
+	if _, err := jobs.Migrate(context.Background(), pool, e.mig); err != nil {
+		t.Fatal(err)
+	}
+	e.cfg = jobs.Config{
+		Pool: pool, DataSchema: data, StateSchema: state, RiverSchema: river,
+		Workers:      4,
+		PollInterval: 100 * time.Millisecond,
+		Logger:       slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Retry:        jobs.RetryConfig{BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond},
+	}
+	for _, ta := range accounts {
+		sim := keapsim.New(t, ta.sim)
+		e.sims[ta.name] = sim
+		acct := jobs.Account{Name: ta.name, Keap: keap.Config{
+			BaseURL: sim.URL(), Credential: keap.NewAPIKey(sim.APIKey()), Quota: ta.quota,
+			Retry: keap.RetryConfig{BaseDelay: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond},
+		}}
+		if ta.mod != nil {
+			ta.mod(&acct)
+		}
+		e.cfg.Accounts = append(e.cfg.Accounts, acct)
+	}
+	if mod != nil {
+		mod(&e.cfg)
+	}
+	p, err := jobs.New(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.p = p
+	e.wh = p.Warehouse()
+	t.Cleanup(func() {
+		if t.Failed() && os.Getenv("KEAPSYNC_TEST_LOGS") != "" {
+			t.Logf("pipeline logs:\n%s", e.logs.String())
+		}
+	})
+	return e
+}
+
+// start works jobs until the test ends.
+func (e *env) start() {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := e.p.Start(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() {
+		stopCtx, stopCancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer stopCancel()
+		if err := e.p.Stop(stopCtx); err != nil {
+			e.t.Errorf("stop: %v", err)
+		}
+		cancel()
+	})
+}
+
+// sync starts runs and waits until they end, failing the test unless every
+// run succeeded.
+func (e *env) sync(req jobs.SyncRequest, timeout time.Duration) []warehouse.SyncRun {
+	e.t.Helper()
+	runs := e.syncNoCheck(req, timeout)
+	for _, r := range runs {
+		if r.Status != warehouse.RunSucceeded {
+			e.t.Fatalf("run %d (%s %s) ended %s: %s", r.ID, r.Account, r.Stream, r.Status, r.LastError)
+		}
+	}
+	return runs
+}
+
+func (e *env) syncNoCheck(req jobs.SyncRequest, timeout time.Duration) []warehouse.SyncRun {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	runs, err := e.p.Sync(ctx, req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ids := make([]int64, len(runs))
+	for i, r := range runs {
+		ids[i] = r.ID
+	}
+	final, err := e.p.Wait(ctx, ids, 100*time.Millisecond, nil)
+	if err != nil {
+		e.t.Fatalf("waiting for runs: %v; runs: %+v", err, final)
+	}
+	return final
+}
+
+// streamFields is what keapsync asks of a stream, as the simulator's
+// Records takes it: the catalogue's fields, or the defaults.
+func streamFields(s keap.Stream) []string {
+	switch {
+	case s.Version == keap.V1 && len(s.OptionalProperties) > 0:
+		return s.OptionalProperties
+	case len(s.Fields) > 0:
+		return s.Fields
+	}
+	return []string{}
+}
+
+// assertMatchesTruth checks that every stream of account in the warehouse
+// equals the simulator's live records: the same ids live (the rest soft
+// deleted), each with the same raw record.
+func (e *env) assertMatchesTruth(account string, streams ...string) {
+	e.t.Helper()
+	ctx := context.Background()
+	sim := e.sims[account]
+	for _, s := range keap.Streams {
+		if s.Mode == keap.ModeSingle || (len(streams) > 0 && !contains(streams, s.Name)) {
+			continue
+		}
+		truth, err := sim.Records(s.Name, streamFields(s))
+		if err != nil {
+			e.t.Fatalf("truth of %s: %v", s.Name, err)
+		}
+		want := make(map[int64]json.RawMessage, len(truth))
+		for _, r := range truth {
+			want[r.ID] = r.Raw
+		}
+		rows, err := e.pool.Query(ctx, fmt.Sprintf(`SELECT id, raw::text FROM %s WHERE account = $1 AND _deleted_at IS NULL`,
+			pgx.Identifier{e.mig.DataSchema, s.Name}.Sanitize()), account)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		got := map[int64]string{}
+		var (
+			id  int64
+			raw string
+		)
+		_, err = pgx.ForEachRow(rows, []any{&id, &raw}, func() error { got[id] = raw; return nil })
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		var missing, extra, differ []int64
+		for id, w := range want {
+			g, ok := got[id]
+			switch {
+			case !ok:
+				missing = append(missing, id)
+			case !jsonEqual(g, string(w)):
+				differ = append(differ, id)
+			}
+		}
+		for id := range got {
+			if _, ok := want[id]; !ok {
+				extra = append(extra, id)
+			}
+		}
+		if len(missing)+len(extra)+len(differ) > 0 {
+			e.t.Errorf("%s/%s: %d live in Keap, %d in the warehouse; missing %v, extra %v, different %v",
+				account, s.Name, len(want), len(got), head(missing), head(extra), head(differ))
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func head(ids []int64) []int64 {
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	if len(ids) > 10 {
+		return ids[:10]
+	}
+	return ids
+}
+
+func jsonEqual(a, b string) bool {
+	var va, vb any
+	if json.Unmarshal([]byte(a), &va) != nil || json.Unmarshal([]byte(b), &vb) != nil {
+		return false
+	}
+	ja, _ := json.Marshal(va)
+	jb, _ := json.Marshal(vb)
+	return string(ja) == string(jb)
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

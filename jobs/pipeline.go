@@ -1,0 +1,198 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/warehouse"
+)
+
+// Pipeline syncs the configured Keap accounts into the warehouse with River
+// jobs. New builds it; Start works jobs (and, with Config.Schedules,
+// enqueues the scheduled syncs) until Stop. A Pipeline that is never
+// started still serves the command line: Sync, Status, Wait and the job
+// listing work against the database alone.
+type Pipeline struct {
+	cfg      Config
+	wh       *warehouse.Warehouse
+	river    *river.Client[pgx.Tx]
+	accounts map[string]*account
+	order    []string // account names in configuration order
+	log      *slog.Logger
+	metrics  Metrics
+}
+
+// riverDriver is the River driver type JobCompleteTx needs.
+type riverDriver = riverpgxv5.Driver
+
+// account is one configured account with its client.
+type account struct {
+	Account
+	client  *keap.Client
+	streams []keap.Stream // the synced streams, in catalogue order
+	queue   string
+}
+
+// New validates cfg and builds the pipeline: one Keap client per account,
+// its quota shared with every process through the warehouse's ledger.
+func New(cfg Config) (*Pipeline, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	wh, err := warehouse.New(warehouse.Config{DataSchema: cfg.DataSchema, StateSchema: cfg.StateSchema})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	p := &Pipeline{
+		cfg:      cfg,
+		wh:       wh,
+		accounts: make(map[string]*account, len(cfg.Accounts)),
+		log:      cfg.Logger,
+		metrics:  cfg.Metrics,
+	}
+	ledger := wh.QuotaLedger(cfg.Pool)
+	for i, a := range cfg.Accounts {
+		kc := a.Keap
+		kc.Account = a.Name
+		kc.Store = ledger
+		kc.Logger = cfg.Logger.With(slog.String("account", a.Name))
+		if kc.Quota.MaxWait == 0 || kc.Quota.MaxWait > cfg.QuotaWait {
+			kc.Quota.MaxWait = cfg.QuotaWait
+		}
+		client, err := keap.New(kc)
+		if err != nil {
+			var ce *keap.ConfigError
+			if errors.As(err, &ce) {
+				return nil, &ConfigError{Field: fmt.Sprintf("Accounts[%d].Keap.%s", i, ce.Field), Reason: ce.Reason}
+			}
+			return nil, fmt.Errorf("jobs: account %s: %w", a.Name, err)
+		}
+		acct := &account{Account: a, client: client, queue: queueName(a.Name)}
+		for _, s := range keap.Streams {
+			if len(a.Streams) == 0 || slices.Contains(a.Streams, s.Name) {
+				acct.streams = append(acct.streams, s)
+			}
+		}
+		p.accounts[a.Name] = acct
+		p.order = append(p.order, a.Name)
+	}
+
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &accountSyncWorker{p: p}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &pageWorker{p: p}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	queues := make(map[string]river.QueueConfig, len(p.accounts))
+	for _, a := range p.accounts {
+		queues[a.queue] = river.QueueConfig{MaxWorkers: cfg.Workers}
+	}
+	var periodic []*river.PeriodicJob
+	if cfg.Schedules {
+		for _, name := range p.order {
+			periodic = append(periodic, p.accounts[name].periodicJobs()...)
+		}
+	}
+	rc, err := river.NewClient(riverpgxv5.New(cfg.Pool), &river.Config{
+		Schema:               cfg.RiverSchema,
+		Queues:               queues,
+		Workers:              workers,
+		PeriodicJobs:         periodic,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		MaxAttempts:          cfg.Retry.MaxAttempts,
+		RetryPolicy:          retryPolicy{cfg: cfg.Retry, now: cfg.Now},
+		FetchPollInterval:    cfg.PollInterval,
+		Logger:               cfg.Logger.With(slog.String("component", "river")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: river client: %w", err)
+	}
+	p.river = rc
+	return p, nil
+}
+
+// periodicJobs are the account's scheduled syncs and reconciliations.
+func (a *account) periodicJobs() []*river.PeriodicJob {
+	var out []*river.PeriodicJob
+	add := func(id, expr string, reconcile bool) {
+		if expr == "" {
+			return
+		}
+		sched, err := ParseSchedule(expr) // validated in New
+		if err != nil {
+			return
+		}
+		args := AccountSyncArgs{Account: a.Name, Reconcile: reconcile, Trigger: string(warehouse.TriggerSchedule)}
+		out = append(out, river.NewPeriodicJob(sched, func() (river.JobArgs, *river.InsertOpts) {
+			return args, &river.InsertOpts{Queue: a.queue, Priority: priorityAccount}
+		}, &river.PeriodicJobOpts{ID: id}))
+	}
+	add("keapsync_sync_"+a.Name, a.Schedule, false)
+	add("keapsync_reconcile_"+a.Name, a.ReconcileSchedule, true)
+	return out
+}
+
+// Start works the accounts' jobs (and enqueues their schedules when
+// configured) until ctx is done or Stop is called.
+func (p *Pipeline) Start(ctx context.Context) error {
+	if err := p.river.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	return nil
+}
+
+// Stop stops working jobs: running page jobs get until ctx is done to
+// finish (a page fetched but not committed is fetched again by whichever
+// worker takes the job next), then they are cancelled. Nothing is lost:
+// every page commits with its checkpoint or not at all.
+func (p *Pipeline) Stop(ctx context.Context) error {
+	err := p.river.Stop(ctx)
+	if err == nil {
+		return nil
+	}
+	cancelCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err2 := p.river.StopAndCancel(cancelCtx); err2 != nil {
+		return fmt.Errorf("jobs: stop: %w", errors.Join(err, err2))
+	}
+	return nil
+}
+
+// Stopped is closed once a started pipeline has stopped.
+func (p *Pipeline) Stopped() <-chan struct{} { return p.river.Stopped() }
+
+// River returns the pipeline's River client, for River UI.
+func (p *Pipeline) River() *river.Client[pgx.Tx] { return p.river }
+
+// Warehouse returns the pipeline's warehouse.
+func (p *Pipeline) Warehouse() *warehouse.Warehouse { return p.wh }
+
+// Accounts returns the configured account names in configuration order.
+func (p *Pipeline) Accounts() []string { return slices.Clone(p.order) }
+
+// Client returns the Keap client of account, for commands that call Keap
+// directly (plan); nil if the account is not configured.
+func (p *Pipeline) Client(accountName string) *keap.Client {
+	if a := p.accounts[accountName]; a != nil {
+		return a.client
+	}
+	return nil
+}
+
+// logger returns the logger with a job's identifying attributes.
+func (p *Pipeline) logger(args PageArgs) *slog.Logger {
+	return p.log.With(slog.String("account", args.Account), slog.String("stream", args.Stream),
+		slog.Int64("run_id", args.RunID), slog.Int("slice", args.Slice), slog.Int("page", args.Page))
+}

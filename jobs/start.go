@@ -1,0 +1,286 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/warehouse"
+)
+
+// SyncRequest asks for runs now.
+type SyncRequest struct {
+	// Account names the configured account; empty means every account.
+	Account string
+	// Streams limits the runs to these streams (each must be one of the
+	// account's); empty means the account's streams.
+	Streams []string
+	// Full rereads everything instead of what changed since the
+	// checkpoint.
+	Full bool
+	// Reconcile starts delete-reconciliation runs instead of syncs.
+	Reconcile bool
+}
+
+// ErrUnknownAccount is returned (wrapped) for an account that is not
+// configured.
+var ErrUnknownAccount = errors.New("account not configured")
+
+// ErrUnknownStream is returned (wrapped) for a stream the account does not
+// sync.
+var ErrUnknownStream = errors.New("stream not synced for this account")
+
+// Sync starts runs of the requested streams now, in one transaction, and
+// returns them. A stream with an active run is not started again: its
+// active run is returned (joined), so asking twice never doubles the work.
+// Streams that cannot be reconciled are left out of a reconcile request.
+func (p *Pipeline) Sync(ctx context.Context, req SyncRequest) ([]warehouse.SyncRun, error) {
+	names := p.order
+	if req.Account != "" {
+		if p.accounts[req.Account] == nil {
+			return nil, fmt.Errorf("jobs: sync %q: %w", req.Account, ErrUnknownAccount)
+		}
+		names = []string{req.Account}
+	}
+	var runs []warehouse.SyncRun
+	err := pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error {
+		runs = runs[:0]
+		for _, name := range names {
+			a := p.accounts[name]
+			streams, err := a.selectStreams(req.Streams)
+			if err != nil {
+				return err
+			}
+			rs, err := p.startRuns(ctx, tx, a, streams, req.Full, req.Reconcile, warehouse.TriggerManual)
+			if err != nil {
+				return err
+			}
+			runs = append(runs, rs...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: sync: %w", err)
+	}
+	return runs, nil
+}
+
+// selectStreams returns the account's streams named in names (all of them
+// when names is empty).
+func (a *account) selectStreams(names []string) ([]keap.Stream, error) {
+	if len(names) == 0 {
+		return a.streams, nil
+	}
+	var out []keap.Stream
+	for _, s := range a.streams {
+		if slices.Contains(names, s.Name) {
+			out = append(out, s)
+		}
+	}
+	for _, n := range names {
+		if !slices.ContainsFunc(out, func(s keap.Stream) bool { return s.Name == n }) {
+			return nil, fmt.Errorf("account %s, stream %q: %w", a.Name, n, ErrUnknownStream)
+		}
+	}
+	return out, nil
+}
+
+// accountSyncWorker starts an account's runs when its schedule (or a
+// request) says so. It makes no API call.
+type accountSyncWorker struct {
+	river.WorkerDefaults[AccountSyncArgs]
+	p *Pipeline
+}
+
+func (w *accountSyncWorker) Work(ctx context.Context, job *river.Job[AccountSyncArgs]) error {
+	p := w.p
+	a := p.accounts[job.Args.Account]
+	if a == nil {
+		return river.JobCancel(fmt.Errorf("account %q: %w", job.Args.Account, ErrUnknownAccount))
+	}
+	streams, err := a.selectStreams(job.Args.Streams)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	trigger := warehouse.Trigger(job.Args.Trigger)
+	if trigger != warehouse.TriggerSchedule {
+		trigger = warehouse.TriggerManual
+	}
+	return pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error {
+		if _, err := p.startRuns(ctx, tx, a, streams, job.Args.Full, job.Args.Reconcile, trigger); err != nil {
+			return err
+		}
+		_, err := river.JobCompleteTx[*riverDriver](ctx, tx, job)
+		return err
+	})
+}
+
+// startRuns starts (or joins) a run of each stream and enqueues the first
+// page of each new run's slices, on tx.
+func (p *Pipeline) startRuns(ctx context.Context, tx pgx.Tx, a *account, streams []keap.Stream, full, reconcile bool, trigger warehouse.Trigger) ([]warehouse.SyncRun, error) {
+	kind := warehouse.RunSync
+	if reconcile {
+		kind = warehouse.RunReconcile
+	}
+	var runs []warehouse.SyncRun
+	for _, s := range streams {
+		if reconcile && !reconcilable(s) {
+			continue
+		}
+		run, err := p.startStream(ctx, tx, a, s, kind, full, trigger)
+		if err != nil {
+			return nil, fmt.Errorf("account %s, stream %s: %w", a.Name, s.Name, err)
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
+}
+
+// reconcilable reports whether a stream's ids can be listed in a stable
+// order (a keyset on the id), which a delete reconciliation needs: an
+// offset or a token over a changing order could skip a live record and
+// take it for deleted. Custom-field definitions need none: every sync reads
+// them whole.
+func reconcilable(s keap.Stream) bool {
+	return s.AfterIDFilter != "" && s.Mode != keap.ModeSingle
+}
+
+// startStream starts a run of one stream, or returns its active run.
+func (p *Pipeline) startStream(ctx context.Context, tx pgx.Tx, a *account, s keap.Stream, kind warehouse.RunKind, full bool, trigger warehouse.Trigger) (warehouse.SyncRun, error) {
+	active, ok, err := p.wh.ActiveRun(ctx, tx, a.Name, s.Name, kind)
+	if err != nil {
+		return warehouse.SyncRun{}, err
+	}
+	if ok {
+		live, err := p.hasLiveJobs(ctx, tx, active.ID)
+		if err != nil {
+			return warehouse.SyncRun{}, err
+		}
+		if live {
+			return active, nil // join it
+		}
+		// Its jobs were cancelled or deleted outside keapsync (River UI):
+		// end it, and start anew from its slices' positions.
+		p.log.LogAttrs(ctx, slog.LevelWarn, "jobs: active run has no job left; ending it",
+			slog.String("account", a.Name), slog.String("stream", s.Name), slog.Int64("run_id", active.ID))
+		if err := p.wh.FinishRun(ctx, tx, active.ID, warehouse.RunCancelled, "no job left to continue the run (cancelled or deleted outside keapsync)"); err != nil {
+			return warehouse.SyncRun{}, err
+		}
+	}
+	spec, err := p.runSpec(ctx, tx, a, s, kind, full, trigger)
+	if err != nil {
+		return warehouse.SyncRun{}, err
+	}
+	run, started, err := p.wh.StartRun(ctx, tx, spec)
+	if err != nil {
+		return warehouse.SyncRun{}, err
+	}
+	if !started {
+		return run, nil
+	}
+	prio := priorityFresh
+	if run.Backfill {
+		prio = priorityBackfill
+	}
+	for n := range spec.Slices {
+		if err := p.enqueuePage(ctx, tx, a, PageArgs{Account: a.Name, Stream: s.Name, RunID: run.ID, Slice: n}, prio); err != nil {
+			return warehouse.SyncRun{}, err
+		}
+	}
+	p.log.LogAttrs(ctx, slog.LevelInfo, "jobs: run started",
+		slog.String("account", a.Name), slog.String("stream", s.Name), slog.Int64("run_id", run.ID),
+		slog.String("kind", string(kind)), slog.Bool("backfill", run.Backfill), slog.Int("slices", len(spec.Slices)),
+		slog.Int64("adopted_from", spec.AdoptedFrom))
+	return run, nil
+}
+
+// runSpec decides what a new run reads: its window from the checkpoint,
+// and its slices, continuing a failed run's unfinished slices from their
+// positions when the stream's keyset allows.
+func (p *Pipeline) runSpec(ctx context.Context, tx pgx.Tx, a *account, s keap.Stream, kind warehouse.RunKind, full bool, trigger warehouse.Trigger) (warehouse.RunSpec, error) {
+	now := p.cfg.Now().UTC()
+	spec := warehouse.RunSpec{Account: a.Name, Stream: s.Name, Kind: kind, Trigger: trigger, WindowUntil: now}
+	if kind == warehouse.RunReconcile {
+		spec.Backfill = true // a reconciliation is background work
+		spec.Slices = []warehouse.Slice{{}}
+		return spec, nil
+	}
+	cp, hasCP, err := p.wh.Checkpoint(ctx, tx, a.Name, s.Name)
+	if err != nil {
+		return spec, err
+	}
+	var since warehouse.Slice
+	fresh := full || !hasCP || cp.HighWaterTime.IsZero()
+	spec.Backfill = fresh && s.Mode != keap.ModeSingle
+	switch s.Mode {
+	case keap.ModeTimeFilter:
+		if !fresh {
+			spec.WindowSince = cp.HighWaterTime.Add(-p.cfg.Overlap)
+		}
+		since = warehouse.Slice{Since: spec.WindowSince, Until: now}
+	case keap.ModeUpdateOrder:
+		if !fresh {
+			since = warehouse.Slice{StopBefore: cp.HighWaterTime.Add(-p.cfg.Overlap)}
+		}
+	}
+	spec.Slices = []warehouse.Slice{since}
+	if full || s.Mode != keap.ModeTimeFilter || s.AfterIDFilter == "" {
+		return spec, nil
+	}
+
+	// A failed or cancelled run left slices unfinished: continue them where
+	// they stopped (their window and keyset position), and read what
+	// changed since that run's window closed in a slice of its own.
+	last, ok, err := p.wh.LatestRun(ctx, tx, a.Name, s.Name, kind)
+	if err != nil || !ok || (last.Status != warehouse.RunFailed && last.Status != warehouse.RunCancelled) {
+		return spec, err
+	}
+	lastSlices, err := p.wh.Slices(ctx, tx, last.ID)
+	if err != nil {
+		return spec, err
+	}
+	var adopted []warehouse.Slice
+	for _, sl := range lastSlices {
+		if sl.Done {
+			continue
+		}
+		adopted = append(adopted, warehouse.Slice{Since: sl.Since, Until: sl.Until, AfterID: sl.AfterID, BeforeID: sl.BeforeID})
+	}
+	if len(adopted) == 0 || last.WindowUntil.IsZero() {
+		return spec, nil
+	}
+	spec.AdoptedFrom = last.ID
+	spec.WindowSince = last.WindowSince
+	spec.Backfill = last.Backfill
+	delta := warehouse.Slice{Since: last.WindowUntil.Add(-p.cfg.Overlap), Until: now}
+	spec.Slices = append(adopted, delta)
+	return spec, nil
+}
+
+// enqueuePage inserts a page job on tx.
+func (p *Pipeline) enqueuePage(ctx context.Context, tx pgx.Tx, a *account, args PageArgs, priority int) error {
+	_, err := p.river.InsertTx(ctx, tx, args, &river.InsertOpts{Queue: a.queue, Priority: priority})
+	if err != nil {
+		return fmt.Errorf("enqueue page: %w", err)
+	}
+	return nil
+}
+
+// hasLiveJobs reports whether any page job of run is waiting or running.
+func (p *Pipeline) hasLiveJobs(ctx context.Context, ex warehouse.Executor, runID int64) (bool, error) {
+	var live bool
+	err := ex.QueryRow(ctx, fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s.river_job
+		WHERE kind = $1 AND args @> jsonb_build_object('run_id', $2::bigint)
+		AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled'))`,
+		pgx.Identifier{p.cfg.RiverSchema}.Sanitize()), KindPage, runID).Scan(&live)
+	if err != nil {
+		return false, fmt.Errorf("jobs of run %d: %w", runID, err)
+	}
+	return live, nil
+}
