@@ -130,7 +130,7 @@ func (p *Pipeline) startRuns(ctx context.Context, tx pgx.Tx, a *account, streams
 	}
 	var runs []warehouse.SyncRun
 	for _, s := range streams {
-		if reconcile && !reconcilable(s) {
+		if reconcile && !Reconcilable(s) {
 			continue
 		}
 		run, err := p.startStream(ctx, tx, a, s, kind, full, trigger)
@@ -142,12 +142,12 @@ func (p *Pipeline) startRuns(ctx context.Context, tx pgx.Tx, a *account, streams
 	return runs, nil
 }
 
-// reconcilable reports whether a stream's ids can be listed in a stable
+// Reconcilable reports whether a stream's ids can be listed in a stable
 // order (a keyset on the id), which a delete reconciliation needs: an
 // offset or a token over a changing order could skip a live record and
 // take it for deleted. Custom-field definitions need none: every sync reads
 // them whole.
-func reconcilable(s keap.Stream) bool {
+func Reconcilable(s keap.Stream) bool {
 	return s.AfterIDFilter != "" && s.Mode != keap.ModeSingle
 }
 

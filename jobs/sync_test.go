@@ -1,10 +1,17 @@
 package jobs_test
 
 import (
+	"context"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/keapsync/keapsync/jobs"
+	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/keap/keapsim"
 	"github.com/keapsync/keapsync/warehouse"
 )
 
@@ -21,5 +28,194 @@ func TestSync_FullSyncOfEveryStreamMatchesTheSimulator(t *testing.T) {
 			t.Errorf("run %+v", r)
 		}
 	}
+	e.assertMatchesTruth("acme")
+}
+
+func TestSync_DailyCapPausesAndResumesAfterTheResetWithoutFetchingAPageTwice(t *testing.T) {
+	t.Parallel()
+	const perDay = 9
+	acct := testAccount{
+		name: "acme",
+		sim: keapsim.Options{Contacts: 2500, PerSecond: 50, PerMinute: -1, PerDay: perDay, TenantPerMinute: -1,
+			DayLength: 2 * time.Second},
+		quota: keap.QuotaConfig{PerSecond: 50, PerMinute: -1, PerDay: perDay},
+	}
+	e := setup(t, []testAccount{acct}, func(c *jobs.Config) { c.SnoozeJitter = 100 * time.Millisecond })
+	e.start()
+
+	ctx := context.Background()
+	runs, err := e.p.Sync(ctx, jobs.SyncRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, len(runs))
+	for i, r := range runs {
+		ids[i] = r.ID
+	}
+	var pausedSeen bool
+	waitCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	final, err := e.p.Wait(waitCtx, ids, 50*time.Millisecond, func(rs []warehouse.SyncRun) {
+		for _, r := range rs {
+			if r.Status == warehouse.RunPausedQuota && !r.ResumeAt.IsZero() {
+				pausedSeen = true
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages int64
+	for _, r := range final {
+		if r.Status != warehouse.RunSucceeded {
+			t.Errorf("run %d %s ended %s: %s", r.ID, r.Stream, r.Status, r.LastError)
+		}
+		pages += r.Pages
+	}
+	if !pausedSeen {
+		t.Error("no run was seen paused_quota with a resume time")
+	}
+	st := e.sims["acme"].Stats()
+	if st.Rejected != 0 {
+		t.Errorf("simulator rejected %d requests (%+v)", st.Rejected, st)
+	}
+	if st.Accepted != pages {
+		t.Errorf("the simulator served %d requests for %d pages: a page was fetched twice or a call wasted", st.Accepted, pages)
+	}
+	if pages <= perDay {
+		t.Fatalf("the sync took %d pages, fewer than one day's quota (%d): the cap was never hit", pages, perDay)
+	}
+	e.assertMatchesTruth("acme")
+}
+
+// mutate creates a record in every stream, updates three records of each
+// twice in quick succession (same second), and deletes two records of each
+// stream in deletable.
+func mutate(t *testing.T, sim *keapsim.Server, deletable func(string) bool) (changes int) {
+	t.Helper()
+	for _, stream := range sim.Streams() {
+		recs, err := sim.Records(stream, []string{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sim.Create(stream); err != nil {
+			t.Fatal(err)
+		}
+		changes++
+		for i := 0; i < 3 && i < len(recs); i++ {
+			for range 2 {
+				if err := sim.Update(stream, recs[len(recs)/2+i].ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			changes++
+		}
+		if deletable(stream) {
+			for i := 0; i < 2 && i < len(recs); i++ {
+				if err := sim.Delete(stream, recs[i*7].ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	return changes
+}
+
+func reconcilableStream(name string) bool {
+	s, ok := keap.StreamByName(name)
+	return ok && jobs.Reconcilable(s)
+}
+
+func TestSync_IncrementalReadsOnlyChangesAndReconciliationFindsDeletes(t *testing.T) {
+	t.Parallel()
+	e := setup(t, []testAccount{unthrottled("acme", 4000)}, nil)
+	e.start()
+	sim := e.sims["acme"]
+	e.sync(jobs.SyncRequest{}, 2*time.Minute)
+
+	mutate(t, sim, reconcilableStream)
+	before := sim.Stats().Accepted
+	runs := e.sync(jobs.SyncRequest{}, 2*time.Minute)
+	calls := sim.Stats().Accepted - before
+	// A handful of changes per stream fit in one page each: one call per
+	// run, whatever the size of the account.
+	if calls != int64(len(runs)) {
+		t.Errorf("the incremental sync made %d calls for %d runs, want one each", calls, len(runs))
+	}
+	for _, r := range runs {
+		if r.Backfill {
+			t.Errorf("run %s is a backfill after a complete first sync", r.Stream)
+		}
+	}
+	// Every stream matches except the deletes, which only a
+	// reconciliation finds.
+	var kept []string
+	for _, s := range keap.Streams {
+		if !reconcilableStream(s.Name) {
+			kept = append(kept, s.Name)
+		}
+	}
+	e.assertMatchesTruth("acme", kept...)
+
+	rec := e.sync(jobs.SyncRequest{Reconcile: true}, 2*time.Minute)
+	var deleted int64
+	for _, r := range rec {
+		if r.Kind != warehouse.RunReconcile || !reconcilableStream(r.Stream) {
+			t.Errorf("reconcile request started %+v", r)
+		}
+		deleted += r.RowsDeleted
+	}
+	if want := 2 * int64(len(rec)); deleted != want {
+		t.Errorf("reconciliation soft-deleted %d rows, want %d", deleted, want)
+	}
+	e.assertMatchesTruth("acme")
+
+	// A row wrongly marked deleted (it "came back") is undeleted by the
+	// next reconciliation.
+	ctx := context.Background()
+	contacts, _ := sim.Records("contacts", []string{})
+	back := contacts[len(contacts)-1].ID
+	tag, err := e.pool.Exec(ctx, fmt.Sprintf(`UPDATE %s SET _deleted_at = now() WHERE account = 'acme' AND id = $1`,
+		pgx.Identifier{e.mig.DataSchema, "contacts"}.Sanitize()), back)
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("marking contact %d deleted: %v", back, err)
+	}
+	e.sync(jobs.SyncRequest{Reconcile: true, Streams: []string{"contacts"}}, time.Minute)
+	e.assertMatchesTruth("acme")
+}
+
+func TestSync_ChangesDuringASyncAreCaughtByTheNext(t *testing.T) {
+	t.Parallel()
+	e := setup(t, []testAccount{unthrottled("acme", 6000)}, func(c *jobs.Config) { c.Workers = 2 })
+	e.start()
+	sim := e.sims["acme"]
+
+	// Update and create records while the first sync reads, including
+	// records it has already passed and several updates in one second.
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rng := rand.New(rand.NewPCG(7, 7))
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			for _, stream := range []string{"contacts", "notes", "orders", "tags", "opportunities"} {
+				recs, _ := sim.Records(stream, []string{})
+				if len(recs) > 0 {
+					_ = sim.Update(stream, recs[rng.IntN(len(recs))].ID)
+				}
+				_, _ = sim.Create(stream)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	e.sync(jobs.SyncRequest{}, 2*time.Minute)
+	close(stop)
+	<-done
+	e.sync(jobs.SyncRequest{}, 2*time.Minute)
 	e.assertMatchesTruth("acme")
 }
