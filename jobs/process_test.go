@@ -1,0 +1,141 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/keapsync/keapsync/jobs"
+	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/warehouse/warehousetest"
+)
+
+// workerEnv names the environment variable that turns the test binary into
+// a worker process (see TestMain); workerKeyEnv carries its API key, which
+// never goes on a command line.
+const (
+	workerEnv    = "KEAPSYNC_TEST_WORKER"
+	workerKeyEnv = "KEAPSYNC_TEST_WORKER_API_KEY"
+)
+
+// workerSpec is what a worker process works: the env's schemas and
+// accounts.
+type workerSpec struct {
+	Data, State, River string
+	Accounts           []workerAccount
+	Workers            int
+	JobTimeout         time.Duration
+	RescueAfter        time.Duration
+	QuotaWait          time.Duration
+}
+
+type workerAccount struct {
+	Name    string
+	BaseURL string
+	Quota   keap.QuotaConfig
+}
+
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(workerEnv); spec != "" {
+		os.Exit(runWorker(spec))
+	}
+	os.Exit(m.Run())
+}
+
+// runWorker works the spec's jobs until SIGTERM (or SIGKILL).
+func runWorker(specJSON string) int {
+	var spec workerSpec
+	if err := json.Unmarshal([]byte(specJSON), &spec); err != nil {
+		fmt.Fprintln(os.Stderr, "worker: spec:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	cfg, err := pgxpool.ParseConfig(warehousetest.DatabaseURL())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		return 2
+	}
+	cfg.MaxConns = 16
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		return 1
+	}
+	defer pool.Close()
+	jc := jobs.Config{
+		Pool: pool, DataSchema: spec.Data, StateSchema: spec.State, RiverSchema: spec.River,
+		Workers: spec.Workers, JobTimeout: spec.JobTimeout, RescueAfter: spec.RescueAfter, QuotaWait: spec.QuotaWait,
+		PollInterval: 100 * time.Millisecond, SnoozeJitter: 100 * time.Millisecond,
+		Retry:  jobs.RetryConfig{BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond},
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	for _, a := range spec.Accounts {
+		jc.Accounts = append(jc.Accounts, jobs.Account{Name: a.Name, Keap: keap.Config{
+			BaseURL: a.BaseURL, Credential: keap.NewAPIKey(os.Getenv(workerKeyEnv)), Quota: a.Quota,
+			Retry: keap.RetryConfig{BaseDelay: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond},
+		}})
+	}
+	p, err := jobs.New(jc)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		return 2
+	}
+	if err := p.Start(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		return 1
+	}
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = p.Stop(stopCtx)
+	return 0
+}
+
+// worker is a worker process.
+type worker struct {
+	cmd *exec.Cmd
+	out *syncBuffer
+}
+
+// spawn starts a worker process on the env's schemas and accounts.
+func (e *env) spawn(spec workerSpec) *worker {
+	e.t.Helper()
+	spec.Data, spec.State, spec.River = e.mig.DataSchema, e.mig.StateSchema, e.mig.RiverSchema
+	if spec.Accounts == nil {
+		for _, a := range e.cfg.Accounts {
+			spec.Accounts = append(spec.Accounts, workerAccount{Name: a.Name, BaseURL: a.Keap.BaseURL, Quota: a.Keap.Quota})
+		}
+	}
+	b, err := json.Marshal(spec)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	w := &worker{out: &syncBuffer{}}
+	w.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	w.cmd.Env = append(os.Environ(), workerEnv+"="+string(b), workerKeyEnv+"="+e.sims[spec.Accounts[0].Name].APIKey())
+	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
+	if err := w.cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { w.kill() })
+	return w
+}
+
+// kill sends SIGKILL and reaps the process.
+func (w *worker) kill() {
+	if w.cmd.ProcessState != nil {
+		return
+	}
+	_ = w.cmd.Process.Kill()
+	_ = w.cmd.Wait()
+}
