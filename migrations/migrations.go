@@ -171,11 +171,18 @@ func FS(cfg Config) (fs.FS, error) {
 	if err != nil {
 		return nil, err
 	}
+	return renderedFS{base: Source(), cfg: cfg}, nil
+}
+
+// Source returns the migration files as written, their schema templates not
+// rendered, for tools that read the SQL itself (the warehouse generates its
+// table descriptors and row types from it).
+func Source() fs.FS {
 	sub, err := fs.Sub(embedded, "sql")
 	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
+		panic("migrations: " + err.Error()) // unreachable: "sql" is a valid path
 	}
-	return renderedFS{base: sub, cfg: cfg}, nil
+	return sub
 }
 
 // template matches the schema templates of keapsync's SQL. They are SQL

@@ -248,3 +248,25 @@ func TestRender_Templates(t *testing.T) {
 		}
 	}
 }
+
+func TestSource_ServesTheFilesAsWrittenWithTheirTemplates(t *testing.T) {
+	t.Parallel()
+	rendered, err := migrations.FS(migrations.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := fs.Glob(rendered, "*.sql")
+	got, _ := fs.Glob(migrations.Source(), "*.sql")
+	if strings.Join(got, ",") != strings.Join(want, ",") || len(got) == 0 {
+		t.Fatalf("Source lists %v, FS lists %v", got, want)
+	}
+	for _, name := range got {
+		body, err := fs.ReadFile(migrations.Source(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(body), "/* TEMPLATE") {
+			t.Errorf("%s has no template: rendered, not as written", name)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -51,37 +52,37 @@ func benchContacts(first int64, variant int) []warehouse.Row {
 			tags[j] = int64(rnd.IntN(300) + 1)
 		}
 		rec["tag_ids"] = tags
-		values := warehouse.Values{
-			"given_name": given, "family_name": family, "email": email,
-			"job_title": rec["job_title"], "owner_id": int64(rnd.IntN(20) + 1),
-			"create_time": created, "update_time": updated, "source_type": "API", "contact_type": "Lead",
+		c := &warehouse.ContactsRow{
+			GivenName: new(given), FamilyName: new(family), Email: new(email),
+			JobTitle: new(rec["job_title"].(string)), OwnerID: new(int64(rnd.IntN(20) + 1)),
+			CreateTime: new(created), UpdateTime: new(updated), SourceType: new("API"), ContactType: new("Lead"),
+			EmailAddresses: []warehouse.ContactEmailAddressesRow{{Field: new("EMAIL1"), Email: new(email), IsOptIn: new(true)}},
+			PhoneNumbers:   []warehouse.ContactPhoneNumbersRow{{Field: new("PHONE1"), Number: new("+1 555 0100"), Type: new("Mobile")}},
+			Addresses: []warehouse.ContactAddressesRow{
+				{Field: new("BILLING"), Line1: new("1 Rue de l'Église"), Locality: new("Montréal"), CountryCode: new("CA")},
+			},
 		}
 		if rnd.IntN(3) == 0 {
-			values["company_id"] = int64(rnd.IntN(5000) + 1)
-			values["company_name"] = "Société Générale de Café"
+			c.CompanyID = new(int64(rnd.IntN(5000) + 1))
+			c.CompanyName = new("Société Générale de Café")
 		}
 		if rnd.IntN(4) == 0 {
-			values["birth_date"] = time.Date(1950+rnd.IntN(50), time.Month(rnd.IntN(12)+1), rnd.IntN(28)+1, 0, 0, 0, 0, time.UTC)
+			c.BirthDate = new(time.Date(1950+rnd.IntN(50), time.Month(rnd.IntN(12)+1), rnd.IntN(28)+1, 0, 0, 0, 0, time.UTC))
 		}
 		if rnd.IntN(2) == 0 {
-			values["phone"] = fmt.Sprintf("+1 555 %07d", rnd.IntN(1e7))
-		}
-		children := map[string][]warehouse.Values{
-			"contact_email_addresses": {{"field": "EMAIL1", "email": email, "is_opt_in": true}},
-			"contact_phone_numbers":   {{"field": "PHONE1", "number": "+1 555 0100", "type": "Mobile"}},
-			"contact_addresses":       {{"field": "BILLING", "line1": "1 Rue de l'Église", "locality": "Montréal", "country_code": "CA"}},
+			c.Phone = new(fmt.Sprintf("+1 555 %07d", rnd.IntN(1e7)))
 		}
 		if rnd.IntN(3) == 0 {
-			children["contact_email_addresses"] = append(children["contact_email_addresses"], warehouse.Values{"field": "EMAIL2", "email": "alt." + email})
+			c.EmailAddresses = append(c.EmailAddresses, warehouse.ContactEmailAddressesRow{Field: new("EMAIL2"), Email: new("alt." + email)})
 		}
 		for _, tag := range tags {
-			children["contact_tags"] = append(children["contact_tags"], warehouse.Values{"tag_id": tag})
+			c.Tags = append(c.Tags, warehouse.ContactTagsRow{TagID: new(tag)})
 		}
 		raw, err := json.Marshal(rec)
 		if err != nil {
 			panic(err)
 		}
-		rows[i] = warehouse.Row{ID: id, Values: values, Raw: raw, Children: children}
+		rows[i] = warehouse.Row{ID: id, Values: c, Raw: raw}
 	}
 	return rows
 }
@@ -119,33 +120,47 @@ func newRawCopy(b *testing.B, wb warehousetest.Bundle) rawCopy {
 	return rawCopy{schema: schema, table: table}
 }
 
-// rows converts a page to COPY rows outside the timed section.
+// rows converts a page to COPY rows outside the timed section. A row
+// type's fields are its table's typed columns in order, then its child rows
+// in the order of the child tables.
 func (rc rawCopy) rows(page []warehouse.Row) (parents [][]any, children map[string][][]any) {
 	children = map[string][][]any{}
 	now := time.Now()
 	for _, r := range page {
-		row := []any{"acme", r.ID}
-		for _, c := range rc.table.Columns {
-			v := r.Values[c.Name]
-			if d, ok := v.(time.Time); ok && c.Type == warehouse.Date {
-				v = d.Format("2006-01-02")
-			}
-			row = append(row, v)
-		}
+		v := reflect.ValueOf(r.Values).Elem()
+		row := append([]any{"acme", r.ID}, columnValues(v, rc.table.Columns)...)
 		sum := sha256.Sum256(r.Raw)
 		row = append(row, string(r.Raw), nil, sum[:], now, int64(1), nil)
 		parents = append(parents, row)
-		for _, ch := range rc.table.Children {
-			for pos, v := range r.Children[ch.Name] {
-				crow := []any{"acme", r.ID, int32(pos)}
-				for _, c := range ch.Columns {
-					crow = append(crow, v[c.Name])
-				}
+		for i, ch := range rc.table.Children {
+			list := v.Field(len(rc.table.Columns) + i)
+			for pos := range list.Len() {
+				crow := append([]any{"acme", r.ID, int32(pos)}, columnValues(list.Index(pos), ch.Columns)...)
 				children[ch.Name] = append(children[ch.Name], crow)
 			}
 		}
 	}
 	return parents, children
+}
+
+// columnValues returns the first len(cols) fields of the row struct v as
+// COPY values.
+func columnValues(v reflect.Value, cols []warehouse.Column) []any {
+	out := make([]any, len(cols))
+	for i, c := range cols {
+		f := v.Field(i)
+		if f.Kind() == reflect.Pointer {
+			if f.IsNil() {
+				continue
+			}
+			f = f.Elem()
+		}
+		out[i] = f.Interface()
+		if d, ok := out[i].(time.Time); ok && c.Type == warehouse.Date {
+			out[i] = d.Format(time.DateOnly)
+		}
+	}
+	return out
 }
 
 func (rc rawCopy) copy(ctx context.Context, b *testing.B, wb warehousetest.Bundle, parents [][]any, children map[string][][]any) {

@@ -173,7 +173,7 @@ func TestRefreshCustomFieldView_NamedTypedColumnsRegeneratedOnChange(t *testing.
 	w := b.Warehouse
 	def := func(id int64, label, name, typ string) warehouse.Row {
 		return warehouse.Row{ID: id, Raw: []byte(fmt.Sprintf(`{"id":"%d"}`, id)),
-			Values: warehouse.Values{"label": label, "field_name": name, "field_type": typ}}
+			Values: &warehouse.ContactCustomFieldsRow{Label: new(label), FieldName: new(name), FieldType: new(typ)}}
 	}
 	defs := warehouse.Page{Account: "acme", Rows: []warehouse.Row{
 		def(1, "Shoe size", "shoeSize", "WHOLE_NUMBER"),
@@ -185,10 +185,10 @@ func TestRefreshCustomFieldView_NamedTypedColumnsRegeneratedOnChange(t *testing.
 	if _, err := w.Upsert(ctx, b.Pool, "contact_custom_fields", defs); err != nil {
 		t.Fatal(err)
 	}
-	contact := warehouse.Row{ID: 100, Values: warehouse.Values{"given_name": "Ann"},
+	contact := warehouse.Row{ID: 100, Values: &warehouse.ContactsRow{GivenName: new("Ann")},
 		Raw: []byte(`{"id":"100","custom_fields":[{"id":"1","content":44},{"id":"2","content":"2026-05-01"},
 			{"id":"3","content":"Yes"},{"id":"4","content":"12.50"},{"id":"5","content":"wide"}]}`)}
-	odd := warehouse.Row{ID: 101, Values: warehouse.Values{},
+	odd := warehouse.Row{ID: 101, Values: &warehouse.ContactsRow{},
 		Raw: []byte(`{"id":"101","custom_fields":[{"id":"1","content":"forty"},{"id":"2","content":"2026-02-31"},{"id":"4","content":{"x":1}}]}`)}
 	if _, err := w.Upsert(ctx, b.Pool, "contacts", warehouse.Page{Account: "acme", Rows: []warehouse.Row{contact, odd}}); err != nil {
 		t.Fatal(err)
@@ -314,7 +314,7 @@ func TestRefreshCustomFieldView_AccountsShareColumnsByName(t *testing.T) {
 	ctx := context.Background()
 	w := b.Warehouse
 	def := func(id int64, name, typ string) warehouse.Row {
-		return warehouse.Row{ID: id, Raw: []byte(`{}`), Values: warehouse.Values{"label": name, "field_name": name, "field_type": typ}}
+		return warehouse.Row{ID: id, Raw: []byte(`{}`), Values: &warehouse.CompanyCustomFieldsRow{Label: new(name), FieldName: new(name), FieldType: new(typ)}}
 	}
 	// Account a's "tier" is field 1, a number; account b's is field 7, text.
 	for acct, d := range map[string]warehouse.Row{"a": def(1, "tier", "WHOLE_NUMBER"), "b": def(7, "tier", "TEXT")} {
@@ -326,7 +326,7 @@ func TestRefreshCustomFieldView_AccountsShareColumnsByName(t *testing.T) {
 		"a": `{"custom_fields":[{"id":"1","content":3},{"id":"7","content":"not a's"}]}`,
 		"b": `{"custom_fields":[{"id":"1","content":"not b's"},{"id":"7","content":"gold"}]}`,
 	} {
-		if _, err := w.Upsert(ctx, b.Pool, "companies", warehouse.Page{Account: acct, Rows: []warehouse.Row{{ID: 5, Raw: []byte(raw)}}}); err != nil {
+		if _, err := w.Upsert(ctx, b.Pool, "companies", warehouse.Page{Account: acct, Rows: []warehouse.Row{{ID: 5, Raw: []byte(raw), Values: &warehouse.CompaniesRow{}}}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,29 +1,25 @@
 package warehouse
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
-	"time"
-	"unicode/utf8"
-
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
+//go:generate go run ./internal/gentables -o tables_gen.go
+
 // ColumnType is the Postgres type of a typed column, which decides the Go
-// values it accepts (see Values).
+// type of its field in the generated row types.
 type ColumnType int
 
-// The column types.
+// The column types. A nil field is NULL.
 const (
-	Text        ColumnType = iota + 1 // text; string
-	BigInt                            // bigint; int64 or int
-	Integer                           // integer; int32, int or int64 in range
-	Numeric                           // numeric; float64, int64, int, decimal string or pgtype.Numeric
-	Boolean                           // boolean; bool
-	Timestamptz                       // timestamptz; time.Time (zero is NULL)
-	Date                              // date; time.Time, its date in its location (zero is NULL)
-	JSONB                             // jsonb; []byte or json.RawMessage holding valid JSON
+	Text        ColumnType = iota + 1 // text; *string
+	BigInt                            // bigint; *int64
+	Integer                           // integer; *int32
+	Numeric                           // numeric; *Decimal
+	Boolean                           // boolean; *bool
+	Timestamptz                       // timestamptz; *time.Time
+	Date                              // date; *time.Time, its date in its location
+	JSONB                             // jsonb; json.RawMessage holding valid JSON
 	BigIntArray                       // bigint[]; []int64
 )
 
@@ -82,18 +78,29 @@ type ChildTable struct {
 }
 
 // Tables returns the descriptors of every table the warehouse writes, one
-// per stream of the catalogue. The caller must not modify them.
+// per stream of the catalogue, generated from the migrations (go generate
+// ./warehouse/). The caller must not modify them.
 func Tables() []*Table {
 	return tables
 }
 
-// Values holds a row's typed columns by name. A column that is absent, or
-// whose value is nil, is NULL. Each column accepts the Go types listed with
-// its ColumnType; any other type is a *ValueError (a mapping bug). A value of
-// the right type that Postgres cannot store (text that is not UTF-8 or holds
-// a NUL byte, a NaN, an integer out of range) is stored as NULL and recorded
-// in the row's problems instead of failing the page.
-type Values map[string]any
+// TableRow is the typed part of a record: one of the generated row types of
+// the stream tables (*ContactsRow, *OrdersRow, ...), generated from the
+// migrations like the descriptors. Each holds a field per typed column, nil
+// standing for NULL, and a slice per child table (ContactsRow.Tags). A value
+// of the right Go type that Postgres cannot store (text that is not UTF-8 or
+// holds a NUL byte, a Decimal that is not a number or out of numeric's
+// range, a time out of the column's range, invalid JSON) is stored as NULL
+// and recorded in the row's problems instead of failing the page. Only the
+// generated types implement it.
+type TableRow interface {
+	// TableName returns the name of the table the row belongs to.
+	TableName() string
+
+	// writeTo hands the row's values to w in table order (see rowWriter);
+	// false for a nil row.
+	writeTo(w *rowWriter) bool
+}
 
 // Row is one record mapped for the warehouse. The warehouse does not parse
 // Keap's JSON: the pipeline fills the typed values, and keeps the record as
@@ -101,9 +108,6 @@ type Values map[string]any
 type Row struct {
 	// ID is the record's Keap id.
 	ID int64
-
-	// Values are the typed columns.
-	Values Values
 
 	// Raw is the full record as received: valid JSON, stored as jsonb. Its
 	// hash decides whether a re-synced row changed.
@@ -113,10 +117,10 @@ type Row struct {
 	// are NULL and their values are in Raw.
 	Problems []Problem
 
-	// Children holds the rows of each child table, by child table name,
-	// in the order of the record's list. They replace the stored children
-	// whenever the row changes.
-	Children map[string][]Values
+	// Values are the typed columns and the child rows: a row type of the
+	// table written (*ContactsRow for contacts). Required. The child rows
+	// replace the stored ones whenever the record changes.
+	Values TableRow
 }
 
 // Problem is a field of a record that could not be typed. Analysts see
@@ -124,127 +128,4 @@ type Row struct {
 type Problem struct {
 	Field  string `json:"field"`
 	Reason string `json:"reason"`
-}
-
-// ValueError reports a value of a Go type its column does not accept.
-type ValueError struct {
-	Table  string
-	ID     int64
-	Column string
-	Type   ColumnType
-	Value  string // the Go type of the value, never the value itself
-}
-
-func (e *ValueError) Error() string {
-	return fmt.Sprintf("warehouse: %s id %d: column %s (%s) does not accept a %s", e.Table, e.ID, e.Column, e.Type, e.Value)
-}
-
-// convert returns v as the value to send for a column of type ct. A value of
-// an accepted type that the column cannot store yields nil and a reason.
-func convert(ct ColumnType, v any) (out any, problem string, ok bool) {
-	if v == nil {
-		return nil, "", true
-	}
-	switch ct {
-	case Text:
-		s, isString := v.(string)
-		if !isString {
-			return nil, "", false
-		}
-		if !utf8.ValidString(s) {
-			return nil, "not valid UTF-8", true
-		}
-		for i := 0; i < len(s); i++ {
-			if s[i] == 0 {
-				return nil, "contains a NUL character", true
-			}
-		}
-		return s, "", true
-	case BigInt:
-		switch n := v.(type) {
-		case int64:
-			return n, "", true
-		case int:
-			return int64(n), "", true
-		}
-	case Integer:
-		switch n := v.(type) {
-		case int32:
-			return n, "", true
-		case int:
-			if n < math.MinInt32 || n > math.MaxInt32 {
-				return nil, "out of the integer range", true
-			}
-			return int32(n), "", true
-		case int64:
-			if n < math.MinInt32 || n > math.MaxInt32 {
-				return nil, "out of the integer range", true
-			}
-			return int32(n), "", true
-		}
-	case Numeric:
-		switch n := v.(type) {
-		case float64:
-			if math.IsNaN(n) || math.IsInf(n, 0) {
-				return nil, "not a finite number", true
-			}
-			return n, "", true
-		case int64:
-			return n, "", true
-		case int:
-			return int64(n), "", true
-		case pgtype.Numeric:
-			return n, "", true
-		case string:
-			var num pgtype.Numeric
-			if err := num.Scan(n); err != nil || !num.Valid || num.NaN || num.InfinityModifier != pgtype.Finite {
-				return nil, "not a decimal number", true
-			}
-			return num, "", true
-		}
-	case Boolean:
-		if b, isBool := v.(bool); isBool {
-			return b, "", true
-		}
-	case Timestamptz:
-		if t, isTime := v.(time.Time); isTime {
-			if t.IsZero() {
-				return nil, "", true
-			}
-			return t, "", true
-		}
-	case Date:
-		if t, isTime := v.(time.Time); isTime {
-			if t.IsZero() {
-				return nil, "", true
-			}
-			y, m, d := t.Date()
-			return pgtype.Date{Time: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Valid: true}, "", true
-		}
-	case JSONB:
-		var b []byte
-		switch j := v.(type) {
-		case []byte:
-			b = j
-		case json.RawMessage:
-			b = j
-		default:
-			return nil, "", false
-		}
-		if len(b) == 0 {
-			return nil, "", true
-		}
-		if !json.Valid(b) {
-			return nil, "not valid JSON", true
-		}
-		if b, replaced := replaceNULEscapes(b); replaced {
-			return string(b), `\u0000 replaced with \ufffd: jsonb cannot store it`, true
-		}
-		return string(b), "", true
-	case BigIntArray:
-		if a, isSlice := v.([]int64); isSlice {
-			return a, "", true
-		}
-	}
-	return nil, "", false
 }

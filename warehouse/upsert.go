@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -37,7 +36,8 @@ type UpsertResult struct {
 }
 
 // ErrInvalidPage is returned (wrapped) for a page the warehouse cannot
-// write at all: no account, a row without raw JSON, an unknown child table.
+// write at all: no account, a row without raw JSON, a row without Values
+// or with those of another table.
 var ErrInvalidPage = errors.New("invalid page")
 
 // tableSQL is a table's descriptor with its SQL rendered for one schema.
@@ -54,7 +54,7 @@ type tableSQL struct {
 	dropStg    string
 	softDelete string
 	undelete   string
-	children   map[string]*childSQL
+	children   []*childSQL // as table.Children
 }
 
 type childSQL struct {
@@ -70,7 +70,6 @@ func renderTable(schema string, t *Table) *tableSQL {
 		Table:     t,
 		ident:     pgx.Identifier{schema, t.Name},
 		stageName: "_keapsync_stage_" + t.Name,
-		children:  make(map[string]*childSQL, len(t.Children)),
 	}
 	ts.stage = pgx.Identifier{ts.stageName}.Sanitize()
 	ts.copyCols = append(ts.copyCols, "account", "id")
@@ -112,7 +111,7 @@ WHERE account = $1 AND id = ANY($2) AND _deleted_at IS NOT NULL`, q)
 		}
 		cs.del = fmt.Sprintf("DELETE FROM %s WHERE account = $1 AND %s = ANY($2)",
 			cs.ident.Sanitize(), pgx.Identifier{c.ParentColumn}.Sanitize())
-		ts.children[c.Name] = cs
+		ts.children = append(ts.children, cs)
 	}
 	return ts
 }
@@ -130,7 +129,7 @@ type preparedRow struct {
 	id       int64
 	values   []any // in tableSQL.copyCols order
 	hash     []byte
-	children map[string][][]any
+	children [][][]any // by index in Table.Children, each in childSQL.copyCols order
 }
 
 // Upsert writes a page of records into table: new records are inserted,
@@ -227,8 +226,8 @@ func (t *tableSQL) copyFresh(ctx context.Context, tx pgx.Tx, account string, run
 		if _, err := sp.CopyFrom(ctx, t.ident, t.freshCols, pgx.CopyFromRows(src)); err != nil {
 			return fmt.Errorf("copy: %w", err)
 		}
-		for _, c := range t.Children {
-			if err := t.copyChildren(ctx, sp, t.children[c.Name], rows, nil); err != nil {
+		for i := range t.children {
+			if err := t.copyChildren(ctx, sp, i, rows, nil); err != nil {
 				return err
 			}
 		}
@@ -305,93 +304,49 @@ func (t *tableSQL) prepare(page Page) ([]*preparedRow, error) {
 }
 
 func (t *tableSQL) prepareRow(account string, r *Row) (*preparedRow, error) {
-	if len(r.Raw) == 0 {
+	switch {
+	case r.Values == nil:
+		return nil, fmt.Errorf("%w: id %d has no values", ErrInvalidPage, r.ID)
+	case r.Values.TableName() != t.Name:
+		return nil, fmt.Errorf("%w: id %d: values of table %s, not %s", ErrInvalidPage, r.ID, r.Values.TableName(), t.Name)
+	case len(r.Raw) == 0:
 		return nil, fmt.Errorf("%w: id %d has no raw record", ErrInvalidPage, r.ID)
 	}
-	problems := r.Problems
 	raw, replaced := replaceNULEscapes(r.Raw)
+	problems := r.Problems
 	if replaced {
 		problems = append(problems[:len(problems):len(problems)], Problem{Field: "raw", Reason: `\u0000 replaced with \ufffd: jsonb cannot store it`})
 	}
-	for name := range r.Values {
-		if !t.hasColumn(name) {
-			return nil, fmt.Errorf("%w: id %d: no column %q", ErrInvalidPage, r.ID, name)
-		}
+	w := newRowWriter(t.Table, account, r.ID, len(t.copyCols), problems)
+	if !r.Values.writeTo(w) {
+		return nil, fmt.Errorf("%w: id %d has nil values", ErrInvalidPage, r.ID)
 	}
-	vals := make([]any, len(t.copyCols))
-	vals[0], vals[1] = account, r.ID
-	for i, c := range t.Columns {
-		v, reason, ok := convert(c.Type, r.Values[c.Name])
-		if !ok {
-			return nil, &ValueError{Table: t.Name, ID: r.ID, Column: c.Name, Type: c.Type, Value: reflect.TypeOf(r.Values[c.Name]).String()}
-		}
-		if reason != "" {
-			problems = append(problems[:len(problems):len(problems)], Problem{Field: c.Name, Reason: reason})
-		}
-		vals[2+i] = v
-	}
-	var children map[string][][]any
-	for name, list := range r.Children {
-		c, ok := t.children[name]
-		if !ok {
-			return nil, fmt.Errorf("%w: id %d: no child table %q", ErrInvalidPage, r.ID, name)
-		}
-		if children == nil {
-			children = make(map[string][][]any, len(r.Children))
-		}
-		crows := make([][]any, len(list))
-		for pos, cv := range list {
-			for colName := range cv {
-				if !c.hasColumn(colName) {
-					return nil, fmt.Errorf("%w: id %d: %s has no column %q", ErrInvalidPage, r.ID, name, colName)
-				}
-			}
-			row := make([]any, len(c.copyCols))
-			row[0], row[1], row[2] = account, r.ID, int32(pos)
-			for i, col := range c.Columns {
-				v, reason, ok := convert(col.Type, cv[col.Name])
-				if !ok {
-					return nil, &ValueError{Table: name, ID: r.ID, Column: col.Name, Type: col.Type, Value: reflect.TypeOf(cv[col.Name]).String()}
-				}
-				if reason != "" {
-					problems = append(problems[:len(problems):len(problems)], Problem{Field: fmt.Sprintf("%s[%d].%s", name, pos, col.Name), Reason: reason})
-				}
-				row[3+i] = v
-			}
-			crows[pos] = row
-		}
-		children[name] = crows
-	}
-	n := len(t.copyCols)
-	vals[n-3] = string(raw)
-	if len(problems) > 0 {
-		b, err := json.Marshal(problems)
+	w.endRow()
+	vals := w.parent
+	var problemsJSON any
+	if len(w.problems) > 0 {
+		b, err := json.Marshal(w.problems)
 		if err != nil {
 			return nil, fmt.Errorf("id %d: problems: %w", r.ID, err)
 		}
-		vals[n-2] = string(b)
+		problemsJSON = b
 	}
 	sum := sha256.Sum256(raw)
-	vals[n-1] = sum[:]
-	return &preparedRow{id: r.ID, values: vals, hash: sum[:], children: children}, nil
-}
-
-func (t *Table) hasColumn(name string) bool {
-	for _, c := range t.Columns {
-		if c.Name == name {
-			return true
+	vals = append(vals, raw, problemsJSON, sum[:])
+	// The generated writeTo and the descriptors come from one parse of the
+	// migrations; a mismatch is a generator bug, better named here than by
+	// COPY.
+	if len(vals) != len(t.copyCols) {
+		return nil, fmt.Errorf("id %d: %d values for %d columns (run go generate ./warehouse/)", r.ID, len(vals), len(t.copyCols))
+	}
+	for i, rows := range w.children {
+		for _, row := range rows {
+			if len(row) != len(t.children[i].copyCols) {
+				return nil, fmt.Errorf("id %d: %s: %d values for %d columns (run go generate ./warehouse/)", r.ID, t.children[i].Name, len(row), len(t.children[i].copyCols))
+			}
 		}
 	}
-	return false
-}
-
-func (c *ChildTable) hasColumn(name string) bool {
-	for _, col := range c.Columns {
-		if col.Name == name {
-			return true
-		}
-	}
-	return false
+	return &preparedRow{id: r.ID, values: vals, hash: sum[:], children: w.children}, nil
 }
 
 // changedRows splits off the rows not stored yet (fresh) and those whose
@@ -444,25 +399,25 @@ func (t *tableSQL) replaceChildren(ctx context.Context, tx pgx.Tx, account strin
 	for _, id := range ids {
 		written[id] = true
 	}
-	for _, c := range t.Children {
-		cs := t.children[c.Name]
+	for i, cs := range t.children {
 		if _, err := tx.Exec(ctx, cs.del, account, ids); err != nil {
-			return fmt.Errorf("delete %s: %w", c.Name, err)
+			return fmt.Errorf("delete %s: %w", cs.Name, err)
 		}
-		if err := t.copyChildren(ctx, tx, cs, rows, written); err != nil {
+		if err := t.copyChildren(ctx, tx, i, rows, written); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// copyChildren copies the child rows in cs of rows (of those in only, unless
-// nil).
-func (t *tableSQL) copyChildren(ctx context.Context, tx pgx.Tx, cs *childSQL, rows []*preparedRow, only map[int64]bool) error {
+// copyChildren copies the rows of the child table t.children[c] of rows (of
+// those in only, unless nil).
+func (t *tableSQL) copyChildren(ctx context.Context, tx pgx.Tx, c int, rows []*preparedRow, only map[int64]bool) error {
+	cs := t.children[c]
 	var crows [][]any
 	for _, r := range rows {
-		if only == nil || only[r.id] {
-			crows = append(crows, r.children[cs.Name]...)
+		if r.children != nil && (only == nil || only[r.id]) {
+			crows = append(crows, r.children[c]...)
 		}
 	}
 	if len(crows) == 0 {
