@@ -91,7 +91,7 @@ func setup(t *testing.T, accounts []testAccount, mod func(*jobs.Config)) *env {
 	e.p = p
 	e.wh = p.Warehouse()
 	t.Cleanup(func() {
-		if t.Failed() && os.Getenv("KEAPSYNC_TEST_LOGS") != "" {
+		if (t.Failed() || os.Getenv("KEAPSYNC_TEST_LOGS") == "all") && os.Getenv("KEAPSYNC_TEST_LOGS") != "" {
 			t.Logf("pipeline logs:\n%s", e.logs.String())
 		}
 	})

@@ -78,7 +78,7 @@ func (p *Pipeline) outcome(ctx context.Context, job *river.Job[PageArgs], a *acc
 func permanent(err error) bool {
 	var ce *commitError
 	if errors.As(err, &ce) {
-		return !retryableDB(ce.err)
+		return !warehouse.IsRetryable(ce.err)
 	}
 	return keap.IsPermanent(err)
 }
@@ -165,8 +165,3 @@ func (p *Pipeline) cancelJobs(ctx context.Context, tx pgx.Tx, a *account, self, 
 	return nil
 }
 
-// retryableDB is a stand-in until the warehouse classifies its errors.
-func retryableDB(err error) bool {
-	return !errors.Is(err, warehouse.ErrInvalidPage) && !errors.Is(err, warehouse.ErrTooManyDeletes) &&
-		!errors.Is(err, warehouse.ErrUnknownTable)
-}
