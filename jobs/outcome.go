@@ -164,4 +164,3 @@ func (p *Pipeline) cancelJobs(ctx context.Context, tx pgx.Tx, a *account, self, 
 	}
 	return nil
 }
-
