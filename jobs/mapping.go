@@ -35,8 +35,47 @@ func mapPage(s keap.Stream, kind warehouse.RunKind, recs []keap.Record) (mappedP
 	return m, nil
 }
 
-// mapRecord turns a record into its row. (Typed per-stream mappers
-// follow.)
-func mapRecord(_ keap.Stream, id int64, r keap.Record) warehouse.Row {
-	return warehouse.Row{ID: id, Raw: r.Raw}
+// mapRecord turns a record into its row. (A stopgap storing the raw record
+// only, until the typed per-stream mappers land.)
+func mapRecord(s keap.Stream, id int64, r keap.Record) warehouse.Row {
+	var v warehouse.TableRow
+	switch s.Name {
+	case "contacts":
+		v = &warehouse.ContactsRow{}
+	case "companies":
+		v = &warehouse.CompaniesRow{}
+	case "tag_categories":
+		v = &warehouse.TagCategoriesRow{}
+	case "tags":
+		v = &warehouse.TagsRow{}
+	case "opportunities":
+		v = &warehouse.OpportunitiesRow{}
+	case "orders":
+		v = &warehouse.OrdersRow{}
+	case "products":
+		v = &warehouse.ProductsRow{}
+	case "subscriptions":
+		v = &warehouse.SubscriptionsRow{}
+	case "payments":
+		v = &warehouse.PaymentsRow{}
+	case "transactions":
+		v = &warehouse.TransactionsRow{}
+	case "notes":
+		v = &warehouse.NotesRow{}
+	case "tasks":
+		v = &warehouse.TasksRow{}
+	case "campaigns":
+		v = &warehouse.CampaignsRow{}
+	case "users":
+		v = &warehouse.UsersRow{}
+	case "contact_custom_fields":
+		v = &warehouse.ContactCustomFieldsRow{}
+	case "company_custom_fields":
+		v = &warehouse.CompanyCustomFieldsRow{}
+	case "opportunity_custom_fields":
+		v = &warehouse.OpportunityCustomFieldsRow{}
+	case "order_custom_fields":
+		v = &warehouse.OrderCustomFieldsRow{}
+	}
+	return warehouse.Row{ID: id, Raw: r.Raw, Values: v}
 }

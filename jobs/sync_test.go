@@ -36,9 +36,9 @@ func TestSync_DailyCapPausesAndResumesAfterTheResetWithoutFetchingAPageTwice(t *
 	const perDay = 9
 	acct := testAccount{
 		name: "acme",
-		sim: keapsim.Options{Contacts: 2500, PerSecond: 50, PerMinute: -1, PerDay: perDay, TenantPerMinute: -1,
+		sim: keapsim.Options{Contacts: 2500, PerSecond: 10, PerMinute: -1, PerDay: perDay, TenantPerMinute: -1,
 			DayLength: 2 * time.Second},
-		quota: keap.QuotaConfig{PerSecond: 50, PerMinute: -1, PerDay: perDay},
+		quota: keap.QuotaConfig{PerSecond: 10, PerMinute: -1, PerDay: perDay, SpacingMargin: 60 * time.Millisecond},
 	}
 	e := setup(t, []testAccount{acct}, func(c *jobs.Config) { c.SnoozeJitter = 100 * time.Millisecond })
 	e.start()
