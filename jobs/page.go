@@ -362,28 +362,32 @@ func (p *Pipeline) finishIfDone(ctx context.Context, tx pgx.Tx, a *account, s ke
 // whole run continues from its checkpoint.
 func (p *Pipeline) resumeRun(ctx context.Context, a *account, run warehouse.SyncRun, except int) error {
 	return pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error {
-		if err := p.wh.ReopenRun(ctx, tx, run.ID); err != nil {
-			return err
-		}
-		slices, err := p.wh.Slices(ctx, tx, run.ID)
-		if err != nil {
-			return err
-		}
-		prio := priorityFresh
-		if run.Backfill {
-			prio = priorityBackfill
-		}
-		for _, sl := range slices {
-			if sl.Done || sl.N == except {
-				continue
-			}
-			args := PageArgs{Account: a.Name, Stream: run.Stream, RunID: run.ID, Slice: sl.N, Page: sl.Page}
-			if err := p.enqueuePage(ctx, tx, a, args, prio); err != nil {
-				return err
-			}
-		}
-		p.log.LogAttrs(ctx, slog.LevelInfo, "jobs: run resumed by a retried job",
-			slog.String("account", a.Name), slog.String("stream", run.Stream), slog.Int64("run_id", run.ID))
-		return nil
+		return p.resumeRunTx(ctx, tx, a, run, except)
 	})
+}
+
+func (p *Pipeline) resumeRunTx(ctx context.Context, tx pgx.Tx, a *account, run warehouse.SyncRun, except int) error {
+	if err := p.wh.ReopenRun(ctx, tx, run.ID); err != nil {
+		return err
+	}
+	slices, err := p.wh.Slices(ctx, tx, run.ID)
+	if err != nil {
+		return err
+	}
+	prio := priorityFresh
+	if run.Backfill {
+		prio = priorityBackfill
+	}
+	for _, sl := range slices {
+		if sl.Done || sl.N == except {
+			continue
+		}
+		args := PageArgs{Account: a.Name, Stream: run.Stream, RunID: run.ID, Slice: sl.N, Page: sl.Page}
+		if err := p.enqueuePage(ctx, tx, a, args, prio); err != nil {
+			return err
+		}
+	}
+	p.log.LogAttrs(ctx, slog.LevelInfo, "jobs: run resumed",
+		slog.String("account", a.Name), slog.String("stream", run.Stream), slog.Int64("run_id", run.ID))
+	return nil
 }

@@ -173,7 +173,7 @@ const sliceCols = `run_id, slice, since, until, after_id, before_id, descending,
 	page, done, max_updated, stop_before, records`
 
 type runSQL struct {
-	start, get, lock, active, latest, activeOf         string
+	start, get, lock, active, latest, lastOK, activeOf string
 	addProgress, pause, resume, finish, reopen         string
 	slices, slice, lockSlice, insertSlice, updateSlice string
 	seen, seenCount, deleteUnseen, undeleteSeen        string
@@ -188,10 +188,12 @@ func renderRuns(state, data string) runSQL {
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (account, stream, kind) WHERE finished_at IS NULL DO NOTHING
 RETURNING ` + runCols),
-		get:      r(`SELECT ` + runCols + ` FROM /* TEMPLATE: state */sync_runs WHERE id = $1`),
-		lock:     r(`SELECT ` + runCols + ` FROM /* TEMPLATE: state */sync_runs WHERE id = $1 FOR UPDATE`),
-		active:   r(`SELECT ` + runCols + ` FROM /* TEMPLATE: state */sync_runs WHERE account = $1 AND stream = $2 AND kind = $3 AND finished_at IS NULL`),
-		latest:   r(`SELECT ` + runCols + ` FROM /* TEMPLATE: state */sync_runs WHERE account = $1 AND stream = $2 AND kind = $3 ORDER BY id DESC LIMIT 1`),
+		get:    r(`SELECT ` + runCols + ` FROM /* TEMPLATE: state */sync_runs WHERE id = $1`),
+		lock:   r(`SELECT ` + runCols + ` FROM /* TEMPLATE: state */sync_runs WHERE id = $1 FOR UPDATE`),
+		active: r(`SELECT ` + runCols + ` FROM /* TEMPLATE: state */sync_runs WHERE account = $1 AND stream = $2 AND kind = $3 AND finished_at IS NULL`),
+		latest: r(`SELECT ` + runCols + ` FROM /* TEMPLATE: state */sync_runs WHERE account = $1 AND stream = $2 AND kind = $3 ORDER BY id DESC LIMIT 1`),
+		lastOK: r(`SELECT ` + runCols + ` FROM /* TEMPLATE: state */sync_runs
+WHERE account = $1 AND stream = $2 AND kind = $3 AND status = 'succeeded' ORDER BY finished_at DESC, id DESC LIMIT 1`),
 		activeOf: r(`SELECT ` + runCols + ` FROM /* TEMPLATE: state */sync_runs WHERE account = $1 AND finished_at IS NULL ORDER BY id`),
 		addProgress: r(`UPDATE /* TEMPLATE: state */sync_runs SET
 	pages = pages + $2, rows_inserted = rows_inserted + $3, rows_updated = rows_updated + $4,
@@ -311,6 +313,12 @@ func (w *Warehouse) LatestRun(ctx context.Context, ex Executor, account, stream 
 	return w.oneRun(ctx, ex, "latest run", w.runs.latest, account, stream, string(kind))
 }
 
+// LastSuccess returns the most recent succeeded run of account's stream of
+// kind, and false if none has succeeded.
+func (w *Warehouse) LastSuccess(ctx context.Context, ex Executor, account, stream string, kind RunKind) (SyncRun, bool, error) {
+	return w.oneRun(ctx, ex, "last success", w.runs.lastOK, account, stream, string(kind))
+}
+
 func (w *Warehouse) oneRun(ctx context.Context, ex Executor, op, sql string, account, stream, kind string) (SyncRun, bool, error) {
 	run, err := scanRun(ex.QueryRow(ctx, sql, account, stream, kind))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -371,7 +379,11 @@ func (w *Warehouse) FinishRun(ctx context.Context, ex Executor, id int64, status
 // ErrRunConflict when another run of the stream and kind is active, and
 // with ErrRunNotActive when the run is active or succeeded.
 func (w *Warehouse) ReopenRun(ctx context.Context, ex Executor, id int64) error {
-	err := w.updateRun(ctx, ex, "reopen run", id, w.runs.reopen)
+	// In a savepoint of its own, so a conflict leaves the caller's
+	// transaction usable.
+	err := pgx.BeginFunc(ctx, ex, func(tx pgx.Tx) error {
+		return w.updateRun(ctx, tx, "reopen run", id, w.runs.reopen)
+	})
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation on sync_runs_one_active
 		return fmt.Errorf("warehouse: reopen run %d: %w", id, ErrRunConflict)

@@ -1,0 +1,185 @@
+package jobs_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keapsync/keapsync/jobs"
+	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/keap/keapsim"
+	"github.com/keapsync/keapsync/warehouse"
+)
+
+// runByStream returns the run of stream among runs.
+func runByStream(t *testing.T, runs []warehouse.SyncRun, stream string) warehouse.SyncRun {
+	t.Helper()
+	for _, r := range runs {
+		if r.Stream == stream {
+			return r
+		}
+	}
+	t.Fatalf("no run of %s among %d runs", stream, len(runs))
+	return warehouse.SyncRun{}
+}
+
+func TestAdmin_DiscardedJobRetriedResumesTheRunFromItsCheckpoint(t *testing.T) {
+	t.Parallel()
+	acct := unthrottled("acme", 6000) // notes: 3 pages
+	acct.mod = func(a *jobs.Account) { a.Keap.Retry.MaxAttempts = 1 }
+	e := setup(t, []testAccount{acct}, func(c *jobs.Config) { c.Retry.MaxAttempts = 2 })
+	sim := e.sims["acme"]
+	e.start()
+
+	// After a first sync, notes fail until the faults are cleared.
+	e.sync(jobs.SyncRequest{Streams: []string{"notes"}}, time.Minute)
+	mutate(t, sim, func(string) bool { return false })
+	if err := sim.AddFault(keapsim.Fault{Kind: keapsim.Fault503, Probability: 1, PathPrefix: "/v2/notes"}); err != nil {
+		t.Fatal(err)
+	}
+	runs := e.syncNoCheck(jobs.SyncRequest{Streams: []string{"notes"}, Full: true}, time.Minute)
+	run := runByStream(t, runs, "notes")
+	if run.Status != warehouse.RunFailed || !strings.Contains(run.LastError, "gave up after 2 attempts") {
+		t.Fatalf("run = %s %q, want failed after 2 attempts", run.Status, run.LastError)
+	}
+	ctx := context.Background()
+	// The run fails on the job's last attempt; River discards the job as
+	// that attempt returns.
+	var (
+		discarded []jobs.Job
+		err       error
+	)
+	for deadline := time.Now().Add(5 * time.Second); len(discarded) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if discarded, err = e.p.Jobs(ctx, jobs.JobFilter{States: []string{"discarded"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err != nil || len(discarded) != 1 || discarded[0].RunID != run.ID || discarded[0].LastError == "" {
+		t.Fatalf("discarded jobs = %+v, %v; want the notes page job with its error", discarded, err)
+	}
+
+	sim.ClearFaults()
+	calls := sim.Stats().Accepted
+	retried, err := e.p.RetryDiscarded(ctx, "")
+	if err != nil || len(retried) != 1 {
+		t.Fatalf("RetryDiscarded = %+v, %v", retried, err)
+	}
+	final, err := e.p.Wait(ctx, []int64{run.ID}, 50*time.Millisecond, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final[0].Status != warehouse.RunSucceeded {
+		t.Fatalf("resumed run ended %s: %s", final[0].Status, final[0].LastError)
+	}
+	// The retried job fetched each page of the full read once, from where
+	// the run failed.
+	notes, _ := sim.Live("notes")
+	if got, want := sim.Stats().Accepted-calls, int64((notes+999)/1000); got != want {
+		t.Errorf("the resumed run made %d calls, want the %d pages of a full read", got, want)
+	}
+	e.assertMatchesTruth("acme", "notes")
+}
+
+func TestAdmin_CancelledRunIsContinuedByTheNextSyncWithoutRereading(t *testing.T) {
+	t.Parallel()
+	acct := testAccount{
+		name:  "acme",
+		sim:   keapsim.Options{Contacts: 8000, PerSecond: 4, PerMinute: -1, PerDay: -1, TenantPerMinute: -1},
+		quota: keap.QuotaConfig{PerSecond: 4, PerMinute: -1, PerDay: -1},
+	}
+	e := setup(t, []testAccount{acct}, nil)
+	sim := e.sims["acme"]
+	e.start()
+	ctx := context.Background()
+	runs, err := e.p.Sync(ctx, jobs.SyncRequest{Streams: []string{"contacts"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Let a few pages commit, then cancel the chain's pending job.
+	var pending jobs.Job
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		r, _ := e.wh.Run(ctx, e.pool, runs[0].ID)
+		if r.Pages < 3 {
+			continue
+		}
+		list, err := e.p.Jobs(ctx, jobs.JobFilter{States: []string{"available", "scheduled"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) > 0 {
+			pending = list[0]
+			break
+		}
+	}
+	if pending.ID == 0 {
+		t.Fatal("no pending page job to cancel")
+	}
+	if _, err := e.p.CancelJobs(ctx, pending.ID); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, _ := e.wh.Run(ctx, e.pool, runs[0].ID)
+	if cancelled.Status != warehouse.RunCancelled || !strings.Contains(cancelled.LastError, "cancelled by an operator") {
+		t.Fatalf("run after cancel = %s %q", cancelled.Status, cancelled.LastError)
+	}
+	time.Sleep(500 * time.Millisecond) // a job in flight ends as stale
+	cancelled, _ = e.wh.Run(ctx, e.pool, runs[0].ID)
+
+	// The next sync continues the cancelled run's slice from its position
+	// and reads what changed since in a slice of its own: the pages already
+	// read are not read again.
+	calls := sim.Stats().Accepted
+	next := e.sync(jobs.SyncRequest{Streams: []string{"contacts"}}, time.Minute)
+	if next[0].AdoptedFrom != cancelled.ID {
+		t.Errorf("the next run adopted %d, want %d", next[0].AdoptedFrom, cancelled.ID)
+	}
+	contacts, _ := sim.Live("contacts")
+	total := int64((contacts + 999) / 1000)
+	if got := sim.Stats().Accepted - calls; got > total-cancelled.Pages+1 {
+		t.Errorf("the continuing run made %d calls; %d pages were left (+1 for the new window)", got, total-cancelled.Pages)
+	}
+	e.assertMatchesTruth("acme", "contacts")
+}
+
+func TestStatus_ReportsStreamsQuotaAndJobs(t *testing.T) {
+	t.Parallel()
+	e := setup(t, []testAccount{unthrottled("acme", 1500)}, func(c *jobs.Config) {
+		c.Accounts[0].Streams = []string{"contacts", "tags", "users"}
+	})
+	ctx := context.Background()
+	st, err := e.p.Status(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Accounts) != 1 || len(st.Accounts[0].Streams) != 3 {
+		t.Fatalf("status = %+v", st)
+	}
+	for _, s := range st.Accounts[0].Streams {
+		if s.State != jobs.StateNever || s.Run != nil || s.Rows != 0 {
+			t.Errorf("before any sync: %+v", s)
+		}
+	}
+	e.start()
+	e.sync(jobs.SyncRequest{}, time.Minute)
+	st, err = e.p.Status(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st.Accounts[0].Streams {
+		if s.State != jobs.StateSucceeded || s.LastSuccessAt == nil || s.Checkpoint == nil || s.Run == nil || s.Run.Pages == 0 {
+			t.Errorf("after a sync: %+v", s)
+		}
+		if s.Stream == "contacts" && s.Rows != 1500 {
+			t.Errorf("contacts rows = %d, want 1500", s.Rows)
+		}
+	}
+	if st.Jobs["completed"] == 0 {
+		t.Errorf("jobs by state = %v, want completed ones", st.Jobs)
+	}
+	if _, err := e.p.Status(ctx, "nobody"); err == nil {
+		t.Error("status of an unknown account succeeded")
+	}
+	if _, err := e.p.Jobs(ctx, jobs.JobFilter{States: []string{"exploded"}}); err == nil {
+		t.Error("listing jobs in an unknown state succeeded")
+	}
+}

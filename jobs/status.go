@@ -1,0 +1,211 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/warehouse"
+)
+
+// Status is a snapshot of every configured account: its streams, its quota
+// and River's jobs. Its JSON form is stable (documented in the README).
+type Status struct {
+	GeneratedAt time.Time       `json:"generated_at"`
+	Accounts    []AccountStatus `json:"accounts"`
+	// Jobs counts keapsync's River jobs by state (available, running,
+	// scheduled, retryable, completed, cancelled, discarded, pending).
+	Jobs map[string]int64 `json:"jobs"`
+}
+
+// AccountStatus is one account's streams and quota.
+type AccountStatus struct {
+	Account string         `json:"account"`
+	Quota   QuotaStatus    `json:"quota"`
+	Streams []StreamStatus `json:"streams"`
+}
+
+// QuotaStatus is an account's quota as the shared ledger counts it.
+type QuotaStatus struct {
+	// DayUsed is the calls counted today (by every process, and by Keap's
+	// headers); DayLimit the daily budget keapsync keeps to (the
+	// configured one, tightened by what Keap reported, less the reserve);
+	// DayLeft what remains; ResetAt when the day's budget resets.
+	DayUsed  int64      `json:"day_used"`
+	DayLimit int64      `json:"day_limit"`
+	DayLeft  int64      `json:"day_left"`
+	ResetAt  *time.Time `json:"reset_at"`
+	// MinuteUsed counts the calls in the rolling window now; MinuteLimit
+	// is its limit.
+	MinuteUsed  int64 `json:"minute_used"`
+	MinuteLimit int64 `json:"minute_limit"`
+}
+
+// StreamStatus is one stream of an account.
+type StreamStatus struct {
+	Stream string `json:"stream"`
+	// State is the latest sync run's: never, running, paused_quota,
+	// succeeded or failed (a cancelled run shows as failed).
+	State         string     `json:"state"`
+	LastSuccessAt *time.Time `json:"last_success_at"`
+	// Rows counts the stream's live (not soft-deleted) rows.
+	Rows int64 `json:"rows"`
+	// Checkpoint is the newest update time fully synced.
+	Checkpoint  *time.Time `json:"checkpoint"`
+	PausedUntil *time.Time `json:"paused_until"`
+	LastError   string     `json:"last_error,omitempty"`
+	// Run is the latest sync run, Reconcile the latest delete
+	// reconciliation.
+	Run       *RunInfo `json:"run,omitempty"`
+	Reconcile *RunInfo `json:"reconcile,omitempty"`
+}
+
+// RunInfo describes a run.
+type RunInfo struct {
+	ID         int64      `json:"id"`
+	Kind       string     `json:"kind"`
+	Trigger    string     `json:"trigger"`
+	Status     string     `json:"status"`
+	Backfill   bool       `json:"backfill"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+	ResumeAt   *time.Time `json:"resume_at"`
+	Pages      int64      `json:"pages"`
+	Inserted   int64      `json:"rows_inserted"`
+	Updated    int64      `json:"rows_updated"`
+	Unchanged  int64      `json:"rows_unchanged"`
+	Deleted    int64      `json:"rows_deleted"`
+	APICalls   int64      `json:"api_calls"`
+	LastError  string     `json:"last_error,omitempty"`
+}
+
+// NewRunInfo describes run.
+func NewRunInfo(run warehouse.SyncRun) *RunInfo {
+	return &RunInfo{
+		ID: run.ID, Kind: string(run.Kind), Trigger: string(run.Trigger), Status: string(run.Status), Backfill: run.Backfill,
+		StartedAt: run.StartedAt, FinishedAt: timePtr(run.FinishedAt), ResumeAt: timePtr(run.ResumeAt),
+		Pages: run.Pages, Inserted: run.RowsInserted, Updated: run.RowsUpdated, Unchanged: run.RowsUnchanged,
+		Deleted: run.RowsDeleted, APICalls: run.APICalls, LastError: run.LastError,
+	}
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// The stream states of StreamStatus.State.
+const (
+	StateNever       = "never"
+	StateRunning     = "running"
+	StatePausedQuota = "paused_quota"
+	StateSucceeded   = "succeeded"
+	StateFailed      = "failed"
+)
+
+// Status takes a snapshot of every account (or only account, when not
+// empty) from the database.
+func (p *Pipeline) Status(ctx context.Context, account string) (Status, error) {
+	st := Status{GeneratedAt: p.cfg.Now().UTC(), Jobs: map[string]int64{}}
+	for _, name := range p.order {
+		if account != "" && name != account {
+			continue
+		}
+		as, err := p.accountStatus(ctx, p.accounts[name])
+		if err != nil {
+			return Status{}, fmt.Errorf("jobs: status of %s: %w", name, err)
+		}
+		st.Accounts = append(st.Accounts, as)
+	}
+	if account != "" && len(st.Accounts) == 0 {
+		return Status{}, fmt.Errorf("jobs: status of %q: %w", account, ErrUnknownAccount)
+	}
+	rows, err := p.cfg.Pool.Query(ctx, fmt.Sprintf(`SELECT state::text, count(*) FROM %s.river_job WHERE kind = ANY($1) GROUP BY state`,
+		pgx.Identifier{p.cfg.RiverSchema}.Sanitize()), []string{KindAccountSync, KindPage})
+	if err != nil {
+		return Status{}, fmt.Errorf("jobs: status: count jobs: %w", err)
+	}
+	var (
+		state string
+		n     int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&state, &n}, func() error { st.Jobs[state] = n; return nil })
+	if err != nil {
+		return Status{}, fmt.Errorf("jobs: status: count jobs: %w", err)
+	}
+	return st, nil
+}
+
+func (p *Pipeline) accountStatus(ctx context.Context, a *account) (AccountStatus, error) {
+	as := AccountStatus{Account: a.Name}
+	q, err := p.quotaStatus(ctx, a)
+	if err != nil {
+		return as, err
+	}
+	as.Quota = q
+	for _, s := range a.streams {
+		ss, err := p.streamStatus(ctx, a, s)
+		if err != nil {
+			return as, err
+		}
+		as.Streams = append(as.Streams, ss)
+	}
+	return as, nil
+}
+
+func (p *Pipeline) streamStatus(ctx context.Context, a *account, s keap.Stream) (StreamStatus, error) {
+	ex := p.cfg.Pool
+	ss := StreamStatus{Stream: s.Name, State: StateNever}
+	run, ok, err := p.wh.LatestRun(ctx, ex, a.Name, s.Name, warehouse.RunSync)
+	if err != nil {
+		return ss, err
+	}
+	if ok {
+		ss.Run = NewRunInfo(run)
+		ss.LastError = run.LastError
+		switch run.Status {
+		case warehouse.RunRunning:
+			ss.State = StateRunning
+		case warehouse.RunPausedQuota:
+			ss.State = StatePausedQuota
+			ss.PausedUntil = timePtr(run.ResumeAt)
+		case warehouse.RunSucceeded:
+			ss.State = StateSucceeded
+		default:
+			ss.State = StateFailed
+		}
+	}
+	if rec, ok, err := p.wh.LatestRun(ctx, ex, a.Name, s.Name, warehouse.RunReconcile); err != nil {
+		return ss, err
+	} else if ok {
+		ss.Reconcile = NewRunInfo(rec)
+	}
+	last, ok, err := p.wh.LastSuccess(ctx, ex, a.Name, s.Name, warehouse.RunSync)
+	if err != nil {
+		return ss, err
+	}
+	if ok {
+		ss.LastSuccessAt = timePtr(last.FinishedAt)
+	}
+	cp, ok, err := p.wh.Checkpoint(ctx, ex, a.Name, s.Name)
+	if err != nil {
+		return ss, err
+	}
+	if ok {
+		ss.Checkpoint = timePtr(cp.HighWaterTime)
+	}
+	if ss.Rows, err = p.wh.LiveRows(ctx, ex, s.Name, a.Name); err != nil {
+		return ss, err
+	}
+	return ss, nil
+}
+
+// quotaStatus reads the account's quota from the shared ledger.
+func (p *Pipeline) quotaStatus(ctx context.Context, a *account) (QuotaStatus, error) {
+	return QuotaStatus{}, nil
+}
