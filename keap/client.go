@@ -140,7 +140,13 @@ func (c *Client) get(ctx context.Context, req request, decode func(*response) er
 		retryable := false
 		switch {
 		case ctx.Err() != nil:
-			return err
+			// The context ended during the attempt, and that is why the
+			// call stops: say so, keeping what the attempt got (a response
+			// can beat the cancellation to the client).
+			if errors.Is(err, ctx.Err()) {
+				return err
+			}
+			return fmt.Errorf("%w: %w", ctx.Err(), err)
 		case rle != nil:
 			lastRateLimit = rle
 			c.log.LogAttrs(ctx, slog.LevelWarn, "keap: rate limited",
