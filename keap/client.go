@@ -66,7 +66,7 @@ func New(cfg Config) (*Client, error) {
 		http:      hc,
 		gov:       newGovernor(cfg),
 		log:       cfg.Logger,
-		lastQuota: QuotaReading{DayLimit: -1, DayUsed: -1, DayAvailable: -1, WindowLimit: -1, WindowUsed: -1, WindowAvailable: -1, TenantLimit: -1, TenantUsed: -1, TenantAvailable: -1},
+		lastQuota: unknownQuota,
 	}, nil
 }
 
@@ -78,7 +78,8 @@ func (c *Client) Quota() QuotaReading {
 	return c.lastQuota
 }
 
-// response is a successful (2xx) answer.
+// response is an answer from Keap: status and quota always, the body only
+// when the status is 2xx.
 type response struct {
 	status      int
 	contentType string
@@ -86,38 +87,70 @@ type response struct {
 	quota       QuotaReading
 }
 
-// get sends GET path?query through the governor, retrying what can be
-// retried, and hands the 2xx response to decode. A body that decode finds
-// truncated is retried like a dropped connection.
-func (c *Client) get(ctx context.Context, path string, query url.Values, decode func(*response) error) error {
-	rawURL := c.base + path
-	if len(query) > 0 {
-		rawURL += "?" + query.Encode()
+// request is one GET the client makes.
+type request struct {
+	path  string     // below the base URL, without the query
+	query url.Values // may be nil
+	// stream names the catalogue stream read, for Call.Stream.
+	stream string
+	// background marks a call that must leave BackgroundReserve calls of
+	// the day to foreground calls.
+	background bool
+}
+
+// get sends GET req through the governor, retrying what can be retried,
+// and hands the 2xx response to decode. A body that decode finds
+// truncated is retried like a dropped connection. Every attempt, and a
+// refusal by the governor, is reported to Config.ObserveFunc.
+func (c *Client) get(ctx context.Context, req request, decode func(*response) error) error {
+	rawURL := c.base + req.path
+	if len(req.query) > 0 {
+		rawURL += "?" + req.query.Encode()
 	}
 	var lastRateLimit *RateLimitError
 	for attempt := 1; ; attempt++ {
-		if err := c.gov.reserve(ctx); err != nil {
+		if err := c.gov.reserve(ctx, req.background); err != nil {
 			var qe *QuotaError
-			if errors.As(err, &qe) && qe.Err == nil && lastRateLimit != nil {
-				qe.Err = lastRateLimit
+			if errors.As(err, &qe) {
+				if qe.Err == nil && lastRateLimit != nil {
+					qe.Err = lastRateLimit
+				}
+				c.observe(Call{Path: req.path, Stream: req.stream, Attempt: attempt, Err: err, Quota: unknownQuota, Refused: true})
 			}
 			return err
 		}
-		resp, err := c.send(ctx, rawURL, path)
+		start := time.Now()
+		resp, err := c.send(ctx, rawURL, req.path)
+		elapsed := time.Since(start)
 		if err == nil {
-			if err = decode(resp); err == nil {
-				return nil
-			}
+			err = decode(resp)
+		}
+		call := Call{Path: req.path, Stream: req.stream, Duration: elapsed, Attempt: attempt, Err: err, Quota: unknownQuota}
+		if resp != nil {
+			call.Status, call.Quota = resp.status, resp.quota
+		}
+		var rle *RateLimitError
+		if errors.As(err, &rle) {
+			call.RateLimit = rle.Cause
+		}
+		c.observe(call)
+		if err == nil {
+			return nil
 		}
 		retryable := false
-		var rle *RateLimitError
 		switch {
 		case ctx.Err() != nil:
-			return err
-		case errors.As(err, &rle):
+			// The context ended during the attempt, and that is why the
+			// call stops: say so, keeping what the attempt got (a response
+			// can beat the cancellation to the client).
+			if errors.Is(err, ctx.Err()) {
+				return err
+			}
+			return fmt.Errorf("%w: %w", ctx.Err(), err)
+		case rle != nil:
 			lastRateLimit = rle
 			c.log.LogAttrs(ctx, slog.LevelWarn, "keap: rate limited",
-				slog.String("path", path), slog.String("cause", string(rle.Cause)),
+				slog.String("path", req.path), slog.String("cause", string(rle.Cause)),
 				slog.Int("attempt", attempt), slog.Duration("retry_after", rle.RetryAfter))
 			if perr := c.gov.penalize(ctx, c.cfg.Clock.Now(), rle); perr != nil {
 				return perr
@@ -136,7 +169,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, decode 
 		}
 		backoff := c.backoff(attempt)
 		c.log.LogAttrs(ctx, slog.LevelWarn, "keap: retrying",
-			slog.String("path", path), slog.Int("attempt", attempt),
+			slog.String("path", req.path), slog.Int("attempt", attempt),
 			slog.Duration("backoff", backoff), slog.String("error", err.Error()))
 		if err := c.cfg.Clock.Sleep(ctx, backoff); err != nil {
 			return err
@@ -204,6 +237,8 @@ func isRetryable(err error) bool {
 }
 
 // send makes one request and turns any non-2xx answer into a typed error.
+// The response (status and quota, without a body) comes with the error
+// whenever Keap answered.
 func (c *Client) send(ctx context.Context, rawURL, path string) (*response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
@@ -247,26 +282,28 @@ func (c *Client) send(ctx context.Context, rawURL, path string) (*response, erro
 	body, readErr := readLimited(resp.Body, limit)
 
 	status := resp.StatusCode
+	answer := &response{status: status, contentType: contentType, quota: quota}
 	if status >= 200 && status <= 299 {
 		if readErr != nil {
-			return nil, bodyReadError(status, contentType, readErr, limit)
+			return answer, bodyReadError(status, contentType, readErr, limit)
 		}
-		return &response{status: status, contentType: contentType, body: body, quota: quota}, nil
+		answer.body = body
+		return answer, nil
 	}
 	if readErr != nil && !errors.Is(readErr, errBodyTooLarge) {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return answer, ctx.Err()
 		}
 		// An error response we could not even read: treat like a dropped
 		// connection.
-		return nil, &transportError{err: scrubError(readErr, secrets)}
+		return answer, &transportError{err: scrubError(readErr, secrets)}
 	}
 	eb := parseErrorBody(status, contentType, body, secrets)
 	switch {
 	case status == http.StatusTooManyRequests:
-		return nil, classifyRateLimit(resp.Header, quota, eb, receivedAt)
+		return answer, classifyRateLimit(resp.Header, quota, eb, receivedAt)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return nil, &AuthError{StatusCode: status, Code: eb.code, Message: eb.message}
+		return answer, &AuthError{StatusCode: status, Code: eb.code, Message: eb.message}
 	}
 	er := &ErrorResponse{
 		StatusCode: status, Method: http.MethodGet, Path: path,
@@ -275,7 +312,7 @@ func (c *Client) send(ctx context.Context, rawURL, path string) (*response, erro
 	if eb.bodyErr != nil {
 		er.Err = eb.bodyErr
 	}
-	return nil, er
+	return answer, er
 }
 
 var errBodyTooLarge = errors.New("body exceeds the size limit")

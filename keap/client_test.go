@@ -94,6 +94,11 @@ func TestNew_ValidatesConfig(t *testing.T) {
 		{"Credential", func(c *Config) { c.Credential = APIKey{} }},
 		{"Quota.Reserve", func(c *Config) { c.Quota.Reserve = 15_000 }},
 		{"Quota.Reserve", func(c *Config) { c.Quota.Reserve = -1 }},
+		{"Quota.BackgroundReserve", func(c *Config) { c.Quota.BackgroundReserve = 15_000 }},
+		{"Quota.BackgroundReserve", func(c *Config) { c.Quota.Reserve, c.Quota.BackgroundReserve = 10_000, 5_000 }},
+		// The default (PerDay/10) must fit too: a config leaving keapsync
+		// less than a tenth of the day must set it.
+		{"Quota.BackgroundReserve", func(c *Config) { c.Quota.Reserve = 14_000 }},
 		{"Quota.MaxWait", func(c *Config) { c.Quota.MaxWait = -time.Second }},
 		{"Quota.DayLength", func(c *Config) { c.Quota.DayLength = -time.Hour }},
 		{"Timeouts.Request", func(c *Config) { c.Timeouts.Request = -1 }},
@@ -126,7 +131,7 @@ func TestNew_Defaults(t *testing.T) {
 	q := c.cfg.Quota
 	if c.cfg.BaseURL != DefaultBaseURL || q.PerSecond != 5 || q.PerMinute != 120 || q.PerDay != 15_000 ||
 		q.Second != time.Second || q.Minute != time.Minute || q.DayLength != 0 || q.MaxWait != 66*time.Second ||
-		q.WindowMargin != 600*time.Millisecond || q.SpacingMargin != 20*time.Millisecond {
+		q.WindowMargin != 600*time.Millisecond || q.SpacingMargin != 20*time.Millisecond || q.BackgroundReserve != 1_500 {
 		t.Fatalf("defaults: %+v %+v", c.cfg.BaseURL, q)
 	}
 	if _, ok := c.cfg.Store.(*MemoryQuotaStore); !ok {
@@ -539,6 +544,13 @@ func TestClient_CanceledContextStopsWithoutRetry(t *testing.T) {
 func TestClient_KeyNeverInErrorsOrLogs(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int64
+	var observedMu sync.Mutex
+	var observed []Call
+	observe := func(c Call) {
+		observedMu.Lock()
+		defer observedMu.Unlock()
+		observed = append(observed, c)
+	}
 	// A hostile server echoes the key it received into every body.
 	env := newFakeEnv(t, func(w http.ResponseWriter, r *http.Request) {
 		echo := r.Header.Get("X-Keap-API-Key")
@@ -561,7 +573,10 @@ func TestClient_KeyNeverInErrorsOrLogs(t *testing.T) {
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprintf(w, `{"message":"%s"}`, echo)
 		}
-	}, func(c *Config) { c.Retry = RetryConfig{MaxAttempts: 2, BaseDelay: time.Millisecond} })
+	}, func(c *Config) {
+		c.Retry = RetryConfig{MaxAttempts: 2, BaseDelay: time.Millisecond}
+		c.ObserveFunc = observe
+	})
 
 	var errs []error
 	for range 6 {
@@ -575,7 +590,7 @@ func TestClient_KeyNeverInErrorsOrLogs(t *testing.T) {
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()
 	c, err := New(Config{BaseURL: dead.URL, Account: "b", Credential: NewAPIKey(testKey), Clock: newFakeClock(),
-		Logger: env.client.log, Retry: RetryConfig{MaxAttempts: 2}})
+		Logger: env.client.log, Retry: RetryConfig{MaxAttempts: 2}, ObserveFunc: observe})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -597,6 +612,23 @@ func TestClient_KeyNeverInErrorsOrLogs(t *testing.T) {
 			}
 		}
 	}
+	observedMu.Lock()
+	defer observedMu.Unlock()
+	var failed int
+	for _, call := range observed {
+		if call.Err != nil {
+			failed++
+		}
+		for _, s := range []string{fmt.Sprintf("%+v", call), fmt.Sprintf("%#v", call)} {
+			if strings.Contains(s, testKey) {
+				t.Fatalf("key in an observed call %q", s)
+			}
+		}
+	}
+	if failed < len(errs) {
+		t.Fatalf("%d failed attempts observed for %d failed calls", failed, len(errs))
+	}
+
 	logs := env.logs.String()
 	if !strings.Contains(logs, "rate limited") || !strings.Contains(logs, "retrying") {
 		t.Fatalf("expected rate-limit and retry log lines, got:\n%s", logs)

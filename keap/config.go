@@ -66,6 +66,14 @@ type Config struct {
 	// MaxBodyBytes bounds how much of a response body is read. Default
 	// 64 MiB (a page of 1,000 contacts with every field is a few MB).
 	MaxBodyBytes int64
+
+	// ObserveFunc, when set, is called once for every HTTP attempt (each
+	// retry too) and once for every call the governor refuses without a
+	// request (Call.Refused), for metrics. It runs synchronously on the
+	// calling goroutine, so it must be quick and safe for concurrent use.
+	// Default nil: nothing is observed. A Call never holds the credential.
+	// Left out of the JSON form of a Config (a func cannot be encoded).
+	ObserveFunc func(Call) `json:"-"`
 }
 
 // Timeouts bound the phases of an HTTP request.
@@ -107,6 +115,15 @@ type QuotaConfig struct {
 	// Reserve is the part of the daily budget left unused, for other
 	// integrations sharing the key. Default 0; must be less than PerDay.
 	Reserve int64
+
+	// BackgroundReserve is the part of the daily budget (after Reserve)
+	// that background calls (PageRequest.Background: long backfills) may
+	// not spend, so the small foreground syncs keep running when a
+	// backfill has spent its share. A background call is refused with a
+	// day *QuotaError once PerDay - Reserve - BackgroundReserve calls are
+	// spent; foreground calls go on until PerDay - Reserve. Default
+	// PerDay/10; negative disables it; must be less than PerDay - Reserve.
+	BackgroundReserve int64
 
 	// MaxWait is the longest a call blocks waiting for a slot (spacing or
 	// the rolling window). Longer waits return a *QuotaError at once, so a
@@ -217,6 +234,9 @@ func (c Config) withDefaults() Config {
 	if q.PerDay == 0 {
 		q.PerDay = 15_000
 	}
+	if q.BackgroundReserve == 0 && q.PerDay > 0 {
+		q.BackgroundReserve = q.PerDay / 10
+	}
 	if q.Second == 0 {
 		q.Second = time.Second
 	}
@@ -304,6 +324,10 @@ func (c Config) validate() error {
 	}
 	if q.PerDay > 0 && q.Reserve >= q.PerDay {
 		return &ConfigError{Field: "Quota.Reserve", Reason: fmt.Sprintf("must be less than PerDay (%d)", q.PerDay)}
+	}
+	if q.PerDay > 0 && q.BackgroundReserve > 0 && q.BackgroundReserve >= q.PerDay-q.Reserve {
+		return &ConfigError{Field: "Quota.BackgroundReserve", Reason: fmt.Sprintf(
+			"must be less than PerDay - Reserve (%d); the default is PerDay/10, negative disables it", q.PerDay-q.Reserve)}
 	}
 	if c.Retry.MaxAttempts < 1 {
 		return &ConfigError{Field: "Retry.MaxAttempts", Reason: "must be at least 1"}

@@ -15,6 +15,30 @@
 // its records byte-exact, with their ids and update times, the cursor of the
 // next page and the latest quota reading.
 //
+// # Listing for a pipeline
+//
+// A PageRequest can do more than page through a stream:
+//
+//   - Ranges: on IDRange streams AfterID and BeforeID bound the ids
+//     (exclusive), so one scan splits into ranges read in parallel.
+//     Descending orders a keyset scan by id descending; with PageSize 1
+//     and BeforeID it finds the greatest id of a range in one call, and a
+//     descending scan resumes with BeforeID set to the last id seen.
+//   - Reconciliation: IDsOnly asks for the smallest records that still
+//     carry their ids (fields=id where fields is a projection), for
+//     finding deleted records by diffing ids.
+//   - Priority: Background marks a backfill. It may not spend the last
+//     Quota.BackgroundReserve calls of the day (default a tenth), which
+//     stay with the small incremental syncs; once its share is spent it
+//     gets a day *QuotaError until the reset.
+//
+// A request a stream cannot serve is a *RequestError, without a network
+// call. Client.Count sizes a stream (or its updates in a window) with one
+// v1 call, reading the count field of the stream's CountPath.
+//
+// Config.ObserveFunc sees every HTTP attempt, and every call the governor
+// refused without one, as a Call: the figures metrics need, never the key.
+//
 // # Errors
 //
 // Every error of a call is wrapped with its operation ("keap: list

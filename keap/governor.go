@@ -111,10 +111,22 @@ func nextDayReset(now time.Time, dayLength time.Duration) time.Time {
 	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
 }
 
+// callLimitsLocked are the limits of one reservation: a background call's
+// day ends BackgroundReserve calls before a foreground call's, so a
+// backfill leaves the end of every day to the incremental syncs.
+func (g *governor) callLimitsLocked(now time.Time, background bool) QuotaLimits {
+	lim := g.limitsLocked(now)
+	if background && g.cfg.PerDay > 0 && g.cfg.BackgroundReserve > 0 {
+		lim.PerDay = max(lim.PerDay-g.cfg.BackgroundReserve, 0)
+	}
+	return lim
+}
+
 // reserve takes a slot for one call and waits until it comes, honouring ctx.
 // It returns a *QuotaError, without waiting, when the slot is further away
-// than MaxWait or ctx's deadline.
-func (g *governor) reserve(ctx context.Context) error {
+// than MaxWait or ctx's deadline, or when the day's budget for the call's
+// priority is spent.
+func (g *governor) reserve(ctx context.Context, background bool) error {
 	now := g.clock.Now()
 	maxWait := g.cfg.MaxWait
 	if dl, ok := ctx.Deadline(); ok {
@@ -122,7 +134,7 @@ func (g *governor) reserve(ctx context.Context) error {
 	}
 
 	g.mu.Lock()
-	lim := g.limitsLocked(now)
+	lim := g.callLimitsLocked(now, background)
 	pause, pauseWindow := g.pauseUntil, g.pauseWindow
 	g.mu.Unlock()
 

@@ -48,7 +48,7 @@ func TestGovernor_SpacesCallsEvenly(t *testing.T) {
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: 1000})
 	start := clock.Now()
 	for range 4 {
-		if err := g.reserve(context.Background()); err != nil {
+		if err := g.reserve(context.Background(), false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -76,16 +76,16 @@ func TestGovernor_MinuteWindowWaitsOrRefuses(t *testing.T) {
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: 3, MaxWait: 10 * time.Second})
 	start := clock.Now()
 	for range 3 {
-		if err := g.reserve(context.Background()); err != nil {
+		if err := g.reserve(context.Background(), false); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// The window frees at start+1m: 59.6s away, beyond MaxWait.
-	err := g.reserve(context.Background())
+	err := g.reserve(context.Background(), false)
 	wantQuotaError(t, err, WindowMinute, start.Add(time.Minute))
 	// 55s later the wait is short enough to block.
 	clock.Advance(55 * time.Second)
-	if err := g.reserve(context.Background()); err != nil {
+	if err := g.reserve(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
 	if got := clock.Now(); !got.Equal(start.Add(time.Minute)) {
@@ -98,12 +98,12 @@ func TestGovernor_ContextDeadlineShortensMaxWait(t *testing.T) {
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 1, PerMinute: 100, Second: time.Minute, MaxWait: time.Hour})
 	// Context deadlines are wall-clock times: start the fake clock at now.
 	clock.now = time.Now()
-	if err := g.reserve(context.Background()); err != nil {
+	if err := g.reserve(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), clock.Now().Add(30*time.Second))
 	defer cancel()
-	err := g.reserve(ctx)
+	err := g.reserve(ctx, false)
 	wantQuotaError(t, err, WindowSecond, clock.Now().Add(time.Minute))
 }
 
@@ -111,14 +111,14 @@ func TestGovernor_DayBudgetKeepsReserveAndResetsAtUTCMidnight(t *testing.T) {
 	t.Parallel()
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: -1, PerMinute: -1, PerDay: 10, Reserve: 3})
 	for i := range 7 {
-		if err := g.reserve(context.Background()); err != nil {
+		if err := g.reserve(context.Background(), false); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
 	}
 	midnight := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
-	wantQuotaError(t, g.reserve(context.Background()), WindowDay, midnight)
+	wantQuotaError(t, g.reserve(context.Background(), false), WindowDay, midnight)
 	clock.Advance(midnight.Sub(clock.Now()))
-	if err := g.reserve(context.Background()); err != nil {
+	if err := g.reserve(context.Background(), false); err != nil {
 		t.Fatalf("after the reset: %v", err)
 	}
 }
@@ -126,10 +126,10 @@ func TestGovernor_DayBudgetKeepsReserveAndResetsAtUTCMidnight(t *testing.T) {
 func TestGovernor_CompressedDays(t *testing.T) {
 	t.Parallel()
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: -1, PerMinute: -1, PerDay: 1, DayLength: time.Hour})
-	if err := g.reserve(context.Background()); err != nil {
+	if err := g.reserve(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
-	wantQuotaError(t, g.reserve(context.Background()), WindowDay, clock.Now().Truncate(time.Hour).Add(time.Hour))
+	wantQuotaError(t, g.reserve(context.Background(), false), WindowDay, clock.Now().Truncate(time.Hour).Add(time.Hour))
 }
 
 func TestGovernor_HeadersTightenButNeverLoosen(t *testing.T) {
@@ -171,7 +171,7 @@ func TestGovernor_ReportedAvailabilityExhaustsTheDay(t *testing.T) {
 	if err := g.observe(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
-	wantQuotaError(t, g.reserve(context.Background()), WindowDay, reset)
+	wantQuotaError(t, g.reserve(context.Background(), false), WindowDay, reset)
 }
 
 func TestGovernor_ReportedThrottleUsageFillsTheWindow(t *testing.T) {
@@ -182,7 +182,7 @@ func TestGovernor_ReportedThrottleUsageFillsTheWindow(t *testing.T) {
 	if err := g.observe(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
-	wantQuotaError(t, g.reserve(context.Background()), WindowMinute, now.Add(time.Minute))
+	wantQuotaError(t, g.reserve(context.Background(), false), WindowMinute, now.Add(time.Minute))
 }
 
 func TestGovernor_Penalize(t *testing.T) {
@@ -212,7 +212,7 @@ func TestGovernor_Penalize(t *testing.T) {
 			if err := g.penalize(context.Background(), now, &rle); err != nil {
 				t.Fatal(err)
 			}
-			wantQuotaError(t, g.reserve(context.Background()), tt.window, now.Add(tt.retryIn))
+			wantQuotaError(t, g.reserve(context.Background(), false), tt.window, now.Add(tt.retryIn))
 		})
 	}
 }
@@ -224,7 +224,7 @@ func TestGovernor_SpikePenaltyIsShortAndBlocks(t *testing.T) {
 	if err := g.penalize(context.Background(), now, &RateLimitError{Cause: CauseSpike}); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.reserve(context.Background()); err != nil {
+	if err := g.reserve(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
 	if got := clock.Now().Sub(now); got != 200*time.Millisecond {
@@ -242,14 +242,14 @@ func TestGovernor_OwnCallsInKeapsCountAreNotExtraUsage(t *testing.T) {
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 1, PerMinute: 4, MaxWait: 2 * time.Minute})
 	start := clock.Now()
 	for range 4 {
-		if err := g.reserve(ctx); err != nil {
+		if err := g.reserve(ctx, false); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A fifth call is granted into the next window (start+1m); the store
 	// has already dropped the first slot, but Keap still counts it.
 	sent := clock.Now()
-	if err := g.reserve(ctx); err != nil {
+	if err := g.reserve(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	r := ParseQuotaHeaders(header("X-Keap-Product-Throttle-Limit", "4", "X-Keap-Product-Throttle-Used", "4"), sent.Add(10*time.Millisecond))
@@ -258,7 +258,7 @@ func TestGovernor_OwnCallsInKeapsCountAreNotExtraUsage(t *testing.T) {
 	}
 	// Keap counted only our own calls: the sixth call comes one window
 	// after the second, not a window after the report.
-	if err := g.reserve(ctx); err != nil {
+	if err := g.reserve(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := clock.Now(), start.Add(time.Minute+time.Second); !got.Equal(want) {
@@ -272,11 +272,60 @@ func TestGovernor_OwnCallsInKeapsCountAreNotExtraUsage(t *testing.T) {
 	if err := g.observe(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.reserve(ctx); err != nil {
+	if err := g.reserve(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	// The window frees when our call at 60s expires, at 120s.
 	if got, want := clock.Now(), start.Add(2*time.Minute); !got.Equal(want) {
 		t.Fatalf("after a full window reported by Keap the next call came at %v, want %v", got.Sub(start), want.Sub(start))
+	}
+}
+
+func TestGovernor_BackgroundReserveLeavesTheEndOfTheDayToForeground(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		q          QuotaConfig
+		reportDay  int64 // x-keap-product-quota-limit, 0 for none
+		background int   // background calls granted before a refusal
+		foreground int   // foreground calls granted after that
+	}{
+		{"default is a tenth of the day", QuotaConfig{PerDay: 20}, 0, 18, 2},
+		{"after the reserve", QuotaConfig{PerDay: 20, Reserve: 4, BackgroundReserve: 6}, 0, 10, 6},
+		{"under a lower limit from Keap", QuotaConfig{PerDay: 20, BackgroundReserve: 6}, 12, 6, 6},
+		{"disabled", QuotaConfig{PerDay: 20, BackgroundReserve: -1}, 0, 20, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.q.PerSecond, tt.q.PerMinute = -1, -1
+			g, clock := newTestGovernor(t, tt.q)
+			ctx := context.Background()
+			if tt.reportDay > 0 {
+				r := QuotaReading{At: clock.Now(), DayLimit: tt.reportDay, DayUsed: 0, DayAvailable: tt.reportDay,
+					WindowLimit: -1, WindowUsed: -1, WindowAvailable: -1, TenantLimit: -1, TenantUsed: -1, TenantAvailable: -1}
+				if err := g.observe(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			midnight := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+			for i := range tt.background {
+				if err := g.reserve(ctx, true); err != nil {
+					t.Fatalf("background call %d: %v", i+1, err)
+				}
+			}
+			wantQuotaError(t, g.reserve(ctx, true), WindowDay, midnight)
+			for i := range tt.foreground {
+				if err := g.reserve(ctx, false); err != nil {
+					t.Fatalf("foreground call %d after the background share: %v", i+1, err)
+				}
+			}
+			wantQuotaError(t, g.reserve(ctx, false), WindowDay, midnight)
+			// A new day gives the background its share again.
+			clock.Advance(midnight.Sub(clock.Now()))
+			if err := g.reserve(ctx, true); err != nil {
+				t.Fatalf("background call on the next day: %v", err)
+			}
+		})
 	}
 }

@@ -33,6 +33,30 @@ type PageRequest struct {
 	// the last id seen instead of a page token that may expire.
 	AfterID string
 
+	// BeforeID asks only for records whose id is less (IDRange streams
+	// only). With AfterID it bounds an id range, so one scan can be split
+	// into ranges read in parallel; a Descending scan resumes with
+	// BeforeID set to the last id seen.
+	BeforeID string
+
+	// Descending orders a keyset scan by id descending (KeysetByID streams
+	// only). With PageSize 1 it reads the greatest id of a range: the top
+	// of a stream, for splitting it into ranges.
+	Descending bool
+
+	// IDsOnly asks for the smallest records that still carry their id,
+	// for reconciliation: the stream's IDsOnlyFields in place of Fields
+	// (no fields parameter where IDsOnlyFields is nil; no v1
+	// optional_properties). Records may then lack their update time
+	// (Record.Updated is zero).
+	IDsOnly bool
+
+	// Background marks a long backfill: it may not spend the last
+	// Quota.BackgroundReserve calls of the day, which are kept for the
+	// foreground (incremental) syncs. Once its share is spent it gets a
+	// day *QuotaError with RetryAt at the reset.
+	Background bool
+
 	// PageSize is the number of records per page. Default the stream's
 	// MaxPageSize; at most MaxPageSize.
 	PageSize int
@@ -79,7 +103,7 @@ func (c *Client) ListPage(ctx context.Context, s Stream, req PageRequest) (*Page
 		return nil, fmt.Errorf("keap: list %s: %w", s.Name, err)
 	}
 	var page *Page
-	err = c.get(ctx, path, query, func(resp *response) error {
+	err = c.get(ctx, request{path: path, query: query, stream: s.Name, background: req.Background}, func(resp *response) error {
 		p, err := decodePage(s, req, resp.status, resp.contentType, resp.body)
 		if err != nil {
 			return err
@@ -108,10 +132,14 @@ func pageSize(s Stream, req PageRequest) (int, error) {
 	return 1000, nil
 }
 
-// buildListQuery computes the path and query parameters of a page request.
+// buildListQuery computes the path and query parameters of a page request,
+// refusing (with a *RequestError) any request the endpoint cannot serve.
 func buildListQuery(s Stream, req PageRequest) (string, url.Values, error) {
 	if !strings.HasPrefix(s.Path, "/") || s.RecordsKey == "" {
 		return "", nil, &RequestError{Reason: "stream " + strconv.Quote(s.Name) + " has no path or records key"}
+	}
+	if err := checkIDRequest(s, req); err != nil {
+		return "", nil, err
 	}
 	q := url.Values{}
 	if s.Mode == ModeSingle {
@@ -127,9 +155,6 @@ func buildListQuery(s Stream, req PageRequest) (string, url.Values, error) {
 	}
 	switch s.Version {
 	case V1:
-		if req.AfterID != "" {
-			return "", nil, &RequestError{Reason: "v1 stream " + s.Name + " has no id keyset"}
-		}
 		if req.Cursor.Offset < 0 {
 			return "", nil, &RequestError{Reason: "negative offset"}
 		}
@@ -147,7 +172,7 @@ func buildListQuery(s Stream, req PageRequest) (string, url.Values, error) {
 		if s.OrderDirection != "" {
 			q.Set("order_direction", s.OrderDirection)
 		}
-		if len(s.OptionalProperties) > 0 {
+		if len(s.OptionalProperties) > 0 && !req.IDsOnly {
 			q.Set("optional_properties", strings.Join(s.OptionalProperties, ","))
 		}
 	case V2:
@@ -163,27 +188,62 @@ func buildListQuery(s Stream, req PageRequest) (string, url.Values, error) {
 			filter = append(filter, s.UntilFilter+"=="+FormatFilterTime(req.Until))
 		}
 		if req.AfterID != "" {
-			if s.AfterIDFilter == "" {
-				return "", nil, &RequestError{Reason: "stream " + s.Name + " has no id keyset"}
-			}
-			if strings.ContainsAny(req.AfterID, ";=<>!,") {
-				return "", nil, &RequestError{Reason: "after id holds filter syntax"}
-			}
 			filter = append(filter, s.AfterIDFilter+">"+req.AfterID)
+		}
+		if req.BeforeID != "" {
+			filter = append(filter, s.AfterIDFilter+"<"+req.BeforeID)
 		}
 		if len(filter) > 0 {
 			q.Set("filter", strings.Join(filter, ";"))
 		}
-		if s.OrderBy != "" {
+		switch {
+		case req.Descending:
+			q.Set("order_by", "id desc")
+		case s.OrderBy != "":
 			q.Set("order_by", s.OrderBy)
 		}
-		if len(s.Fields) > 0 {
-			q.Set("fields", strings.Join(s.Fields, ","))
+		fields := s.Fields
+		if req.IDsOnly {
+			fields = s.IDsOnlyFields
+		}
+		if len(fields) > 0 {
+			q.Set("fields", strings.Join(fields, ","))
 		}
 	default:
 		return "", nil, &RequestError{Reason: fmt.Sprintf("stream %s has unknown API version %d", s.Name, s.Version)}
 	}
 	return s.Path, q, nil
+}
+
+// checkIDRequest refuses the id options a stream cannot serve: AfterID
+// needs an id keyset, BeforeID an IDRange stream, Descending a keyset
+// ordered by id, and a model (ModeSingle) takes none of them.
+func checkIDRequest(s Stream, req PageRequest) error {
+	if s.Mode == ModeSingle && (req.BeforeID != "" || req.Descending || req.IDsOnly) {
+		return &RequestError{Reason: "stream " + s.Name + " is one unpaginated call: no id range, order or ids-only listing"}
+	}
+	if req.AfterID != "" && (s.Version != V2 || s.AfterIDFilter == "") {
+		return &RequestError{Reason: "stream " + s.Name + " has no id keyset"}
+	}
+	if req.BeforeID != "" && !s.IDRange {
+		return &RequestError{Reason: "stream " + s.Name + " has no id range filter"}
+	}
+	if req.Descending && !s.KeysetByID() {
+		return &RequestError{Reason: "stream " + s.Name + " cannot be ordered by id descending"}
+	}
+	for _, id := range []string{req.AfterID, req.BeforeID} {
+		if strings.ContainsAny(id, ";=<>!,") {
+			return &RequestError{Reason: "id bound holds filter syntax"}
+		}
+	}
+	if req.AfterID != "" && req.BeforeID != "" {
+		after, err1 := strconv.ParseInt(req.AfterID, 10, 64)
+		before, err2 := strconv.ParseInt(req.BeforeID, 10, 64)
+		if err1 == nil && err2 == nil && before <= after {
+			return &RequestError{Reason: fmt.Sprintf("empty id range: before %d is not above after %d", before, after)}
+		}
+	}
+	return nil
 }
 
 // pageToken returns the opaque token to send. Keap's tokens are opaque, but

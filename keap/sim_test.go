@@ -14,7 +14,10 @@ import (
 	"github.com/keapsync/keapsync/keap/keapsim"
 )
 
-// simEnv is a client on the real clock talking to the simulator over HTTP.
+// simEnv is a client talking to the simulator over HTTP, both on one fake
+// clock: the governor's waits pass at once and the simulator sees them
+// pass, so no scheduling jitter can bring two requests closer than the
+// spike arrest allows.
 type simEnv struct {
 	sim    *keapsim.Server
 	client *Client
@@ -29,9 +32,16 @@ func newSimEnv(t *testing.T, opts keapsim.Options, mod func(*Config)) *simEnv {
 	if len(opts.APIKeys) == 0 {
 		opts.APIKeys = []string{testKey}
 	}
+	clock := newFakeClock()
+	opts.Now = clock.Now
 	sim := keapsim.New(t, opts)
 	env := &simEnv{sim: sim, logs: &syncBuffer{}}
-	env.client = newSimClient(t, sim, env.logs, mod)
+	env.client = newSimClient(t, sim, env.logs, func(c *Config) {
+		c.Clock = clock
+		if mod != nil {
+			mod(c)
+		}
+	})
 	return env
 }
 

@@ -84,6 +84,33 @@ type Stream struct {
 	// by a page token that may expire. Empty when the endpoint has none.
 	AfterIDFilter string
 
+	// IDRange reports that AfterIDFilter also takes "<" (the spec lists
+	// every comparison operator for it), so PageRequest.BeforeID can bound
+	// a scan above and one scan can be split into id ranges read in
+	// parallel.
+	IDRange bool
+
+	// IDsOnlyFields is the smallest v2 fields value that still returns the
+	// ids (["id"] where fields is a projection: contacts, companies), sent
+	// for PageRequest.IDsOnly. Nil where fields only adds optional
+	// properties to a fixed record: IDsOnly then sends no fields at all.
+	IDsOnlyFields []string
+
+	// CountPath is the v1 list endpoint that counts the stream's records
+	// ("/v1/contacts"): its count field is the total number of matches,
+	// so limit=1 makes a count cost one call (Client.Count). Empty when v1
+	// has no list of the stream.
+	CountPath string
+
+	// CountRecordsKey is the envelope key of CountPath's records.
+	CountRecordsKey string
+
+	// CountSinceParam and CountUntilParam are CountPath's v1 query
+	// parameters bounding the update time ("since", "until"), empty when
+	// that endpoint has no time filter.
+	CountSinceParam string
+	CountUntilParam string
+
 	// IDField and UpdatedField name the record's id and update-time fields.
 	// UpdatedField is empty when records carry no update time.
 	IDField      string
@@ -144,6 +171,7 @@ var Streams = []Stream{
 	{
 		Name: "users", Version: V2, Path: "/v2/users", RecordsKey: "users", MaxPageSize: 100,
 		Mode: ModeFullScan, OrderBy: "create_time asc", IDField: "id", UpdatedField: "update_time",
+		CountPath: "/v1/users", CountRecordsKey: "users",
 		Reason: "no time filter on either version; few rows, so a full scan costs one or two calls",
 	},
 	{
@@ -156,76 +184,94 @@ var Streams = []Stream{
 		Name: "tags", Version: V2, Path: "/v2/tags", RecordsKey: "tags", MaxPageSize: 1000,
 		Mode: ModeTimeFilter, SinceFilter: "since_update_time", UntilFilter: "until_update_time",
 		OrderBy: "update_time asc", IDField: "id", UpdatedField: "update_time",
+		CountPath: "/v1/tags", CountRecordsKey: "tags",
 		Reason: "v2 has an update-time filter and timestamps; v1 has neither",
 	},
 	{
 		Name: "companies", Version: V2, Path: "/v2/companies", RecordsKey: "companies", MaxPageSize: 1000,
 		Mode: ModeTimeFilter, SinceFilter: "since_time", UntilFilter: "until_time",
 		OrderBy: "id asc", AfterIDFilter: "company_id", IDField: "id", UpdatedField: "update_time",
-		Fields: companyFields,
+		Fields: companyFields, IDRange: true, IDsOnlyFields: []string{"id"},
+		CountPath: "/v1/companies", CountRecordsKey: "companies",
 		Reason: "v2 filters on update time (v1 cannot) and returns timestamps and custom fields when asked in fields",
 	},
 	{
 		Name: "contacts", Version: V2, Path: "/v2/contacts", RecordsKey: "contacts", MaxPageSize: 1000,
 		Mode: ModeTimeFilter, SinceFilter: "start_update_time", UntilFilter: "end_update_time",
 		OrderBy: "id asc", AfterIDFilter: "contact_id", IDField: "id", UpdatedField: "update_time",
-		Fields: contactFields,
+		Fields: contactFields, IDRange: true, IDsOnlyFields: []string{"id"},
+		CountPath: "/v1/contacts", CountRecordsKey: "contacts", CountSinceParam: "since", CountUntilParam: "until",
 		Reason: "tag ids and custom fields embedded with fields=, so tag memberships cost no per-tag calls; " +
 			"keyset by contact_id> resumes without offset drift or expiring tokens",
 	},
 	{
 		Name: "products", Version: V2, Path: "/v2/products", RecordsKey: "products", MaxPageSize: 1000,
 		Mode: ModeFullScan, IDField: "id", UpdatedField: "update_time",
+		CountPath: "/v1/products", CountRecordsKey: "products",
 		Reason: "no time filter and no id order; catalogues are small, so a full scan costs one or two calls and also finds deletes",
 	},
 	{
 		Name: "opportunities", Version: V2, Path: "/v2/opportunities", RecordsKey: "opportunities", MaxPageSize: 1000,
 		Mode: ModeUpdateOrder, OrderBy: "update_time desc", IDField: "id", UpdatedField: "last_updated_time",
-		Fields: []string{"custom_fields", "created_by", "last_updated_by", "status_id"},
+		Fields:    []string{"custom_fields", "created_by", "last_updated_by", "status_id"},
+		CountPath: "/v1/opportunities", CountRecordsKey: "opportunities",
 		Reason: "no time filter on either version; v2 orders by update time, so a sync stops at the high-water mark",
 	},
 	{
 		Name: "orders", Version: V2, Path: "/v2/orders", RecordsKey: "orders", MaxPageSize: 1000,
 		Mode: ModeTimeFilter, SinceFilter: "modified_since_time", UntilFilter: "modified_until_time",
-		OrderBy: "id asc", AfterIDFilter: "id", IDField: "id", UpdatedField: "modification_time",
+		OrderBy: "id asc", AfterIDFilter: "id", IDField: "id", UpdatedField: "modification_time", IDRange: true,
+		CountPath: "/v1/orders", CountRecordsKey: "orders", CountSinceParam: "since", CountUntilParam: "until",
 		Reason: "v2 filters on modification time and embeds order items and custom fields: no per-order calls",
 	},
 	{
 		Name: "subscriptions", Version: V2, Path: "/v2/subscriptions", RecordsKey: "subscriptions", MaxPageSize: 1000,
 		Mode: ModeUpdateOrder, OrderBy: "modification_time desc", IDField: "id", UpdatedField: "modification_time",
+		CountPath: "/v1/subscriptions", CountRecordsKey: "subscriptions",
 		Reason: "no time filter; v2 orders by modification time, so a sync stops at the high-water mark (v1 has neither)",
 	},
 	{
 		Name: "payments", Version: V2, Path: "/v2/sales/payments", RecordsKey: "payments", MaxPageSize: 1000,
 		Mode: ModeTimeFilter, SinceFilter: "since_time", UntilFilter: "until_time",
-		OrderBy: "id asc", AfterIDFilter: "id", IDField: "id", UpdatedField: "update_time",
+		OrderBy: "id asc", AfterIDFilter: "id", IDField: "id", UpdatedField: "update_time", IDRange: true,
 		Reason: "v2 payments carry ids and update times and filter by time",
 	},
 	{
 		Name: "transactions", Version: V1, Path: "/v1/transactions", RecordsKey: "transactions", MaxPageSize: 1000,
 		Mode: ModeTimeFilter, SinceFilter: "since", UntilFilter: "until",
 		IDField: "id", UpdatedField: "transaction_date",
+		CountPath: "/v1/transactions", CountRecordsKey: "transactions", CountSinceParam: "since", CountUntilParam: "until",
 		Reason: "v2 transactions have no id; v1 has ids and since/until",
 	},
 	{
 		Name: "notes", Version: V2, Path: "/v2/notes", RecordsKey: "notes", MaxPageSize: 1000,
 		Mode: ModeTimeFilter, SinceFilter: "since_time", UntilFilter: "until_time",
 		OrderBy: "id asc", AfterIDFilter: "id", IDField: "id", UpdatedField: "update_time",
-		Fields: []string{"custom_fields"},
+		Fields: []string{"custom_fields"}, IDRange: true,
+		CountPath: "/v1/notes", CountRecordsKey: "notes",
 		Reason: "v2 lists all notes with a time filter; v1 needs no filter but has no time bound",
 	},
 	{
 		Name: "tasks", Version: V2, Path: "/v2/tasks", RecordsKey: "tasks", MaxPageSize: 1000,
 		Mode: ModeTimeFilter, SinceFilter: "since_time", UntilFilter: "until_time",
 		OrderBy: "id asc", AfterIDFilter: "id", IDField: "id", UpdatedField: "modification_time",
-		Fields: []string{"custom_fields"},
+		Fields: []string{"custom_fields"}, IDRange: true,
+		CountPath: "/v1/tasks", CountRecordsKey: "tasks", CountSinceParam: "since", CountUntilParam: "until",
 		Reason: "v2 filters by time and returns custom fields when asked",
 	},
 	{
 		Name: "campaigns", Version: V2, Path: "/v2/campaigns", RecordsKey: "campaigns", MaxPageSize: 1000,
 		Mode: ModeFullScan, OrderBy: "id asc", IDField: "id",
+		CountPath: "/v1/campaigns", CountRecordsKey: "campaigns",
 		Reason: "no time filter and no update time; few rows, one call; v1's list embeds whole sequence graphs",
 	},
+}
+
+// KeysetByID reports whether the stream is read as a keyset ordered by id
+// (OrderBy "id asc" with an AfterIDFilter). Every such endpoint's order_by
+// also takes "id desc" (PageRequest.Descending).
+func (s Stream) KeysetByID() bool {
+	return s.Version == V2 && s.AfterIDFilter != "" && s.OrderBy == "id asc"
 }
 
 // StreamByName returns the catalogue entry named name.

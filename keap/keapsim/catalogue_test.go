@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/keap/keapsim"
 )
@@ -207,8 +209,125 @@ func TestCatalogue_EveryStreamIsServedWithTheSemanticsTheCatalogueReliesOn(t *te
 				if !slices.Equal(gotIDs, want) {
 					t.Fatalf("%s>%d: %d records, want %d", st.AfterIDFilter, pivot, len(gotIDs), len(want))
 				}
+				if st.IDRange {
+					below := listedIDs(scanStream(t, s, st, []string{st.AfterIDFilter + "<" + strconv.FormatInt(pivot, 10)}, nil))
+					if want := ids[:len(ids)/2]; !slices.Equal(below, want) {
+						t.Fatalf("%s<%d: %d records, want %d", st.AfterIDFilter, pivot, len(below), len(want))
+					}
+				}
+				if st.KeysetByID() {
+					desc := listedIDs(scanStream(t, s, st, nil, url.Values{"order_by": {"id desc"}}))
+					want := slices.Clone(ids)
+					slices.Reverse(want)
+					if !slices.Equal(desc, want) {
+						t.Fatal("order_by=id desc is not every id, descending")
+					}
+				}
+			}
+			if st.IDsOnlyFields != nil {
+				q := url.Values{"fields": {strings.Join(st.IDsOnlyFields, ",")}, "page_size": {"5"}}
+				for _, rec := range records(t, decode(t, get(t, s, st.Path+"?"+q.Encode())), st.RecordsKey) {
+					if len(rec) != 1 || rec[st.IDField] == nil {
+						t.Fatalf("fields=%s gives %v", q.Get("fields"), rec)
+					}
+				}
+			}
+			if st.CountPath != "" {
+				m := decode(t, get(t, s, st.CountPath+"?limit=1"))
+				if n := len(records(t, m, st.CountRecordsKey)); n != 1 {
+					t.Fatalf("%s?limit=1 holds %d records", st.CountPath, n)
+				}
+				if count := int(m["count"].(float64)); count != len(all) {
+					t.Fatalf("%s counts %d records, the stream lists %d", st.CountPath, count, len(all))
+				}
 			}
 		})
+	}
+}
+
+func listedIDs(l []listed) []int64 {
+	out := make([]int64, len(l))
+	for i, r := range l {
+		out[i] = r.id
+	}
+	return out
+}
+
+// TestCatalogue_IDAndCountChoicesFollowTheSpecs checks the catalogue's id
+// and count fields against the official specs: IDRange where the id
+// filter takes "<", KeysetByID where order_by takes id and desc,
+// IDsOnlyFields where the endpoint takes fields, and each CountPath a v1
+// list with count, its records key and exactly the time filters the spec
+// gives it.
+func TestCatalogue_IDAndCountChoicesFollowTheSpecs(t *testing.T) {
+	t.Parallel()
+	v1, v2 := loadSpecs(t)
+	param := func(op *openapi3.Operation, name string) *openapi3.Parameter {
+		for _, p := range op.Parameters {
+			if p.Value != nil && p.Value.Name == name {
+				return p.Value
+			}
+		}
+		return nil
+	}
+	for _, st := range keap.Streams {
+		if st.Mode == keap.ModeSingle {
+			continue
+		}
+		if st.Version == keap.V2 {
+			item := v2.Paths.Value("/rest" + st.Path)
+			if item == nil || item.Get == nil {
+				t.Fatalf("%s: spec has no GET %s", st.Name, st.Path)
+			}
+			op := item.Get
+			if st.AfterIDFilter != "" {
+				// The filter's line, e.g. "- (String) `contact_id` — supports
+				// comparison operators: `==`, `>`, `<`, `>=`, `<=`".
+				var line string
+				for _, l := range strings.Split(param(op, "filter").Description, "\n") {
+					if strings.Contains(l, "`"+st.AfterIDFilter+"`") && strings.HasPrefix(strings.TrimSpace(l), "- (") {
+						line = l
+					}
+				}
+				takesLess := strings.Contains(line, "`<`") || strings.Contains(line, `"<"`)
+				if line == "" || !strings.Contains(line, ">") {
+					t.Errorf("%s: spec's filter has no %s with >: %q", st.Name, st.AfterIDFilter, line)
+				}
+				if takesLess != st.IDRange {
+					t.Errorf("%s: IDRange %v, but the spec's %s line says %q", st.Name, st.IDRange, st.AfterIDFilter, line)
+				}
+			}
+			if st.KeysetByID() {
+				d := param(op, "order_by").Description
+				if !strings.Contains(d, "`id`") || !strings.Contains(d, "`desc`") {
+					t.Errorf("%s: keyset by id, but order_by says %q", st.Name, d)
+				}
+			}
+			if st.IDsOnlyFields != nil && param(op, "fields") == nil {
+				t.Errorf("%s: IDsOnlyFields, but the endpoint takes no fields", st.Name)
+			}
+		}
+		if st.CountPath == "" {
+			continue
+		}
+		item := v1.Paths.Value(st.CountPath)
+		if item == nil || item.Get == nil {
+			t.Fatalf("%s: v1 spec has no GET %s", st.Name, st.CountPath)
+		}
+		op := item.Get
+		if param(op, "limit") == nil {
+			t.Errorf("%s: %s takes no limit", st.Name, st.CountPath)
+		}
+		env := responseSchema(t, v1, st.CountPath, 200)
+		if env.Properties["count"] == nil || env.Properties[st.CountRecordsKey] == nil {
+			t.Errorf("%s: %s has no count or no %q", st.Name, st.CountPath, st.CountRecordsKey)
+		}
+		for _, p := range []struct{ catalogue, spec string }{{st.CountSinceParam, "since"}, {st.CountUntilParam, "until"}} {
+			has := param(op, p.spec) != nil
+			if has != (p.catalogue == p.spec) {
+				t.Errorf("%s: %s has %s: %v, the catalogue says %q", st.Name, st.CountPath, p.spec, has, p.catalogue)
+			}
+		}
 	}
 }
 

@@ -79,7 +79,11 @@ func patchSpecs(v1, v2 *openapi3.T) {
 	rec.Properties["ScoreValue"].Value.Nullable = true
 	// Custom field values are strings, numbers, booleans or null in real
 	// responses; the spec says "object".
-	rec.Properties["custom_fields"].Value.Items.Value.Properties["content"] = openapi3.NewSchemaRef("", &openapi3.Schema{Nullable: true})
+	for _, list := range []struct{ path, key string }{{"/v1/contacts", "contacts"}, {"/v1/companies", "companies"}} {
+		env := v1.Paths.Value(list.path).Get.Responses.Status(200).Value.Content.Get("application/json").Schema.Value
+		cf := env.Properties[list.key].Value.Items.Value.Properties["custom_fields"].Value.Items.Value
+		cf.Properties["content"] = openapi3.NewSchemaRef("", &openapi3.Schema{Nullable: true})
+	}
 
 	// v2 declares custom field content without a type, which in JSON Schema
 	// 2020-12 (OpenAPI 3.1) accepts anything, null included, as real
@@ -138,6 +142,17 @@ var endpoints = []endpoint{
 	{path: "/v1/contacts", key: "contacts", v1: true, optional: "custom_fields,job_title,lead_source_id,website,time_zone,spouse_name,fax_numbers",
 		empty: url.Values{"since": {"2099-01-01T00:00:00.000Z"}}},
 	{path: "/v1/transactions", key: "transactions", v1: true, empty: url.Values{"since": {"2099-01-01T00:00:00.000Z"}}},
+	{path: "/v1/companies", key: "companies", v1: true, optional: "notes,fax_number,custom_fields",
+		empty: url.Values{"company_name": {"no such company"}}},
+	{path: "/v1/orders", key: "orders", v1: true, empty: url.Values{"since": {"2099-01-01T00:00:00.000Z"}}},
+	{path: "/v1/tasks", key: "tasks", v1: true, empty: url.Values{"until": {"1999-01-01T00:00:00.000Z"}}},
+	{path: "/v1/notes", key: "notes", v1: true, empty: url.Values{"contact_id": {"999999999"}}},
+	{path: "/v1/opportunities", key: "opportunities", v1: true, empty: url.Values{"offset": {"1000000"}}},
+	{path: "/v1/products", key: "products", v1: true, empty: url.Values{"offset": {"1000000"}}},
+	{path: "/v1/subscriptions", key: "subscriptions", v1: true, empty: url.Values{"contact_id": {"999999999"}}},
+	{path: "/v1/tags", key: "tags", v1: true, empty: url.Values{"name": {"no such tag"}}},
+	{path: "/v1/users", key: "users", v1: true, empty: url.Values{"offset": {"1000000"}}},
+	{path: "/v1/campaigns", key: "campaigns", v1: true, empty: url.Values{"search_text": {"no such campaign"}}},
 }
 
 func specPath(p string, v1 bool) string {

@@ -13,16 +13,20 @@
 // from keapsync's client (it does not import package keap), so it catches
 // the client's mistakes:
 //
-//   - Every endpoint of the stream catalogue and the custom-field model
-//     endpoints (Endpoints lists them), with Keap's paths, parameters,
-//     envelopes, record schemas and formats: v1 integer ids,
-//     "2024-11-20T18:34:12.000+0000" timestamps, last_updated_utc_millis,
-//     count/next/previous always present (next even past the end, keeping
-//     only limit, offset, since and order); v2 string ids, "...Z"
-//     timestamps, next_page_token "" at the end, optional properties only
-//     when asked in fields. Filters and ordering are applied for real;
-//     invalid ones get the v2 error body. Unknown paths get Keap's HTML
-//     "Page Not Found" and a GET with a body an HTML 400.
+//   - Every endpoint of the stream catalogue, the v1 list of every stream
+//     v1 lists (what keap.Client.Count reads: count is the total number of
+//     matches), and the custom-field model endpoints (Endpoints lists
+//     them), with Keap's paths, parameters, envelopes, record schemas and
+//     formats: v1 integer ids, "2024-11-20T18:34:12.000+0000" timestamps,
+//     last_updated_utc_millis, count/next/previous always present (next
+//     even past the end, keeping only limit, offset, since and order); v2
+//     string ids, "...Z" timestamps, next_page_token "" at the end,
+//     optional properties only when asked in fields (fields=id gives bare
+//     ids where fields is a projection: contacts, companies). Filters (id
+//     comparisons with every operator the spec lists, time bounds) and
+//     ordering (id desc included) are applied for real; invalid ones get
+//     the v2 error body. Unknown paths get Keap's HTML "Page Not Found"
+//     and a GET with a body an HTML 400.
 //   - Keap's quotas: spike arrest (a request closer than 0.9*Second/PerSecond
 //     to the previous accepted one is rejected), a rolling per-minute
 //     throttle over (now-Minute, now], a tenant throttle and a daily quota

@@ -108,8 +108,12 @@ func (s *Server) listV1(r *http.Request, b []byte, rt route) ([]byte, error) {
 		}
 	}
 	for name, get := range d.eqFilters {
-		if val := v.Get(name); val != "" {
-			q.eq = append(q.eq, eqCond{get: get, val: val})
+		if val := v.Get(name); val != "" && !d.anyValue[name] {
+			c := eqCond{get: get, val: val}
+			if d.contains[name] {
+				c.contains, c.val = true, strings.ToLower(val)
+			}
+			q.eq = append(q.eq, c)
 		}
 	}
 	if o := v.Get("order"); o != "" {
@@ -119,9 +123,12 @@ func (s *Server) listV1(r *http.Request, b []byte, rt route) ([]byte, error) {
 		}
 		q.order = spec
 		q.order.name = "v1:" + o
+		q.desc = spec.newestFirst
 	}
 	switch strings.ToUpper(v.Get("order_direction")) {
-	case "", "ASCENDING":
+	case "":
+	case "ASCENDING":
+		q.desc = false
 	case "DESCENDING":
 		q.desc = true
 	default:

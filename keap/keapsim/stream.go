@@ -25,6 +25,9 @@ type orderSpec struct {
 	key func(s *Server, r *rec) string
 	// name identifies a content-keyed order in the table's cache.
 	name string
+	// newestFirst orders descending unless asked otherwise (v1 orders'
+	// dates: "ordered by most recent at the top").
+	newestFirst bool
 }
 
 // streamDef describes one list endpoint: how its records are generated,

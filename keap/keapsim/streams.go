@@ -27,10 +27,6 @@ func v2Defs() []*streamDef {
 	}
 }
 
-func v1Defs() []*streamDef {
-	return []*streamDef{contactsV1Def(), transactionsDef()}
-}
-
 // additive finishes a definition whose fields parameter adds optional
 // properties to the default ones.
 func additive(d *streamDef, props string, optional ...string) *streamDef {
@@ -855,45 +851,4 @@ func campaignsDef() *streamDef {
 		},
 		render: renderCampaign,
 	}, "id name locked date_created published_date published_time_zone published_status time_zone active_contact_count completed_contact_count")
-}
-
-// ---- transactions (v1) ----
-
-func (s *Server) transactionContact(r *rec) int64 {
-	st := stable(s, transactionSalt, r)
-	return s.refID("contacts", &st)
-}
-
-// renderTransaction renders a v1 transaction. transaction_date is the
-// record's update time: it is what since/until bound.
-func renderTransaction(s *Server, o *obj, r *rec, _ fieldMask) {
-	st := stable(s, transactionSalt, r)
-	v := varying(s, transactionSalt, r)
-	o.int("id", r.id)
-	o.float("amount", float64(100+st.n(50000))/100)
-	o.str("collection_method", []string{"AUTOMATIC", "MANUAL"}[st.n(2)])
-	o.int("contact_id", s.transactionContact(r))
-	o.str("currency", "USD")
-	o.str("gateway", []string{"Stripe", "Keap Payments", "PayPal"}[st.n(3)])
-	o.str("gateway_account_name", "Main account")
-	if oid := s.refID("orders", &st); oid != 0 {
-		o.str("order_ids", strconv.FormatInt(oid, 10))
-	}
-	o.raw("orders", []byte("[]"))
-	o.str("status", []string{"Completed", "Completed", "Pending", "Failed"}[v.n(4)])
-	o.bool("test", false)
-	o.timeV1("transaction_date", r.updated)
-	o.str("type", "Sale")
-}
-
-func transactionsDef() *streamDef {
-	return additive(&streamDef{
-		name: "transactions", path: "/v1/transactions", key: "transactions", v1: true, maxPage: 1000,
-		salt: transactionSalt, firstID: 1, scale: func(n int) int { return max(3, n/5) }, spanDays: 5 * 365,
-		timeFilters: map[string]timeFilter{"since": tf(false, false), "until": tf(false, true)},
-		eqFilters: map[string]func(s *Server, r *rec) string{
-			"contact_id": func(s *Server, r *rec) string { return strconv.FormatInt(s.transactionContact(r), 10) },
-		},
-		render: renderTransaction,
-	}, "id")
 }

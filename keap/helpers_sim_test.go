@@ -1,0 +1,91 @@
+package keap_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/keap/keapsim"
+	"github.com/keapsync/keapsync/keap/keaptest"
+)
+
+// simStart is the fake time simulators and clients of these tests share.
+var simStart = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+
+// simEnv is a simulator and a client sharing one fake clock, so quota
+// waits take no real time and the simulator sees them pass.
+type simEnv struct {
+	sim    *keapsim.Server
+	client *keap.Client
+	clock  *keaptest.FakeClock
+}
+
+func newSimEnv(t *testing.T, opts keapsim.Options, mod func(*keap.Config)) *simEnv {
+	t.Helper()
+	clock := keaptest.NewFakeClock(simStart)
+	if opts.Contacts == 0 {
+		opts.Contacts = 300
+	}
+	opts.Now = clock.Now
+	sim := keapsim.New(t, opts)
+	client := keaptest.NewClient(t, sim, func(c *keap.Config) {
+		c.Clock = clock
+		if mod != nil {
+			mod(c)
+		}
+	})
+	return &simEnv{sim: sim, client: client, clock: clock}
+}
+
+// unlimited turns every quota off on both sides: for tests about reading.
+func unlimited(t *testing.T, contacts int) *simEnv {
+	t.Helper()
+	return newSimEnv(t, keapsim.Options{Contacts: contacts, PerSecond: -1, PerMinute: -1, PerDay: -1},
+		func(c *keap.Config) { c.Quota.PerSecond, c.Quota.PerMinute, c.Quota.PerDay = -1, -1, -1 })
+}
+
+func stream(t testing.TB, name string) keap.Stream {
+	t.Helper()
+	s, ok := keap.StreamByName(name)
+	if !ok {
+		t.Fatalf("no stream %q", name)
+	}
+	return s
+}
+
+// listAll pages through s and returns every record.
+func listAll(t *testing.T, c *keap.Client, s keap.Stream, req keap.PageRequest) []keap.Record {
+	t.Helper()
+	var all []keap.Record
+	for range 1000 {
+		page, err := c.ListPage(context.Background(), s, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page.Records...)
+		if page.Done {
+			return all
+		}
+		req.Cursor = page.Next
+	}
+	t.Fatal("listing did not end")
+	return nil
+}
+
+// ids returns the records' ids as numbers, in order.
+func ids(t *testing.T, recs []keap.Record) []int64 {
+	t.Helper()
+	out := make([]int64, len(recs))
+	for i, r := range recs {
+		id, err := strconv.ParseInt(r.ID, 10, 64)
+		if err != nil {
+			t.Fatalf("id %q is not a number", r.ID)
+		}
+		out[i] = id
+	}
+	return out
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
