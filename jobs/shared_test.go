@@ -28,7 +28,7 @@ func TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt(t *testing.T) {
 		name: "acme",
 		sim: keapsim.Options{Contacts: 14000, PerSecond: perSecond, PerMinute: perWindow, Minute: window,
 			PerDay: -1, TenantPerMinute: -1, Seed: 5},
-		quota: keap.QuotaConfig{PerSecond: perSecond, PerMinute: perWindow, Minute: window, PerDay: -1, SpacingMargin: 60 * time.Millisecond},
+		quota: keap.QuotaConfig{PerSecond: perSecond, PerMinute: perWindow, Minute: window, PerDay: -1},
 	}
 	e := setup(t, []testAccount{acct}, nil)
 	sim := e.sims["acme"]

@@ -38,7 +38,7 @@ func TestSync_DailyCapPausesAndResumesAfterTheResetWithoutFetchingAPageTwice(t *
 		name: "acme",
 		sim: keapsim.Options{Contacts: 2500, PerSecond: 10, PerMinute: -1, PerDay: perDay, TenantPerMinute: -1,
 			DayLength: 2 * time.Second},
-		quota: keap.QuotaConfig{PerSecond: 10, PerMinute: -1, PerDay: perDay, SpacingMargin: 60 * time.Millisecond},
+		quota: keap.QuotaConfig{PerSecond: 10, PerMinute: -1, PerDay: perDay},
 	}
 	e := setup(t, []testAccount{acct}, func(c *jobs.Config) { c.SnoozeJitter = 100 * time.Millisecond })
 	e.start()

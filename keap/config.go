@@ -136,7 +136,8 @@ type QuotaConfig struct {
 	// SpacingMargin is added to the spacing between calls (Second /
 	// PerSecond). Keap measures the spacing at arrival, so jitter between
 	// two requests in flight must not bring them closer than its spike
-	// arrest tolerates. Default 20ms; negative means none.
+	// arrest tolerates, nor may a grant that reached a process late over a
+	// loaded shared ledger. Default 60ms; negative means none.
 	SpacingMargin time.Duration
 
 	// WindowMargin is added to the rolling window, for the same reason: a
@@ -247,7 +248,7 @@ func (c Config) withDefaults() Config {
 		q.MaxWait = q.Minute + q.Minute/10
 	}
 	if q.SpacingMargin == 0 {
-		q.SpacingMargin = 20 * time.Millisecond
+		q.SpacingMargin = 60 * time.Millisecond
 	}
 	if q.WindowMargin == 0 {
 		q.WindowMargin = q.Minute / 100
