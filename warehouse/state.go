@@ -65,8 +65,8 @@ WHERE id = $1 AND finished_at IS NULL`),
 		finishRun: r(`UPDATE /* TEMPLATE: state */sync_runs SET status = $2, finished_at = now(), resume_at = NULL, last_error = coalesce($3, last_error)
 WHERE id = $1 AND finished_at IS NULL`),
 
-		reserve:       r(`SELECT ok, at, refused_by FROM /* TEMPLATE: state */quota_reserve($1, $2, $3, $4, $5, $6, $7, $8)`),
-		observe:       r(`SELECT /* TEMPLATE: state */quota_observe($1, $2, $3, $4, $5, $6)`),
+		reserve:       r(`SELECT ok, at, refused_by FROM /* TEMPLATE: state */quota_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
+		observe:       r(`SELECT /* TEMPLATE: state */quota_observe($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
 		refreshCFView: r(`SELECT /* TEMPLATE: state */refresh_custom_field_view($1)`),
 	}
 }
