@@ -50,7 +50,8 @@ func TestQuotaLedger_AgreesWithMemoryStore(t *testing.T) {
 	base := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	now := base
 	dayReset := base.Add(2 * time.Second)
-	for i := range 600 {
+	outcomes := map[string]int{}
+	for i := range 1000 {
 		// Clocks jitter backwards now and then, as different machines' do.
 		now = now.Add(time.Duration(rnd.IntN(60)-10) * time.Millisecond)
 		if !now.Before(dayReset) {
@@ -58,7 +59,7 @@ func TestQuotaLedger_AgreesWithMemoryStore(t *testing.T) {
 		}
 		account := []string{"a", "b"}[rnd.IntN(2)]
 		if rnd.IntN(5) == 0 {
-			obs := keap.QuotaObservation{DayUsed: -1, WindowUsed: -1, Window: time.Second}
+			obs := keap.QuotaObservation{DayLimit: -1, DayUsed: -1, WindowLimit: -1, WindowUsed: -1, Window: time.Second}
 			if rnd.IntN(2) == 0 {
 				obs.DayUsed = int64(rnd.IntN(30))
 			}
@@ -67,6 +68,17 @@ func TestQuotaLedger_AgreesWithMemoryStore(t *testing.T) {
 			}
 			if rnd.IntN(2) == 0 {
 				obs.WindowUsed = int64(rnd.IntN(6))
+			}
+			// Reported limits, sometimes 0 (not reported), around the
+			// callers' so that either may be the tighter.
+			if rnd.IntN(3) == 0 {
+				obs.DayLimit = int64(rnd.IntN(35))
+			}
+			if rnd.IntN(3) == 0 {
+				obs.WindowLimit = int64(rnd.IntN(7))
+			}
+			if rnd.IntN(3) == 0 {
+				obs.Interval = time.Duration(rnd.IntN(6)) * 10 * time.Millisecond
 			}
 			errL := ledger.Observe(ctx, account, now, obs)
 			errM := mem.Observe(ctx, account, now, obs)
@@ -80,6 +92,7 @@ func TestQuotaLedger_AgreesWithMemoryStore(t *testing.T) {
 			PerWindow:  int64(rnd.IntN(2) * (3 + rnd.IntN(3))),
 			Window:     time.Second,
 			PerDay:     int64(20 + rnd.IntN(10)),
+			DayReserve: int64(rnd.IntN(4)),
 			DayResetAt: dayReset,
 		}
 		maxWait := time.Duration(rnd.IntN(3)) * 300 * time.Millisecond
@@ -91,6 +104,13 @@ func TestQuotaLedger_AgreesWithMemoryStore(t *testing.T) {
 		if gl.OK != gm.OK || !gl.At.Equal(gm.At) || gl.Window != gm.Window {
 			t.Fatalf("op %d: Reserve(%s, now %s, wait %s, %+v): ledger %+v, memory %+v",
 				i, account, now.Format(time.StampMilli), maxWait, lim, gl, gm)
+		}
+		outcomes[gm.Window]++
+	}
+	// Agreement means little unless every outcome occurred.
+	for _, w := range []string{"", keap.WindowSecond, keap.WindowMinute, keap.WindowDay} {
+		if outcomes[w] < 10 {
+			t.Fatalf("outcomes %v: fewer than 10 of %q", outcomes, w)
 		}
 	}
 }

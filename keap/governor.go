@@ -11,9 +11,10 @@ import (
 // noDayLimit stands for a disabled daily budget in QuotaLimits.PerDay.
 const noDayLimit = math.MaxInt64 / 2
 
-// governor keeps every call of one client inside Keap's quota. The counts
-// live in the QuotaStore (shared by processes); the governor holds only what
-// Keap's headers last said about the limits, and pauses that 429s impose.
+// governor keeps every call of one client inside Keap's quota. The counts,
+// and the limits Keap reported to any process, live in the QuotaStore
+// (shared by processes); the governor holds what Keap's headers last told
+// this client about the limits, and pauses that 429s impose.
 //
 // Latency margin: Keap (and the simulator) measure spacing and the rolling
 // window when a request arrives, while the governor grants slots at send
@@ -73,7 +74,8 @@ func (g *governor) limitsLocked(now time.Time) QuotaLimits {
 		}
 	}
 	if q.PerDay > 0 {
-		lim.PerDay = max(g.effectiveDayLimitLocked()-q.Reserve, 0)
+		lim.PerDay = g.effectiveDayLimitLocked()
+		lim.DayReserve = q.Reserve
 	} else {
 		lim.PerDay = noDayLimit
 	}
@@ -94,7 +96,9 @@ func (g *governor) effectiveWindowLimitLocked() int64 {
 	return n
 }
 
-// effectiveDayLimitLocked is the daily limit before the reserve.
+// effectiveDayLimitLocked is the daily limit before the reserve (which the
+// store subtracts, from this or a lower limit Keap reported to another
+// process).
 func (g *governor) effectiveDayLimitLocked() int64 {
 	n := g.cfg.PerDay
 	if g.dayLimit >= 0 && g.dayLimit < n {
@@ -182,12 +186,14 @@ func (g *governor) observe(ctx context.Context, r QuotaReading) error {
 	if r.WindowLimit >= 0 {
 		g.windowLimit = r.WindowLimit
 	}
+	var spikeEvery time.Duration
 	if n, perMinute, ok := spikePerUnit(r.SpikeLimit); ok {
 		unit := g.cfg.Second
 		if perMinute {
 			unit = g.cfg.Minute
 		}
-		g.spikeEvery = unit / time.Duration(n)
+		spikeEvery = unit / time.Duration(n)
+		g.spikeEvery = spikeEvery
 	}
 	if !r.DayResetAt.IsZero() {
 		g.dayResetAt = r.DayResetAt
@@ -196,8 +202,15 @@ func (g *governor) observe(ctx context.Context, r QuotaReading) error {
 	windowLimit := g.effectiveWindowLimitLocked()
 	g.mu.Unlock()
 
-	obs := QuotaObservation{DayUsed: -1, DayResetAt: r.DayResetAt, WindowUsed: -1, Window: g.cfg.Minute + max(g.cfg.WindowMargin, 0)}
+	// The limits Keap reported go to the store too, so a process that has
+	// not heard from Keap yet still applies them. Only the limits this
+	// client enforces are shared, as it enforces them.
+	obs := QuotaObservation{DayLimit: -1, DayUsed: -1, DayResetAt: r.DayResetAt, WindowLimit: -1, WindowUsed: -1, Window: g.cfg.Minute + max(g.cfg.WindowMargin, 0)}
+	if g.cfg.PerSecond > 0 {
+		obs.Interval = spikeEvery
+	}
 	if g.cfg.PerDay > 0 {
+		obs.DayLimit = r.DayLimit
 		obs.DayUsed = r.DayUsed
 		// Available can only tighten: relative to our (possibly smaller)
 		// limit, Keap's remaining calls imply at least this many used.
@@ -206,6 +219,9 @@ func (g *governor) observe(ctx context.Context, r QuotaReading) error {
 		}
 	}
 	if g.cfg.PerMinute > 0 {
+		if r.WindowLimit >= 0 {
+			obs.WindowLimit = max(r.WindowLimit, 1) // as effectiveWindowLimitLocked
+		}
 		obs.WindowUsed = r.WindowUsed
 		if r.WindowAvailable >= 0 {
 			obs.WindowUsed = max(obs.WindowUsed, windowLimit-r.WindowAvailable)
@@ -214,7 +230,7 @@ func (g *governor) observe(ctx context.Context, r QuotaReading) error {
 		// hostile header must not grow the log without bound.
 		obs.WindowUsed = min(obs.WindowUsed, windowLimit)
 	}
-	if obs.DayUsed < 0 && obs.DayResetAt.IsZero() && obs.WindowUsed < 0 {
+	if obs.DayLimit < 0 && obs.DayUsed < 0 && obs.DayResetAt.IsZero() && obs.WindowLimit < 0 && obs.WindowUsed < 0 && obs.Interval == 0 {
 		return nil
 	}
 	if err := g.store.Observe(ctx, g.account, r.At, obs); err != nil {
@@ -235,7 +251,7 @@ func (g *governor) penalize(ctx context.Context, now time.Time, e *RateLimitErro
 
 	var pause time.Duration
 	window := causeWindow(e.Cause)
-	obs := QuotaObservation{DayUsed: -1, WindowUsed: -1, Window: g.cfg.Minute}
+	obs := QuotaObservation{DayLimit: -1, DayUsed: -1, WindowLimit: -1, WindowUsed: -1, Window: g.cfg.Minute}
 	switch e.Cause {
 	case CauseDay:
 		reset := lim.DayResetAt

@@ -144,7 +144,7 @@ func TestGovernor_HeadersTightenButNeverLoosen(t *testing.T) {
 		t.Fatal(err)
 	}
 	lim := g.limitsLocked(now)
-	if lim.PerDay != 14900 || lim.PerWindow != 120 || lim.Interval != 200*time.Millisecond {
+	if lim.PerDay != 15000 || lim.DayReserve != 100 || lim.PerWindow != 120 || lim.Interval != 200*time.Millisecond {
 		t.Fatalf("looser headers loosened the limits: %+v", lim)
 	}
 
@@ -154,7 +154,7 @@ func TestGovernor_HeadersTightenButNeverLoosen(t *testing.T) {
 		t.Fatal(err)
 	}
 	lim = g.limitsLocked(now)
-	if lim.PerDay != 900 || lim.PerWindow != 60 || lim.Interval != 500*time.Millisecond {
+	if lim.PerDay != 1000 || lim.DayReserve != 100 || lim.PerWindow != 60 || lim.Interval != 500*time.Millisecond {
 		t.Fatalf("tighter headers did not tighten: %+v", lim)
 	}
 }

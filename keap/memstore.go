@@ -8,8 +8,8 @@ import (
 )
 
 // MemoryQuotaStore is the in-memory QuotaStore: one budget shared by every
-// goroutine of one process, lost on restart. It follows the semantics in
-// quota-semantics.md exactly, as the warehouse's Postgres ledger does.
+// goroutine of one process, lost on restart. It follows the semantics
+// documented on QuotaStore exactly, as the warehouse's Postgres ledger does.
 type MemoryQuotaStore struct {
 	mu       sync.Mutex
 	accounts map[string]*memoryQuotaAccount
@@ -20,6 +20,11 @@ type memoryQuotaAccount struct {
 	log        []time.Time // granted slots (and reported usage) still inside the window, sorted
 	dayCount   int64
 	dayResetAt time.Time
+
+	// What Keap last reported; zero when never reported.
+	dayLimit    int64
+	windowLimit int64
+	interval    time.Duration
 }
 
 // NewMemoryQuotaStore returns an empty in-memory QuotaStore.
@@ -47,25 +52,26 @@ func (s *MemoryQuotaStore) Reserve(ctx context.Context, account string, now time
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.account(account)
+	perDay, perWindow, interval := a.tighten(lim)
 
 	if a.dayResetAt.IsZero() || !now.Before(a.dayResetAt) {
 		a.dayCount = 0
 		a.dayResetAt = lim.DayResetAt
 	}
-	if a.dayCount >= lim.PerDay {
+	if a.dayCount >= perDay {
 		return QuotaGrant{At: a.dayResetAt, Window: WindowDay}, nil
 	}
 
 	t := now
 	if !a.lastAt.IsZero() {
-		t = later(t, a.lastAt.Add(lim.Interval))
+		t = later(t, a.lastAt.Add(interval))
 	}
 	window := WindowSecond
-	if lim.PerWindow > 0 {
+	if perWindow > 0 {
 		// Entries in (t-Window, t]; the log is sorted, so count from the end.
 		n := countIn(a.log, t.Add(-lim.Window), t)
-		if int64(n) >= lim.PerWindow {
-			t = a.log[len(a.log)-int(lim.PerWindow)].Add(lim.Window)
+		if int64(n) >= perWindow {
+			t = a.log[len(a.log)-int(perWindow)].Add(lim.Window)
 			window = WindowMinute
 		}
 	}
@@ -83,8 +89,27 @@ func (s *MemoryQuotaStore) Reserve(ctx context.Context, account string, now time
 	return QuotaGrant{OK: true, At: t}, nil
 }
 
-// Observe reconciles the counts with what Keap reported at now. Reported
-// usage only ever raises the counts.
+// tighten returns the limits a reservation applies: lim's, tightened by
+// what Keap reported (step 0 of the semantics).
+func (a *memoryQuotaAccount) tighten(lim QuotaLimits) (perDay, perWindow int64, interval time.Duration) {
+	perDay = lim.PerDay
+	if a.dayLimit > 0 && a.dayLimit < perDay {
+		perDay = a.dayLimit
+	}
+	perDay = max(perDay-lim.DayReserve, 0)
+	perWindow = lim.PerWindow
+	if perWindow > 0 && a.windowLimit > 0 && a.windowLimit < perWindow {
+		perWindow = a.windowLimit
+	}
+	interval = lim.Interval
+	if interval > 0 {
+		interval = max(interval, a.interval)
+	}
+	return perDay, perWindow, interval
+}
+
+// Observe reconciles the counts with what Keap reported at now and keeps the
+// limits it reported. Reported usage only ever raises the counts.
 func (s *MemoryQuotaStore) Observe(ctx context.Context, account string, now time.Time, obs QuotaObservation) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -93,6 +118,15 @@ func (s *MemoryQuotaStore) Observe(ctx context.Context, account string, now time
 	defer s.mu.Unlock()
 	a := s.account(account)
 
+	if obs.DayLimit > 0 {
+		a.dayLimit = obs.DayLimit
+	}
+	if obs.WindowLimit > 0 {
+		a.windowLimit = obs.WindowLimit
+	}
+	if obs.Interval > 0 {
+		a.interval = obs.Interval
+	}
 	if !obs.DayResetAt.IsZero() {
 		switch {
 		case a.dayResetAt.IsZero() || !now.Before(a.dayResetAt):

@@ -225,3 +225,109 @@ func TestMemoryQuotaStore_CanceledContext(t *testing.T) {
 		t.Fatal("Reserve with a canceled context succeeded")
 	}
 }
+
+func TestMemoryQuotaStore_ReportedLimitsTightenTheCallersLimits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reset := t0.Add(time.Hour)
+	lim := QuotaLimits{Interval: ms(100), PerWindow: 10, Window: time.Minute, PerDay: 100, DayResetAt: reset}
+	noLimits := QuotaObservation{DayLimit: -1, DayUsed: -1, WindowLimit: -1, WindowUsed: -1}
+	report := func(mod func(*QuotaObservation)) QuotaObservation {
+		o := noLimits
+		mod(&o)
+		return o
+	}
+	type step struct {
+		at      time.Duration
+		maxWait time.Duration
+		lim     QuotaLimits
+		want    QuotaGrant
+	}
+	withReserve := lim
+	withReserve.DayReserve = 1
+	noWindow := lim
+	noWindow.PerWindow = 0
+	noSpacing := lim
+	noSpacing.Interval = 0
+	tighter := lim
+	tighter.PerDay = 1
+
+	tests := []struct {
+		name  string
+		obs   QuotaObservation
+		steps []step
+	}{
+		{"a lower reported day limit applies", report(func(o *QuotaObservation) { o.DayLimit = 2 }), []step{
+			{0, 0, lim, QuotaGrant{OK: true, At: t0}},
+			{time.Second, 0, lim, QuotaGrant{OK: true, At: t0.Add(time.Second)}},
+			{2 * time.Second, time.Hour, lim, QuotaGrant{At: reset, Window: WindowDay}},
+		}},
+		{"the day reserve comes off the reported day limit", report(func(o *QuotaObservation) { o.DayLimit = 2 }), []step{
+			{0, 0, withReserve, QuotaGrant{OK: true, At: t0}},
+			{time.Second, time.Hour, withReserve, QuotaGrant{At: reset, Window: WindowDay}},
+		}},
+		{"a higher reported day limit does not loosen the caller's", report(func(o *QuotaObservation) { o.DayLimit = 1000 }), []step{
+			{0, 0, tighter, QuotaGrant{OK: true, At: t0}},
+			{time.Second, time.Hour, tighter, QuotaGrant{At: reset, Window: WindowDay}},
+		}},
+		{"a lower reported window limit applies", report(func(o *QuotaObservation) { o.WindowLimit = 1 }), []step{
+			{0, 0, lim, QuotaGrant{OK: true, At: t0}},
+			{time.Second, time.Second, lim, QuotaGrant{At: t0.Add(time.Minute), Window: WindowMinute}},
+		}},
+		{"a disabled window stays disabled", report(func(o *QuotaObservation) { o.WindowLimit = 1 }), []step{
+			{0, 0, noWindow, QuotaGrant{OK: true, At: t0}},
+			{time.Second, 0, noWindow, QuotaGrant{OK: true, At: t0.Add(time.Second)}},
+		}},
+		{"a wider reported spacing applies", report(func(o *QuotaObservation) { o.Interval = ms(500) }), []step{
+			{0, 0, lim, QuotaGrant{OK: true, At: t0}},
+			{0, time.Second, lim, QuotaGrant{OK: true, At: t0.Add(ms(500))}},
+		}},
+		{"disabled spacing stays disabled", report(func(o *QuotaObservation) { o.Interval = ms(500) }), []step{
+			{0, 0, noSpacing, QuotaGrant{OK: true, At: t0}},
+			{ms(10), 0, noSpacing, QuotaGrant{OK: true, At: t0.Add(ms(10))}},
+		}},
+		{"limits not reported change nothing", report(func(o *QuotaObservation) { o.DayLimit, o.WindowLimit = 0, 0 }), []step{
+			{0, 0, lim, QuotaGrant{OK: true, At: t0}},
+			{0, ms(100), lim, QuotaGrant{OK: true, At: t0.Add(ms(100))}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := NewMemoryQuotaStore()
+			if err := s.Observe(ctx, "a", t0, tt.obs); err != nil {
+				t.Fatal(err)
+			}
+			for i, st := range tt.steps {
+				got, err := s.Reserve(ctx, "a", t0.Add(st.at), st.maxWait, st.lim)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.OK != st.want.OK || !got.At.Equal(st.want.At) || got.Window != st.want.Window {
+					t.Fatalf("step %d: got %+v, want %+v", i, got, st.want)
+				}
+			}
+		})
+	}
+}
+
+func TestMemoryQuotaStore_LaterReportsReplaceLimits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := NewMemoryQuotaStore()
+	lim := QuotaLimits{PerDay: 100, DayResetAt: t0.Add(time.Hour)}
+	// Keap lowers the day to 1, then raises it to 3 (a plan change).
+	for _, limit := range []int64{1, 3} {
+		if err := s.Observe(ctx, "a", t0, QuotaObservation{DayLimit: limit, DayUsed: -1, WindowLimit: -1, WindowUsed: -1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		if g, _ := s.Reserve(ctx, "a", t0.Add(ms(i)), 0, lim); !g.OK {
+			t.Fatalf("call %d refused under the raised limit: %+v", i, g)
+		}
+	}
+	if g, _ := s.Reserve(ctx, "a", t0.Add(ms(3)), time.Hour, lim); g.OK || g.Window != WindowDay {
+		t.Fatalf("fourth call: %+v, want refused by the reported limit of 3", g)
+	}
+}

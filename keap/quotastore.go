@@ -14,8 +14,10 @@ const (
 )
 
 // QuotaLimits is what a QuotaStore must enforce for one account on one
-// reservation. The governor computes it from the configuration, tightened by
-// what Keap last reported; the store only counts.
+// reservation, before the store tightens it with the limits Keap reported to
+// any process sharing it (see QuotaStore). The governor computes it from the
+// configuration, tightened by what Keap last reported to this client; the
+// store counts, and remembers what Keap reported.
 //
 // QuotaLimits, QuotaGrant and QuotaObservation are aliases of unnamed structs
 // of standard-library types, so another package (the warehouse) can declare
@@ -25,20 +27,26 @@ type QuotaLimits = struct {
 	// Interval is the minimum spacing between two granted calls (one second
 	// divided by the per-second rate). Calls are spaced evenly: Keap's spike
 	// arrest rejects bursts even below the nominal per-second rate. Zero
-	// disables spacing.
+	// disables spacing, whatever Keap reported.
 	Interval time.Duration
 
 	// PerWindow is the number of calls allowed in any rolling window of
-	// length Window (Keap's per-minute throttle). Zero disables the window.
+	// length Window (Keap's per-minute throttle). Zero disables the window,
+	// whatever Keap reported.
 	PerWindow int64
 
 	// Window is the length of the rolling window (one minute in production;
 	// tests compress it).
 	Window time.Duration
 
-	// PerDay is the number of calls allowed in the current day, already less
-	// the configured reserve. Zero means no call may be made today.
+	// PerDay is the daily limit, before DayReserve. Zero means no call may
+	// be made today.
 	PerDay int64
+
+	// DayReserve is the part of the day left to other integrations on the
+	// key: it is subtracted from whichever daily limit applies, PerDay or
+	// the lower one Keap reported.
+	DayReserve int64
 
 	// DayResetAt is when the current day's budget resets: Keap's
 	// x-keap-product-quota-expiry-time when known, else the next 00:00 UTC
@@ -62,16 +70,24 @@ type QuotaGrant = struct {
 }
 
 // QuotaObservation is what Keap reported about an account's quota in one
-// response. Negative counts mean the header was absent.
+// response. Negative counts mean the header was absent; a limit that is not
+// positive (or a zero Interval) means it was not reported.
 type QuotaObservation = struct {
+	// DayLimit is x-keap-product-quota-limit, or -1.
+	DayLimit int64
 	// DayUsed is x-keap-product-quota-used, or -1.
 	DayUsed int64
 	// DayResetAt is x-keap-product-quota-expiry-time, or the zero time.
 	DayResetAt time.Time
+	// WindowLimit is x-keap-product-throttle-limit, or -1.
+	WindowLimit int64
 	// WindowUsed is x-keap-product-throttle-used, or -1.
 	WindowUsed int64
 	// Window is the length of the rolling window WindowUsed refers to.
 	Window time.Duration
+	// Interval is the spacing x-keap-product-spike-limit implies ("10ps":
+	// a tenth of a second), or zero.
+	Interval time.Duration
 }
 
 // QuotaStore holds the quota counts of every account. It is the seam that lets
@@ -82,22 +98,32 @@ type QuotaObservation = struct {
 //
 // Every implementation keeps, per account, the last granted slot, a sorted
 // log of slots inside the rolling window, the day's count and its reset
-// time, and behaves exactly alike (jobs tests the Postgres ledger against
-// MemoryQuotaStore):
+// time, and the limits Keap last reported (day limit, window limit, spike
+// spacing), and behaves exactly alike (jobs tests the Postgres ledger
+// against MemoryQuotaStore). Reserve applies the tighter of the caller's
+// limits and the reported ones, so a process that has not yet heard from
+// Keap never sends a call another process already knows is doomed:
 //
+//  0. The day's limit is the lower of lim.PerDay and the reported day
+//     limit, less lim.DayReserve (at least zero). When lim.PerWindow is
+//     positive, the window's limit is the lower of it and the reported
+//     window limit; when lim.Interval is positive, the spacing is the
+//     larger of it and the reported spike spacing.
 //  1. Day rollover: once now reaches the stored reset (or none is stored),
 //     the count restarts at zero and the reset becomes lim.DayResetAt.
 //  2. A spent day refuses with the stored reset time and WindowDay.
-//  3. The slot t is now, or the last slot plus lim.Interval if later.
-//  4. If PerWindow slots already lie in (t-Window, t], t moves to when the
-//     oldest of them leaves the window.
+//  3. The slot t is now, or the last slot plus the spacing if later.
+//  4. If the window's limit of slots already lie in (t-Window, t], t moves
+//     to when the oldest of them leaves the window.
 //  5. A slot later than now+maxWait refuses, taking nothing: WindowMinute
 //     if step 4 moved t, else WindowSecond.
 //  6. Otherwise t is logged, slots at or before now-Window are dropped (as
 //     of now, not t: a slot in the next window must not hide calls Keap
 //     still counts), the day's count grows by one, and t is granted.
 //
-// Observe starts a new day when Keap's reset time says so (and trusts a
+// Observe stores each reported limit that is positive (replacing the last
+// one: Keap's limits may rise as well as fall; the caller's limits still
+// cap them), starts a new day when Keap's reset time says so (and trusts a
 // changed reset time), raises the day's count to DayUsed, and, when Keap
 // counts more calls in (now-Window, now] than the log holds, logs the
 // difference at now: usage by another integration on the same key.

@@ -3,6 +3,7 @@ package warehouse_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/keapsync/keapsync/warehouse"
 	"github.com/keapsync/keapsync/warehouse/warehousetest"
@@ -219,6 +222,270 @@ func TestQuotaLedger_DayCountSurvivesRestart(t *testing.T) {
 	}
 }
 
+func TestQuotaLedger_ReportedLimitsTightenTheCallersLimits(t *testing.T) {
+	t.Parallel()
+	b := warehousetest.New(t, 4)
+	ctx := context.Background()
+	reset := t0.Add(time.Hour)
+	lim := warehouse.QuotaLimits{Interval: 100 * time.Millisecond, PerWindow: 10, Window: time.Minute, PerDay: 100, DayResetAt: reset}
+	report := func(mod func(*warehouse.QuotaObservation)) warehouse.QuotaObservation {
+		o := warehouse.QuotaObservation{DayLimit: -1, DayUsed: -1, WindowLimit: -1, WindowUsed: -1}
+		mod(&o)
+		return o
+	}
+	withReserve := lim
+	withReserve.DayReserve = 1
+	noWindow := lim
+	noWindow.PerWindow = 0
+	noSpacing := lim
+	noSpacing.Interval = 0
+	tighter := lim
+	tighter.PerDay = 1
+
+	tests := []struct {
+		name  string
+		obs   warehouse.QuotaObservation
+		steps []reserveStep
+	}{
+		{"a lower reported day limit applies", report(func(o *warehouse.QuotaObservation) { o.DayLimit = 2 }), []reserveStep{
+			{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
+			{ms(1000), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(1000)}},
+			{ms(2000), time.Hour, lim, warehouse.QuotaGrant{At: reset, Window: "day"}},
+		}},
+		{"the day reserve comes off the reported day limit", report(func(o *warehouse.QuotaObservation) { o.DayLimit = 2 }), []reserveStep{
+			{ms(0), 0, withReserve, warehouse.QuotaGrant{OK: true, At: ms(0)}},
+			{ms(1000), time.Hour, withReserve, warehouse.QuotaGrant{At: reset, Window: "day"}},
+		}},
+		{"a higher reported day limit does not loosen the caller's", report(func(o *warehouse.QuotaObservation) { o.DayLimit = 1000 }), []reserveStep{
+			{ms(0), 0, tighter, warehouse.QuotaGrant{OK: true, At: ms(0)}},
+			{ms(1000), time.Hour, tighter, warehouse.QuotaGrant{At: reset, Window: "day"}},
+		}},
+		{"a lower reported window limit applies", report(func(o *warehouse.QuotaObservation) { o.WindowLimit = 1 }), []reserveStep{
+			{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
+			{ms(1000), time.Second, lim, warehouse.QuotaGrant{At: t0.Add(time.Minute), Window: "minute"}},
+		}},
+		{"a disabled window stays disabled", report(func(o *warehouse.QuotaObservation) { o.WindowLimit = 1 }), []reserveStep{
+			{ms(0), 0, noWindow, warehouse.QuotaGrant{OK: true, At: ms(0)}},
+			{ms(1000), 0, noWindow, warehouse.QuotaGrant{OK: true, At: ms(1000)}},
+		}},
+		{"a wider reported spacing applies", report(func(o *warehouse.QuotaObservation) { o.Interval = 500 * time.Millisecond }), []reserveStep{
+			{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
+			{ms(0), time.Second, lim, warehouse.QuotaGrant{OK: true, At: ms(500)}},
+		}},
+		{"disabled spacing stays disabled", report(func(o *warehouse.QuotaObservation) { o.Interval = 500 * time.Millisecond }), []reserveStep{
+			{ms(0), 0, noSpacing, warehouse.QuotaGrant{OK: true, At: ms(0)}},
+			{ms(10), 0, noSpacing, warehouse.QuotaGrant{OK: true, At: ms(10)}},
+		}},
+		{"limits not reported change nothing", report(func(o *warehouse.QuotaObservation) { o.DayLimit, o.WindowLimit = 0, 0 }), []reserveStep{
+			{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
+			{ms(0), 100 * time.Millisecond, lim, warehouse.QuotaGrant{OK: true, At: ms(100)}},
+		}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			l := b.Warehouse.QuotaLedger(b.Pool)
+			account := fmt.Sprintf("acct%d", i)
+			if err := l.Observe(ctx, account, ms(0), tt.obs); err != nil {
+				t.Fatal(err)
+			}
+			runReserves(t, l, account, tt.steps)
+		})
+	}
+}
+
+func TestQuotaLedger_LaterReportsReplaceLimits(t *testing.T) {
+	t.Parallel()
+	b := warehousetest.New(t, 2)
+	ctx := context.Background()
+	l := b.Warehouse.QuotaLedger(b.Pool)
+	lim := warehouse.QuotaLimits{PerDay: 100, DayResetAt: t0.Add(time.Hour)}
+	// Keap lowers the day to 1, then raises it to 3 (a plan change).
+	for _, limit := range []int64{1, 3} {
+		if err := l.Observe(ctx, "a", ms(0), warehouse.QuotaObservation{DayLimit: limit, DayUsed: -1, WindowLimit: -1, WindowUsed: -1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runReserves(t, l, "a", []reserveStep{
+		{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
+		{ms(1), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(1)}},
+		{ms(2), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(2)}},
+		{ms(3), time.Hour, lim, warehouse.QuotaGrant{At: lim.DayResetAt, Window: "day"}},
+	})
+}
+
+func TestQuotaLedger_CommitsDurably(t *testing.T) {
+	t.Parallel()
+	b := warehousetest.New(t, 2)
+	ctx := context.Background()
+	setting := func(tx pgx.Tx) string {
+		t.Helper()
+		var v string
+		if err := tx.QueryRow(ctx, "SELECT current_setting('synchronous_commit')").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	// Run each call inside a transaction of the test's, then look at the
+	// setting the transaction would commit with.
+	tests := []struct {
+		name string
+		call func(*warehouse.QuotaLedger) error
+	}{
+		{"reserve", func(l *warehouse.QuotaLedger) error {
+			_, err := l.Reserve(ctx, "a", ms(0), 0, stepLimits)
+			return err
+		}},
+		{"observe", func(l *warehouse.QuotaLedger) error {
+			return l.Observe(ctx, "a", ms(0), warehouse.QuotaObservation{DayLimit: 10, DayUsed: 1, WindowLimit: -1, WindowUsed: -1})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tx, err := b.Pool.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			if v := setting(tx); v != "on" {
+				t.Fatalf("the test database commits with synchronous_commit %q: the test cannot tell", v)
+			}
+			if err := tt.call(b.Warehouse.QuotaLedger(tx)); err != nil {
+				t.Fatal(err)
+			}
+			if v := setting(tx); v != "on" {
+				t.Fatalf("after %s the transaction commits with synchronous_commit %q, want on", tt.name, v)
+			}
+		})
+	}
+}
+
+// TestQuotaLedger_BatchTakesReservationsInOrder calls quota_reserve with a
+// batch of reservations on one account and with the same reservations one
+// at a time on another: a batch must be exactly the calls in order.
+func TestQuotaLedger_BatchTakesReservationsInOrder(t *testing.T) {
+	t.Parallel()
+	b := warehousetest.New(t, 2)
+	ctx := context.Background()
+	l := b.Warehouse.QuotaLedger(b.Pool)
+	fn := pgx.Identifier{b.Config.StateSchema, "quota_reserve"}.Sanitize()
+	query := "SELECT ok, at, refused_by FROM " + fn + "($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+
+	rnd := rand.New(rand.NewPCG(3, 4))
+	const n = 200
+	var (
+		nows, resets                     []time.Time
+		waits, intervals, windows        []time.Duration
+		perWindows, perDays, dayReserves []int64
+	)
+	now := t0
+	for range n {
+		now = now.Add(time.Duration(rnd.IntN(40)-5) * time.Millisecond)
+		nows = append(nows, now)
+		waits = append(waits, time.Duration(rnd.IntN(3))*200*time.Millisecond)
+		intervals = append(intervals, time.Duration(rnd.IntN(3))*20*time.Millisecond)
+		perWindows = append(perWindows, int64(rnd.IntN(2)*(2+rnd.IntN(4))))
+		windows = append(windows, time.Second)
+		perDays = append(perDays, int64(60+rnd.IntN(20)))
+		dayReserves = append(dayReserves, int64(rnd.IntN(3)))
+		resets = append(resets, t0.Add(2*time.Second).Add(time.Duration(rnd.IntN(2))*2*time.Second))
+	}
+	for _, account := range []string{"batch", "serial"} {
+		// The same report first, so the batch meets reported limits too.
+		obs := warehouse.QuotaObservation{DayLimit: 70, DayUsed: 3, DayResetAt: t0.Add(2 * time.Second), WindowLimit: 4, WindowUsed: 1, Window: time.Second, Interval: 30 * time.Millisecond}
+		if err := l.Observe(ctx, account, t0, obs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type answer struct {
+		OK     bool
+		At     *time.Time
+		Window string
+	}
+	scan := func(rows pgx.Rows) ([]answer, error) {
+		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (answer, error) {
+			var a answer
+			err := r.Scan(&a.OK, &a.At, &a.Window)
+			return a, err
+		})
+	}
+	rows, err := b.Pool.Query(ctx, query, "batch", nows, waits, intervals, perWindows, windows, perDays, dayReserves, resets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := scan(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch) != n {
+		t.Fatalf("%d answers to a batch of %d", len(batch), n)
+	}
+	granted := 0
+	for i := range n {
+		rows, err := b.Pool.Query(ctx, query, "serial", nows[i:i+1], waits[i:i+1], intervals[i:i+1], perWindows[i:i+1], windows[i:i+1], perDays[i:i+1], dayReserves[i:i+1], resets[i:i+1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, err := scan(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := batch[i], one[0]
+		if got.OK != want.OK || got.Window != want.Window || (got.At == nil) != (want.At == nil) || (got.At != nil && !got.At.Equal(*want.At)) {
+			t.Fatalf("reservation %d: in the batch %+v, alone %+v", i, got, want)
+		}
+		if got.OK {
+			granted++
+		}
+	}
+	// Every path must have been taken for the comparison to mean much.
+	if granted == 0 || granted == n {
+		t.Fatalf("%d of %d reservations granted: the batch did not exercise both outcomes", granted, n)
+	}
+}
+
+// TestQuotaLedger_EndedCallerDoesNotFailOthersInItsBatch runs reservers
+// whose contexts end at random moments, some while running a batch that
+// holds other reservers' calls: those others must still get answers.
+func TestQuotaLedger_EndedCallerDoesNotFailOthersInItsBatch(t *testing.T) {
+	t.Parallel()
+	b := warehousetest.New(t, 8)
+	l := b.Warehouse.QuotaLedger(b.Pool)
+	lim := warehouse.QuotaLimits{PerDay: 1 << 40, DayResetAt: t0.Add(time.Hour)}
+	var wg sync.WaitGroup
+	var granted atomic.Int64
+	for g := range 12 {
+		wg.Go(func() {
+			for i := range 40 {
+				timeout := time.Minute
+				if g%2 == 1 {
+					timeout = time.Duration(rand.IntN(2000)) * time.Microsecond
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), timeout)
+				grant, err := l.Reserve(ctx, "a", t0, 0, lim)
+				cancel()
+				switch {
+				case err != nil && g%2 == 0:
+					t.Errorf("reserver %d, call %d (context alive): %v", g, i, err)
+					return
+				case err != nil && !errors.Is(err, context.DeadlineExceeded):
+					t.Errorf("reserver %d, call %d: %v, want the context's error", g, i, err)
+					return
+				case err == nil && !grant.OK:
+					t.Errorf("reserver %d, call %d refused: %+v", g, i, grant)
+					return
+				case err == nil:
+					granted.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if granted.Load() < 6*40 {
+		t.Fatalf("%d grants, fewer than the %d of the reservers whose contexts never end", granted.Load(), 6*40)
+	}
+}
+
 // Concurrency test parameters, shared with the child process.
 var concurrentLimits = warehouse.QuotaLimits{
 	Interval:   time.Millisecond,
@@ -336,23 +603,49 @@ func TestQuotaLedger_ConcurrentReserversAcrossProcessesNeverExceedLimits(t *test
 	}
 }
 
+// BenchmarkQuotaLedger measures durable reservations for one account: 8
+// goroutines on one ledger (one process, its calls batched), 1 goroutine
+// (no batching: a commit and its WAL flush per reservation), and 2 ledgers
+// on their own pools with 4 goroutines each (two processes contending for
+// the account's row).
 func BenchmarkQuotaLedger(b *testing.B) {
-	wb := warehousetest.New(b, 10)
-	l := wb.Warehouse.QuotaLedger(wb.Pool)
+	for _, bc := range []struct {
+		name                string
+		ledgers, goroutines int
+	}{
+		{"goroutines=8", 1, 8},
+		{"goroutines=1", 1, 1},
+		{"processes=2", 2, 4},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			benchmarkQuotaLedger(b, bc.ledgers, bc.goroutines)
+		})
+	}
+}
+
+func benchmarkQuotaLedger(b *testing.B, ledgers, goroutines int) {
+	wb := warehousetest.New(b, int32(goroutines+2))
+	ls := []*warehouse.QuotaLedger{wb.Warehouse.QuotaLedger(wb.Pool)}
+	for range ledgers - 1 {
+		w, err := warehouse.New(wb.Config)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ls = append(ls, w.QuotaLedger(warehousetest.NewPool(b, int32(goroutines+2))))
+	}
 	lim := warehouse.QuotaLimits{Interval: 200 * time.Millisecond, PerWindow: 120, Window: time.Minute, PerDay: 1 << 62, DayResetAt: t0.Add(24 * 365 * time.Hour)}
 	ctx := context.Background()
-	const goroutines = 8
-	// Warm up: the account's row and every connection of the pool exist
+	// Warm up: the account's row and every connection of the pools exist
 	// before the clock starts.
 	var warm sync.WaitGroup
-	for range goroutines {
-		warm.Add(1)
-		go func() {
-			defer warm.Done()
-			if _, err := l.Reserve(ctx, "bench", t0, 1<<62, lim); err != nil {
-				b.Error(err)
-			}
-		}()
+	for _, l := range ls {
+		for range goroutines {
+			warm.Go(func() {
+				if _, err := l.Reserve(ctx, "bench", t0, 1<<62, lim); err != nil {
+					b.Error(err)
+				}
+			})
+		}
 	}
 	warm.Wait()
 	b.ResetTimer()
@@ -365,31 +658,32 @@ func BenchmarkQuotaLedger(b *testing.B) {
 	close(next)
 	// The ledger's clock advances as a worker's would: each caller waits
 	// until its slot, then asks again. A long wait keeps every reservation
-	// granted, the costlier path (the slot log is rewritten each time).
+	// granted, the costlier path (the row and its slot log are written
+	// each time).
 	var clock atomic.Int64
 	clock.Store(t0.UnixNano())
-	for range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range next {
-				g, err := l.Reserve(ctx, "bench", time.Unix(0, clock.Load()), 1<<62, lim)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				if !g.OK {
-					b.Errorf("reservation refused by %s", g.Window)
-					return
-				}
-				for {
-					c := clock.Load()
-					if g.At.UnixNano() <= c || clock.CompareAndSwap(c, g.At.UnixNano()) {
-						break
+	for _, l := range ls {
+		for range goroutines {
+			wg.Go(func() {
+				for range next {
+					g, err := l.Reserve(ctx, "bench", time.Unix(0, clock.Load()), 1<<62, lim)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					if !g.OK {
+						b.Errorf("reservation refused by %s", g.Window)
+						return
+					}
+					for {
+						c := clock.Load()
+						if g.At.UnixNano() <= c || clock.CompareAndSwap(c, g.At.UnixNano()) {
+							break
+						}
 					}
 				}
-			}
-		}()
+			})
+		}
 	}
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "reserves/s")
