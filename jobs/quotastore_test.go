@@ -93,6 +93,7 @@ func TestQuotaLedger_AgreesWithMemoryStore(t *testing.T) {
 			Window:     time.Second,
 			PerDay:     int64(20 + rnd.IntN(10)),
 			DayReserve: int64(rnd.IntN(4)),
+			DayShare:   []int64{0, 0, 500, 900, 1000}[rnd.IntN(5)],
 			DayResetAt: dayReset,
 		}
 		maxWait := time.Duration(rnd.IntN(3)) * 300 * time.Millisecond

@@ -11,13 +11,13 @@ import (
 )
 
 // TestClient_BackfillLeavesTheEndOfTheDayToIncrementalSyncs spends a small
-// day against the simulator: background calls stop at PerDay - Reserve -
-// BackgroundReserve with a day quota error until the reset, foreground
-// calls go on to PerDay - Reserve, and the simulator never rejects one.
+// day against the simulator: background calls stop at BackgroundShare of
+// PerDay - Reserve with a day quota error until the reset, foreground calls
+// go on to PerDay - Reserve, and the simulator never rejects one.
 func TestClient_BackfillLeavesTheEndOfTheDayToIncrementalSyncs(t *testing.T) {
 	t.Parallel()
 	env := newSimEnv(t, keapsim.Options{Contacts: 50, PerDay: 20}, func(c *keap.Config) {
-		c.Quota.PerDay, c.Quota.Reserve, c.Quota.BackgroundReserve = 20, 2, 5
+		c.Quota.PerDay, c.Quota.Reserve, c.Quota.BackgroundShare = 20, 2, 0.75 // 13 of 18
 	})
 	ctx := context.Background()
 	contacts := stream(t, "contacts")

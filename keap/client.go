@@ -93,8 +93,8 @@ type request struct {
 	query url.Values // may be nil
 	// stream names the catalogue stream read, for Call.Stream.
 	stream string
-	// background marks a call that must leave BackgroundReserve calls of
-	// the day to foreground calls.
+	// background marks a call that may spend only BackgroundShare of the
+	// day's budget.
 	background bool
 }
 

@@ -94,11 +94,8 @@ func TestNew_ValidatesConfig(t *testing.T) {
 		{"Credential", func(c *Config) { c.Credential = APIKey{} }},
 		{"Quota.Reserve", func(c *Config) { c.Quota.Reserve = 15_000 }},
 		{"Quota.Reserve", func(c *Config) { c.Quota.Reserve = -1 }},
-		{"Quota.BackgroundReserve", func(c *Config) { c.Quota.BackgroundReserve = 15_000 }},
-		{"Quota.BackgroundReserve", func(c *Config) { c.Quota.Reserve, c.Quota.BackgroundReserve = 10_000, 5_000 }},
-		// The default (PerDay/10) must fit too: a config leaving keapsync
-		// less than a tenth of the day must set it.
-		{"Quota.BackgroundReserve", func(c *Config) { c.Quota.Reserve = 14_000 }},
+		{"Quota.BackgroundShare", func(c *Config) { c.Quota.BackgroundShare = 1.5 }},
+		{"Quota.BackgroundShare", func(c *Config) { c.Quota.BackgroundShare = -0.1 }},
 		{"Quota.MaxWait", func(c *Config) { c.Quota.MaxWait = -time.Second }},
 		{"Quota.DayLength", func(c *Config) { c.Quota.DayLength = -time.Hour }},
 		{"Timeouts.Request", func(c *Config) { c.Timeouts.Request = -1 }},
@@ -131,7 +128,7 @@ func TestNew_Defaults(t *testing.T) {
 	q := c.cfg.Quota
 	if c.cfg.BaseURL != DefaultBaseURL || q.PerSecond != 5 || q.PerMinute != 120 || q.PerDay != 15_000 ||
 		q.Second != time.Second || q.Minute != time.Minute || q.DayLength != 0 || q.MaxWait != 66*time.Second ||
-		q.WindowMargin != 600*time.Millisecond || q.SpacingMargin != 60*time.Millisecond || q.BackgroundReserve != 1_500 {
+		q.WindowMargin != 600*time.Millisecond || q.SpacingMargin != 60*time.Millisecond || q.BackgroundShare != 0.9 {
 		t.Fatalf("defaults: %+v %+v", c.cfg.BaseURL, q)
 	}
 	if _, ok := c.cfg.Store.(*MemoryQuotaStore); !ok {

@@ -116,14 +116,15 @@ type QuotaConfig struct {
 	// integrations sharing the key. Default 0; must be less than PerDay.
 	Reserve int64
 
-	// BackgroundReserve is the part of the daily budget (after Reserve)
-	// that background calls (PageRequest.Background: long backfills) may
-	// not spend, so the small foreground syncs keep running when a
-	// backfill has spent its share. A background call is refused with a
-	// day *QuotaError once PerDay - Reserve - BackgroundReserve calls are
-	// spent; foreground calls go on until PerDay - Reserve. Default
-	// PerDay/10; negative disables it; must be less than PerDay - Reserve.
-	BackgroundReserve int64
+	// BackgroundShare is the share of each day's budget (after Reserve, of
+	// whichever daily limit applies: the configured one or the lower one
+	// Keap reported) that background calls (PageRequest.Background: long
+	// backfills) may spend, so the small foreground syncs keep running
+	// when a backfill has spent its share. A background call is refused
+	// with a day *QuotaError once that share is spent; foreground calls go
+	// on until the whole budget is. Default 0.9; 1 lets background calls
+	// spend everything; must be in (0, 1].
+	BackgroundShare float64
 
 	// MaxWait is the longest a call blocks waiting for a slot (spacing or
 	// the rolling window). Longer waits return a *QuotaError at once, so a
@@ -235,8 +236,8 @@ func (c Config) withDefaults() Config {
 	if q.PerDay == 0 {
 		q.PerDay = 15_000
 	}
-	if q.BackgroundReserve == 0 && q.PerDay > 0 {
-		q.BackgroundReserve = q.PerDay / 10
+	if q.BackgroundShare == 0 {
+		q.BackgroundShare = 0.9
 	}
 	if q.Second == 0 {
 		q.Second = time.Second
@@ -326,9 +327,8 @@ func (c Config) validate() error {
 	if q.PerDay > 0 && q.Reserve >= q.PerDay {
 		return &ConfigError{Field: "Quota.Reserve", Reason: fmt.Sprintf("must be less than PerDay (%d)", q.PerDay)}
 	}
-	if q.PerDay > 0 && q.BackgroundReserve > 0 && q.BackgroundReserve >= q.PerDay-q.Reserve {
-		return &ConfigError{Field: "Quota.BackgroundReserve", Reason: fmt.Sprintf(
-			"must be less than PerDay - Reserve (%d); the default is PerDay/10, negative disables it", q.PerDay-q.Reserve)}
+	if !(q.BackgroundShare > 0 && q.BackgroundShare <= 1) {
+		return &ConfigError{Field: "Quota.BackgroundShare", Reason: "must be more than 0 and at most 1"}
 	}
 	if c.Retry.MaxAttempts < 1 {
 		return &ConfigError{Field: "Retry.MaxAttempts", Reason: "must be at least 1"}

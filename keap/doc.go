@@ -27,10 +27,10 @@
 //   - Reconciliation: IDsOnly asks for the smallest records that still
 //     carry their ids (fields=id where fields is a projection), for
 //     finding deleted records by diffing ids.
-//   - Priority: Background marks a backfill. It may not spend the last
-//     Quota.BackgroundReserve calls of the day (default a tenth), which
-//     stay with the small incremental syncs; once its share is spent it
-//     gets a day *QuotaError until the reset.
+//   - Priority: Background marks a backfill. It may spend only
+//     Quota.BackgroundShare of the day's budget (default 0.9, of whichever
+//     daily limit holds); the rest stays with the small incremental syncs.
+//     Once its share is spent it gets a day *QuotaError until the reset.
 //
 // A request a stream cannot serve is a *RequestError, without a network
 // call. Client.Count sizes a stream (or its updates in a window) with one

@@ -117,13 +117,14 @@ func nextDayReset(now time.Time, dayLength time.Duration) time.Time {
 	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
 }
 
-// callLimitsLocked are the limits of one reservation: a background call's
-// day ends BackgroundReserve calls before a foreground call's, so a
-// backfill leaves the end of every day to the incremental syncs.
+// callLimitsLocked are the limits of one reservation: a background call
+// may spend only BackgroundShare of the day's budget, so a backfill leaves
+// the end of every day to the incremental syncs. The store applies the
+// share to whichever daily limit holds, the configured or Keap's.
 func (g *governor) callLimitsLocked(now time.Time, background bool) QuotaLimits {
 	lim := g.limitsLocked(now)
-	if background && g.cfg.PerDay > 0 && g.cfg.BackgroundReserve > 0 {
-		lim.PerDay = max(lim.PerDay-g.cfg.BackgroundReserve, 0)
+	if background && g.cfg.PerDay > 0 && g.cfg.BackgroundShare < 1 {
+		lim.DayShare = max(int64(g.cfg.BackgroundShare*1000), 1)
 	}
 	return lim
 }

@@ -281,7 +281,7 @@ func TestGovernor_OwnCallsInKeapsCountAreNotExtraUsage(t *testing.T) {
 	}
 }
 
-func TestGovernor_BackgroundReserveLeavesTheEndOfTheDayToForeground(t *testing.T) {
+func TestGovernor_BackgroundShareLeavesTheEndOfTheDayToForeground(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
@@ -290,10 +290,11 @@ func TestGovernor_BackgroundReserveLeavesTheEndOfTheDayToForeground(t *testing.T
 		background int   // background calls granted before a refusal
 		foreground int   // foreground calls granted after that
 	}{
-		{"default is a tenth of the day", QuotaConfig{PerDay: 20}, 0, 18, 2},
-		{"after the reserve", QuotaConfig{PerDay: 20, Reserve: 4, BackgroundReserve: 6}, 0, 10, 6},
-		{"under a lower limit from Keap", QuotaConfig{PerDay: 20, BackgroundReserve: 6}, 12, 6, 6},
-		{"disabled", QuotaConfig{PerDay: 20, BackgroundReserve: -1}, 0, 20, 0},
+		{"default keeps a tenth of the day", QuotaConfig{PerDay: 20}, 0, 18, 2},
+		{"after the reserve", QuotaConfig{PerDay: 20, Reserve: 4, BackgroundShare: 0.625}, 0, 10, 6},
+		{"of a lower limit from Keap", QuotaConfig{PerDay: 20, BackgroundShare: 0.5}, 12, 6, 6},
+		{"a lower limit from Keap keeps the default tenth", QuotaConfig{PerDay: 15_000}, 20, 18, 2},
+		{"disabled", QuotaConfig{PerDay: 20, BackgroundShare: 1}, 0, 20, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

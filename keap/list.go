@@ -51,8 +51,8 @@ type PageRequest struct {
 	// (Record.Updated is zero).
 	IDsOnly bool
 
-	// Background marks a long backfill: it may not spend the last
-	// Quota.BackgroundReserve calls of the day, which are kept for the
+	// Background marks a long backfill: it may spend only
+	// Quota.BackgroundShare of the day's budget; the rest is kept for the
 	// foreground (incremental) syncs. Once its share is spent it gets a
 	// day *QuotaError with RetryAt at the reset.
 	Background bool

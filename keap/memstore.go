@@ -97,6 +97,9 @@ func (a *memoryQuotaAccount) tighten(lim QuotaLimits) (perDay, perWindow int64, 
 		perDay = a.dayLimit
 	}
 	perDay = max(perDay-lim.DayReserve, 0)
+	if lim.DayShare > 0 && lim.DayShare < 1000 {
+		perDay = perDay * lim.DayShare / 1000
+	}
 	perWindow = lim.PerWindow
 	if perWindow > 0 && a.windowLimit > 0 && a.windowLimit < perWindow {
 		perWindow = a.windowLimit

@@ -48,6 +48,12 @@ type QuotaLimits = struct {
 	// the lower one Keap reported.
 	DayReserve int64
 
+	// DayShare, when between 1 and 999, lets this reservation use only that
+	// many thousandths of the day's budget (after DayReserve): background
+	// calls leave the rest to foreground ones. Zero (or 1000 and more)
+	// means the whole budget.
+	DayShare int64
+
 	// DayResetAt is when the current day's budget resets: Keap's
 	// x-keap-product-quota-expiry-time when known, else the next 00:00 UTC
 	// (or the end of a compressed test day).
@@ -105,7 +111,9 @@ type QuotaObservation = struct {
 // Keap never sends a call another process already knows is doomed:
 //
 //  0. The day's limit is the lower of lim.PerDay and the reported day
-//     limit, less lim.DayReserve (at least zero). When lim.PerWindow is
+//     limit, less lim.DayReserve (at least zero), and of that only
+//     lim.DayShare thousandths when DayShare is in 1..999 (rounded down).
+//     When lim.PerWindow is
 //     positive, the window's limit is the lower of it and the reported
 //     window limit; when lim.Interval is positive, the spacing is the
 //     larger of it and the reported spike spacing.

@@ -21,6 +21,7 @@ type (
 		Window     time.Duration
 		PerDay     int64
 		DayReserve int64
+		DayShare   int64
 		DayResetAt time.Time
 	}
 
@@ -197,16 +198,17 @@ func (l *QuotaLedger) reserveBatch(ctx context.Context, account string, batch []
 		nows, resets                     = make([]time.Time, len(batch)), make([]*time.Time, len(batch))
 		waits, intervals, windows        = make([]time.Duration, len(batch)), make([]time.Duration, len(batch)), make([]time.Duration, len(batch))
 		perWindows, perDays, dayReserves = make([]int64, len(batch)), make([]int64, len(batch)), make([]int64, len(batch))
+		dayShares                        = make([]int64, len(batch))
 	)
 	for i, p := range batch {
 		nows[i], waits[i] = p.now, p.maxWait
 		intervals[i], perWindows[i], windows[i] = p.lim.Interval, p.lim.PerWindow, p.lim.Window
-		perDays[i], dayReserves[i] = p.lim.PerDay, p.lim.DayReserve
+		perDays[i], dayReserves[i], dayShares[i] = p.lim.PerDay, p.lim.DayReserve, p.lim.DayShare
 		if !p.lim.DayResetAt.IsZero() {
 			resets[i] = &p.lim.DayResetAt
 		}
 	}
-	rows, err := l.db.Query(ctx, l.sql.reserve, account, nows, waits, intervals, perWindows, windows, perDays, dayReserves, resets)
+	rows, err := l.db.Query(ctx, l.sql.reserve, account, nows, waits, intervals, perWindows, windows, perDays, dayReserves, dayShares, resets)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: quota reserve %s: %w", account, err)
 	}

@@ -369,7 +369,7 @@ func TestQuotaLedger_BatchTakesReservationsInOrder(t *testing.T) {
 	ctx := context.Background()
 	l := b.Warehouse.QuotaLedger(b.Pool)
 	fn := pgx.Identifier{b.Config.StateSchema, "quota_reserve"}.Sanitize()
-	query := "SELECT ok, at, refused_by FROM " + fn + "($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+	query := "SELECT ok, at, refused_by FROM " + fn + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 
 	rnd := rand.New(rand.NewPCG(3, 4))
 	const n = 200
@@ -377,6 +377,7 @@ func TestQuotaLedger_BatchTakesReservationsInOrder(t *testing.T) {
 		nows, resets                     []time.Time
 		waits, intervals, windows        []time.Duration
 		perWindows, perDays, dayReserves []int64
+		dayShares                        []int64
 	)
 	now := t0
 	for range n {
@@ -388,6 +389,7 @@ func TestQuotaLedger_BatchTakesReservationsInOrder(t *testing.T) {
 		windows = append(windows, time.Second)
 		perDays = append(perDays, int64(60+rnd.IntN(20)))
 		dayReserves = append(dayReserves, int64(rnd.IntN(3)))
+		dayShares = append(dayShares, []int64{0, 700, 1000}[rnd.IntN(3)])
 		resets = append(resets, t0.Add(2*time.Second).Add(time.Duration(rnd.IntN(2))*2*time.Second))
 	}
 	for _, account := range []string{"batch", "serial"} {
@@ -409,7 +411,7 @@ func TestQuotaLedger_BatchTakesReservationsInOrder(t *testing.T) {
 			return a, err
 		})
 	}
-	rows, err := b.Pool.Query(ctx, query, "batch", nows, waits, intervals, perWindows, windows, perDays, dayReserves, resets)
+	rows, err := b.Pool.Query(ctx, query, "batch", nows, waits, intervals, perWindows, windows, perDays, dayReserves, dayShares, resets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +424,7 @@ func TestQuotaLedger_BatchTakesReservationsInOrder(t *testing.T) {
 	}
 	granted := 0
 	for i := range n {
-		rows, err := b.Pool.Query(ctx, query, "serial", nows[i:i+1], waits[i:i+1], intervals[i:i+1], perWindows[i:i+1], windows[i:i+1], perDays[i:i+1], dayReserves[i:i+1], resets[i:i+1])
+		rows, err := b.Pool.Query(ctx, query, "serial", nows[i:i+1], waits[i:i+1], intervals[i:i+1], perWindows[i:i+1], windows[i:i+1], perDays[i:i+1], dayReserves[i:i+1], dayShares[i:i+1], resets[i:i+1])
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -43,7 +43,7 @@ ON CONFLICT (account, stream) DO UPDATE SET
 RETURNING ` + checkpointCols),
 		resetCheckpoint: r(`DELETE FROM /* TEMPLATE: state */checkpoints WHERE account = $1 AND stream = $2`),
 
-		reserve:       r(`SELECT ok, at, refused_by FROM /* TEMPLATE: state */quota_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
+		reserve:       r(`SELECT ok, at, refused_by FROM /* TEMPLATE: state */quota_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
 		observe:       r(`SELECT /* TEMPLATE: state */quota_observe($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
 		refreshCFView: r(`SELECT /* TEMPLATE: state */refresh_custom_field_view($1)`),
 	}

@@ -116,7 +116,7 @@ func TestNewClient_AccountIsSimUnlessChanged(t *testing.T) {
 	// Two accounts of one tenant do not space their calls together.
 	sim := keapsim.New(t, keapsim.Options{Contacts: 10, PerSecond: -1})
 	store := keap.NewMemoryQuotaStore()
-	oneADay := func(c *keap.Config) { c.Store, c.Quota.PerDay, c.Quota.BackgroundReserve = store, 1, -1 }
+	oneADay := func(c *keap.Config) { c.Store, c.Quota.PerDay, c.Quota.BackgroundShare = store, 1, 1 }
 	model, _ := keap.StreamByName("contact_custom_fields")
 	ctx := context.Background()
 	if _, err := keaptest.NewClient(t, sim, oneADay).ListPage(ctx, model, keap.PageRequest{}); err != nil {

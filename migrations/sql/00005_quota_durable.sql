@@ -35,7 +35,7 @@ DROP FUNCTION /* TEMPLATE: state */quota_reserve(text, timestamptz, interval, in
 CREATE FUNCTION /* TEMPLATE: state */quota_reserve(
     p_account text, p_now timestamptz[], p_max_wait interval[],
     p_interval interval[], p_per_window bigint[], p_window interval[],
-    p_per_day bigint[], p_day_reserve bigint[], p_day_reset_at timestamptz[])
+    p_per_day bigint[], p_day_reserve bigint[], p_day_share bigint[], p_day_reset_at timestamptz[])
 RETURNS TABLE (ok boolean, at timestamptz, refused_by text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -57,8 +57,8 @@ BEGIN
     END IF;
 
     FOR q IN
-        SELECT * FROM unnest(p_now, p_max_wait, p_interval, p_per_window, p_window, p_per_day, p_day_reserve, p_day_reset_at)
-            WITH ORDINALITY AS u(now, max_wait, spacing, per_window, win, per_day, day_reserve, day_reset_at, pos)
+        SELECT * FROM unnest(p_now, p_max_wait, p_interval, p_per_window, p_window, p_per_day, p_day_reserve, p_day_share, p_day_reset_at)
+            WITH ORDINALITY AS u(now, max_wait, spacing, per_window, win, per_day, day_reserve, day_share, day_reset_at, pos)
         ORDER BY pos
     LOOP
         moved := false;
@@ -66,6 +66,9 @@ BEGIN
         -- 0. The tighter of the caller's limits and Keap's reported ones
         -- (least and greatest ignore NULL, a limit never reported).
         per_day := greatest(least(q.per_day, r.day_limit) - q.day_reserve, 0);
+        IF q.day_share > 0 AND q.day_share < 1000 THEN
+            per_day := per_day * q.day_share / 1000;
+        END IF;
         per_window := q.per_window;
         IF per_window > 0 THEN
             per_window := least(per_window, r.window_limit);
@@ -203,7 +206,7 @@ $fn$;
 
 -- +goose Down
 DROP FUNCTION /* TEMPLATE: state */quota_observe(text, timestamptz, bigint, bigint, timestamptz, bigint, bigint, interval, interval);
-DROP FUNCTION /* TEMPLATE: state */quota_reserve(text, timestamptz[], interval[], interval[], bigint[], interval[], bigint[], bigint[], timestamptz[]);
+DROP FUNCTION /* TEMPLATE: state */quota_reserve(text, timestamptz[], interval[], interval[], bigint[], interval[], bigint[], bigint[], bigint[], timestamptz[]);
 ALTER TABLE /* TEMPLATE: state */quota_ledger
     DROP COLUMN day_limit,
     DROP COLUMN window_limit,
