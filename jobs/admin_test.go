@@ -143,7 +143,10 @@ func TestAdmin_CancelledRunIsContinuedByTheNextSyncWithoutRereading(t *testing.T
 
 func TestStatus_ReportsStreamsQuotaAndJobs(t *testing.T) {
 	t.Parallel()
-	e := setup(t, []testAccount{unthrottled("acme", 1500)}, func(c *jobs.Config) {
+	acct := unthrottled("acme", 1500)
+	acct.sim.PerDay = 900
+	acct.quota.PerDay, acct.quota.Reserve = 1000, 10
+	e := setup(t, []testAccount{acct}, func(c *jobs.Config) {
 		c.Accounts[0].Streams = []string{"contacts", "tags", "users"}
 	})
 	ctx := context.Background()
@@ -172,6 +175,13 @@ func TestStatus_ReportsStreamsQuotaAndJobs(t *testing.T) {
 		if s.Stream == "contacts" && s.Rows != 1500 {
 			t.Errorf("contacts rows = %d, want 1500", s.Rows)
 		}
+	}
+	// Keap reported a day of 900, below the configured 1000: the reserve
+	// comes off the lower one.
+	q := st.Accounts[0].Quota
+	calls := e.sims["acme"].Stats().Accepted
+	if q.DayLimit != 890 || q.DayUsed != calls || q.DayLeft != 890-calls || q.ResetAt == nil {
+		t.Errorf("quota = %+v, want 890 a day with %d used", q, calls)
 	}
 	if st.Jobs["completed"] == 0 {
 		t.Errorf("jobs by state = %v, want completed ones", st.Jobs)

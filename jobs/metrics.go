@@ -1,12 +1,19 @@
 package jobs
 
-import "time"
+import (
+	"time"
+
+	"github.com/keapsync/keapsync/keap"
+)
 
 // Metrics receives the pipeline's counters and timings; the HTTP server's
 // Prometheus collector implements it. Implementations must be safe for
 // concurrent use and fast: they are called on every page. No call carries a
 // secret or a record.
 type Metrics interface {
+	// Call is every HTTP attempt to Keap (retries too), and every call the
+	// quota governor refused without a request (Refused).
+	Call(account string, c keap.Call)
 	// Page is a committed page: rows by outcome and the time from fetch
 	// to commit.
 	Page(account, stream string, p PageStats)
@@ -32,6 +39,9 @@ type PageStats struct {
 
 // NopMetrics discards everything.
 type NopMetrics struct{}
+
+// Call does nothing.
+func (NopMetrics) Call(string, keap.Call) {}
 
 // Page does nothing.
 func (NopMetrics) Page(string, string, PageStats) {}

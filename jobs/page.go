@@ -137,6 +137,10 @@ func (p *Pipeline) pageRequest(s keap.Stream, run warehouse.SyncRun, sl warehous
 	if s.Mode == keap.ModeSingle {
 		return req
 	}
+	// A backfill (or a reconciliation) may spend only part of each day's
+	// quota, so the incremental runs keep theirs.
+	req.Background = run.Backfill
+	req.IDsOnly = run.Kind == warehouse.RunReconcile
 	if s.Mode == keap.ModeTimeFilter && run.Kind == warehouse.RunSync {
 		req.Since, req.Until = sl.Since, sl.Until
 	}

@@ -69,6 +69,18 @@ func New(cfg Config) (*Pipeline, error) {
 		if kc.Quota.MaxWait == 0 || kc.Quota.MaxWait > cfg.QuotaWait {
 			kc.Quota.MaxWait = cfg.QuotaWait
 		}
+		// A request must end well within its job, so a hung response
+		// fails the attempt rather than the job's deadline.
+		if limit := cfg.JobTimeout * 3 / 4; kc.Timeouts.Request == 0 || kc.Timeouts.Request > limit {
+			kc.Timeouts.Request = limit
+		}
+		name, metrics, observe := a.Name, cfg.Metrics, kc.ObserveFunc
+		kc.ObserveFunc = func(c keap.Call) {
+			metrics.Call(name, c)
+			if observe != nil {
+				observe(c)
+			}
+		}
 		client, err := keap.New(kc)
 		if err != nil {
 			var ce *keap.ConfigError

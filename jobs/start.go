@@ -148,7 +148,7 @@ func (p *Pipeline) startRuns(ctx context.Context, tx pgx.Tx, a *account, streams
 // take it for deleted. Custom-field definitions need none: every sync reads
 // them whole.
 func Reconcilable(s keap.Stream) bool {
-	return s.AfterIDFilter != "" && s.Mode != keap.ModeSingle
+	return s.KeysetByID() && s.Mode != keap.ModeSingle
 }
 
 // startStream starts a run of one stream, or returns its active run.

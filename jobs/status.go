@@ -32,8 +32,9 @@ type AccountStatus struct {
 type QuotaStatus struct {
 	// DayUsed is the calls counted today (by every process, and by Keap's
 	// headers); DayLimit the daily budget keapsync keeps to (the
-	// configured one, tightened by what Keap reported, less the reserve);
-	// DayLeft what remains; ResetAt when the day's budget resets.
+	// configured one, tightened by what Keap reported, less the reserve;
+	// -1 when no daily limit is configured); DayLeft what remains;
+	// ResetAt when the day's budget resets (null when unknown).
 	DayUsed  int64      `json:"day_used"`
 	DayLimit int64      `json:"day_limit"`
 	DayLeft  int64      `json:"day_left"`
@@ -205,7 +206,32 @@ func (p *Pipeline) streamStatus(ctx context.Context, a *account, s keap.Stream) 
 	return ss, nil
 }
 
-// quotaStatus reads the account's quota from the shared ledger.
+// quotaStatus reads the account's quota from the shared ledger: the
+// configured limits, tightened by those Keap reported.
 func (p *Pipeline) quotaStatus(ctx context.Context, a *account) (QuotaStatus, error) {
-	return QuotaStatus{}, nil
+	q := a.client.QuotaConfig()
+	now := p.cfg.Now()
+	st, _, err := p.wh.QuotaLedger(p.cfg.Pool).State(ctx, a.Name, now, q.Minute)
+	if err != nil {
+		return QuotaStatus{}, err
+	}
+	qs := QuotaStatus{DayUsed: st.DayCount, MinuteUsed: st.WindowCount, DayLimit: -1, DayLeft: -1, MinuteLimit: -1}
+	if q.PerDay > 0 {
+		limit := q.PerDay
+		if st.DayLimit > 0 {
+			limit = min(limit, st.DayLimit)
+		}
+		qs.DayLimit = max(limit-q.Reserve, 0)
+		qs.DayLeft = max(qs.DayLimit-qs.DayUsed, 0)
+	}
+	if q.PerMinute > 0 {
+		qs.MinuteLimit = int64(q.PerMinute)
+		if st.WindowLimit > 0 {
+			qs.MinuteLimit = min(qs.MinuteLimit, st.WindowLimit)
+		}
+	}
+	if !st.DayResetAt.IsZero() && st.DayResetAt.After(now) {
+		qs.ResetAt = timePtr(st.DayResetAt)
+	}
+	return qs, nil
 }

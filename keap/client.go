@@ -70,6 +70,10 @@ func New(cfg Config) (*Client, error) {
 	}, nil
 }
 
+// QuotaConfig returns the client's quota configuration with its defaults
+// filled in.
+func (c *Client) QuotaConfig() QuotaConfig { return c.cfg.Quota }
+
 // Quota returns the quota reading of the latest response (counts -1 before
 // any response).
 func (c *Client) Quota() QuotaReading {

@@ -2,10 +2,13 @@ package warehouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // QuotaLimits, QuotaGrant and QuotaObservation are identical to the types of
@@ -243,4 +246,44 @@ func (l *QuotaLedger) Observe(ctx context.Context, account string, now time.Time
 		return fmt.Errorf("warehouse: quota observe %s: %w", account, err)
 	}
 	return nil
+}
+
+// QuotaState is what the ledger holds for one account, for status displays
+// and metrics.
+type QuotaState struct {
+	// DayCount counts the calls of the day ending at DayResetAt (zero once
+	// that time has passed); DayResetAt is zero when unknown.
+	DayCount   int64
+	DayResetAt time.Time
+	// DayLimit and WindowLimit are the limits Keap last reported, 0 when
+	// it never did.
+	DayLimit, WindowLimit int64
+	// WindowCount counts the calls in the rolling window before now.
+	WindowCount int64
+	// LastAt is the last granted call slot.
+	LastAt time.Time
+}
+
+// State returns account's row of the ledger as of now (window: the length
+// of the rolling window to count), and false if the account has none yet.
+func (l *QuotaLedger) State(ctx context.Context, account string, now time.Time, window time.Duration) (QuotaState, bool, error) {
+	var (
+		st                    QuotaState
+		reset, last           *time.Time
+		dayLimit, windowLimit *int64
+	)
+	err := l.db.QueryRow(ctx, l.sql.quotaState, account, now, window).
+		Scan(&st.DayCount, &reset, &dayLimit, &windowLimit, &st.WindowCount, &last)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return QuotaState{}, false, nil
+	}
+	if err != nil {
+		return QuotaState{}, false, fmt.Errorf("warehouse: quota state of %s: %w", account, err)
+	}
+	st.DayResetAt, st.LastAt = utc(reset), utc(last)
+	st.DayLimit, st.WindowLimit = deref(dayLimit), deref(windowLimit)
+	if !st.DayResetAt.IsZero() && !now.Before(st.DayResetAt) {
+		st.DayCount = 0
+	}
+	return st, true, nil
 }

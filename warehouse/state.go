@@ -16,6 +16,7 @@ type stateSQL struct {
 	reserve         string
 	observe         string
 	refreshCFView   string
+	quotaState      string
 }
 
 const checkpointCols = `account, stream, mode, high_water_time, high_water_id, page_token, page_offset, last_id, run_id, updated_at`
@@ -46,6 +47,9 @@ RETURNING ` + checkpointCols),
 		reserve:       r(`SELECT ok, at, refused_by FROM /* TEMPLATE: state */quota_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
 		observe:       r(`SELECT /* TEMPLATE: state */quota_observe($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
 		refreshCFView: r(`SELECT /* TEMPLATE: state */refresh_custom_field_view($1)`),
+		quotaState: r(`SELECT day_count, day_reset_at, day_limit, window_limit,
+	(SELECT count(*) FROM unnest(slots) s WHERE s > $2::timestamptz - $3::interval AND s <= $2), last_at
+FROM /* TEMPLATE: state */quota_ledger WHERE account = $1`),
 	}
 }
 
