@@ -41,6 +41,8 @@ type governor struct {
 	dayResetAt  time.Time     // x-keap-product-quota-expiry-time last reported
 	pauseUntil  time.Time     // no call before this (a 429 said so)
 	pauseWindow string        // the window that imposed pauseUntil
+
+	storeLatency time.Duration // recent time a reservation took (see leadTime)
 }
 
 func newGovernor(cfg Config) *governor {
@@ -145,14 +147,19 @@ func (g *governor) reserve(ctx context.Context, background bool) error {
 	pause, pauseWindow := g.pauseUntil, g.pauseWindow
 	g.mu.Unlock()
 
-	from, wait := now, maxWait
-	if pause.After(now) {
+	// Ask for a slot a little ahead, by what a reservation has lately
+	// taken to come back: a grant that arrives after its slot sends its
+	// call late, bringing it closer to the next call than Keap allows.
+	lead := g.leadTime()
+	from, wait := now.Add(lead), max(maxWait-lead, 0)
+	if pause.After(from) {
 		if pause.Sub(now) > maxWait {
 			return &QuotaError{Window: pauseWindow, RetryAt: pause}
 		}
 		from, wait = pause, maxWait-pause.Sub(now)
 	}
 	grant, err := g.store.Reserve(ctx, g.account, from, wait, lim)
+	g.recordStoreLatency(g.clock.Now().Sub(now))
 	if err != nil {
 		return fmt.Errorf("quota store: %w", err)
 	}
@@ -165,6 +172,28 @@ func (g *governor) reserve(ctx context.Context, background bool) error {
 		return g.clock.Sleep(ctx, d)
 	}
 	return nil
+}
+
+// maxLead bounds how far ahead a slot is asked for.
+const maxLead = 250 * time.Millisecond
+
+// leadTime is how far ahead of now the next reservation asks for its slot:
+// twice the recent store latency (rising at once, falling slowly), at most
+// maxLead. With an in-memory store it is about zero.
+func (g *governor) leadTime() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return min(2*g.storeLatency, maxLead)
+}
+
+func (g *governor) recordStoreLatency(d time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if d > g.storeLatency {
+		g.storeLatency = d
+	} else {
+		g.storeLatency = g.storeLatency*7/8 + d/8
+	}
 }
 
 // observe reconciles the store with a response's quota headers (r.At is
