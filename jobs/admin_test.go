@@ -193,3 +193,48 @@ func TestStatus_ReportsStreamsQuotaAndJobs(t *testing.T) {
 		t.Error("listing jobs in an unknown state succeeded")
 	}
 }
+
+func TestPlan_CountsEachStreamOnceAndMatchesWhatTheSyncCosts(t *testing.T) {
+	t.Parallel()
+	acct := unthrottled("acme", 4500)
+	acct.quota.PerDay = 300
+	acct.mod = func(a *jobs.Account) { a.Schedule = "0 */6 * * *" }
+	e := setup(t, []testAccount{acct}, nil)
+	sim := e.sims["acme"]
+	ctx := context.Background()
+	plan, err := e.p.Plan(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Stats().Accepted; got != plan.CountCalls {
+		t.Errorf("planning made %d calls, the plan says %d", got, plan.CountCalls)
+	}
+	if plan.Interval != 6*time.Hour || plan.RunsPerDay != 4 || plan.DayBudget != 300 {
+		t.Errorf("plan = interval %s, %v runs a day, budget %d", plan.Interval, plan.RunsPerDay, plan.DayBudget)
+	}
+	e.start()
+	runs := e.sync(jobs.SyncRequest{}, time.Minute)
+	byStream := map[string]warehouse.SyncRun{}
+	for _, r := range runs {
+		byStream[r.Stream] = r
+	}
+	for _, sp := range plan.Streams {
+		r := byStream[sp.Stream]
+		switch sp.Estimate {
+		case "exact", "at_least":
+			if sp.FirstSync != r.APICalls {
+				t.Errorf("%s: plan says %d calls for the first sync, it took %d", sp.Stream, sp.FirstSync, r.APICalls)
+			}
+		case "unknown":
+			if sp.Records != -1 {
+				t.Errorf("%s: unknown estimate with %d records", sp.Stream, sp.Records)
+			}
+		}
+		if n, err := sim.Live(sp.Stream); err == nil && sp.Records >= 0 && int64(n) != sp.Records {
+			t.Errorf("%s: plan counted %d records, the simulator holds %d", sp.Stream, sp.Records, n)
+		}
+	}
+	if plan.FirstSyncDays <= 0 || plan.IncrementalShare <= 0 {
+		t.Errorf("plan = %+v", plan)
+	}
+}
