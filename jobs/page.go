@@ -149,6 +149,10 @@ func (p *Pipeline) pageRequest(s keap.Stream, run warehouse.SyncRun, sl warehous
 		if sl.AfterID > 0 {
 			req.AfterID = strconv.FormatInt(sl.AfterID, 10)
 		}
+		if sl.BeforeID > 0 {
+			req.BeforeID = strconv.FormatInt(sl.BeforeID, 10)
+		}
+		req.Descending = sl.Descending
 	case s.Version == keap.V1:
 		req.Cursor.Offset = sl.PageOffset
 	default:
@@ -171,6 +175,10 @@ func advance(s keap.Stream, sl warehouse.Slice, page *keap.Page) (warehouse.Slic
 	case s.Mode == keap.ModeSingle:
 		next.Done = true
 	case s.AfterIDFilter != "":
+		if sl.Descending {
+			next.Done = true // a probe reads one page
+			break
+		}
 		for i, r := range page.Records {
 			id, err := strconv.ParseInt(r.ID, 10, 64)
 			if err != nil {
@@ -178,7 +186,9 @@ func advance(s keap.Stream, sl warehouse.Slice, page *keap.Page) (warehouse.Slic
 			}
 			next.AfterID = max(next.AfterID, id)
 		}
-		next.Done = page.Done || len(page.Records) == 0
+		// A slice bounded above is done once nothing is left below its
+		// bound (a split may have moved the bound under it).
+		next.Done = page.Done || len(page.Records) == 0 || (sl.BeforeID > 0 && next.AfterID >= sl.BeforeID-1)
 	case s.Version == keap.V1:
 		next.PageOffset = page.Next.Offset
 		next.Done = page.Done
@@ -253,6 +263,9 @@ func (p *Pipeline) commit(ctx context.Context, job *river.Job[PageArgs], a *acco
 				return err
 			}
 		}
+		if err := p.split(ctx, tx, a, s, job, cur, next, page); err != nil {
+			return err
+		}
 		if !next.Done {
 			args := job.Args
 			args.Page = next.Page
@@ -273,6 +286,26 @@ func (p *Pipeline) commit(ctx context.Context, job *river.Job[PageArgs], a *acco
 		return err
 	})
 	return stats, err
+}
+
+// split starts a probe after the first page of a large latency-bound read,
+// and divides the rest among parallel slices once the probe's page is in
+// (see split.go).
+func (p *Pipeline) split(ctx context.Context, tx pgx.Tx, a *account, s keap.Stream, job *river.Job[PageArgs], cur, next warehouse.Slice, page *keap.Page) error {
+	if cur.Descending {
+		return p.splitAfterProbe(ctx, tx, a, s, job, cur, page)
+	}
+	if cur.Page != 0 || !s.KeysetByID() {
+		return nil
+	}
+	slices, err := p.wh.Slices(ctx, tx, cur.RunID)
+	if err != nil {
+		return err
+	}
+	if !p.probeNeeded(a, s, cur, next, page, slices) {
+		return nil
+	}
+	return p.addProbe(ctx, tx, a, job, slices, next)
 }
 
 // syncDefinitions soft-deletes the custom-field definitions the model no

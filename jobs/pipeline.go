@@ -126,7 +126,10 @@ func New(cfg Config) (*Pipeline, error) {
 		MaxAttempts:          cfg.Retry.MaxAttempts,
 		RetryPolicy:          retryPolicy{cfg: cfg.Retry, now: cfg.Now},
 		FetchPollInterval:    cfg.PollInterval,
-		Logger:               cfg.Logger.With(slog.String("component", "river")),
+		// A page's next job is inserted as it commits: fetch it at once,
+		// so a chain of pages is not paced by River's default 100ms.
+		FetchCooldown: 20 * time.Millisecond,
+		Logger:        cfg.Logger.With(slog.String("component", "river")),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)

@@ -89,6 +89,7 @@ type response struct {
 	contentType string
 	body        []byte
 	quota       QuotaReading
+	elapsed     time.Duration // sending the request to reading the body
 }
 
 // request is one GET the client makes.
@@ -127,6 +128,7 @@ func (c *Client) get(ctx context.Context, req request, decode func(*response) er
 		resp, err := c.send(ctx, rawURL, req.path)
 		elapsed := time.Since(start)
 		if err == nil {
+			resp.elapsed = elapsed
 			err = decode(resp)
 		}
 		call := Call{Path: req.path, Stream: req.stream, Duration: elapsed, Attempt: attempt, Err: err, Quota: unknownQuota}

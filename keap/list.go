@@ -88,6 +88,10 @@ type Page struct {
 	Count int64
 	// Quota is what this response's headers said about the quota.
 	Quota QuotaReading
+	// Elapsed is how long Keap took to answer the request that brought
+	// the page, from sending it to reading its body: quota waits and
+	// failed attempts are not included.
+	Elapsed time.Duration
 }
 
 // ListPage fetches one page of stream s. A ModeSingle stream (a custom-field
@@ -108,7 +112,7 @@ func (c *Client) ListPage(ctx context.Context, s Stream, req PageRequest) (*Page
 		if err != nil {
 			return err
 		}
-		p.Quota = resp.quota
+		p.Quota, p.Elapsed = resp.quota, resp.elapsed
 		page = p
 		return nil
 	})

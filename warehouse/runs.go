@@ -112,8 +112,10 @@ type Slice struct {
 	AfterID, BeforeID int64
 
 	// Descending marks a slice that reads one page from the top of its id
-	// range (to size the split into parallel ranges).
+	// range (to size the split into parallel ranges); ProbeFor is the slice
+	// whose remaining range it sizes.
 	Descending bool
+	ProbeFor   int
 
 	// PageToken and PageOffset are the position of token- and
 	// offset-paginated streams.
@@ -169,7 +171,7 @@ const runCols = `id, account, stream, kind, trigger, status, backfill, window_si
 	started_at, finished_at, resume_at,
 	pages, rows_inserted, rows_updated, rows_unchanged, rows_deleted, api_calls, last_error`
 
-const sliceCols = `run_id, slice, since, until, after_id, before_id, descending, page_token, page_offset,
+const sliceCols = `run_id, slice, since, until, after_id, before_id, descending, probe_for, page_token, page_offset,
 	page, done, max_updated, stop_before, records`
 
 type runSQL struct {
@@ -212,10 +214,10 @@ WHERE id = $1 AND finished_at IS NOT NULL AND status <> 'succeeded'`),
 		slice:     r(`SELECT ` + sliceCols + ` FROM /* TEMPLATE: state */run_slices WHERE run_id = $1 AND slice = $2`),
 		lockSlice: r(`SELECT ` + sliceCols + ` FROM /* TEMPLATE: state */run_slices WHERE run_id = $1 AND slice = $2 FOR UPDATE`),
 		insertSlice: r(`INSERT INTO /* TEMPLATE: state */run_slices (` + sliceCols + `)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`),
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`),
 		updateSlice: r(`UPDATE /* TEMPLATE: state */run_slices SET since = $3, until = $4, after_id = $5, before_id = $6,
-	descending = $7, page_token = $8, page_offset = $9, page = $10, done = $11, max_updated = $12, stop_before = $13,
-	records = $14, updated_at = now()
+	descending = $7, probe_for = $8, page_token = $9, page_offset = $10, page = $11, done = $12, max_updated = $13,
+	stop_before = $14, records = $15, updated_at = now()
 WHERE run_id = $1 AND slice = $2`),
 
 		seen:      r(`INSERT INTO /* TEMPLATE: state */reconcile_seen (run_id, id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`),
@@ -487,7 +489,7 @@ func (w *Warehouse) SaveSlice(ctx context.Context, ex Executor, s Slice) error {
 
 func sliceArgs(s Slice) []any {
 	return []any{s.RunID, s.N, nullTime(s.Since), nullTime(s.Until), nullInt(s.AfterID), nullInt(s.BeforeID),
-		s.Descending, nullString(s.PageToken), s.PageOffset, s.Page, s.Done, nullTime(s.MaxUpdated), nullTime(s.StopBefore),
+		s.Descending, s.ProbeFor, nullString(s.PageToken), s.PageOffset, s.Page, s.Done, nullTime(s.MaxUpdated), nullTime(s.StopBefore),
 		s.Records}
 }
 
@@ -498,7 +500,7 @@ func scanSlice(row pgx.Row) (Slice, error) {
 		after, before                        *int64
 		token                                *string
 	)
-	err := row.Scan(&s.RunID, &s.N, &since, &until, &after, &before, &s.Descending, &token, &s.PageOffset,
+	err := row.Scan(&s.RunID, &s.N, &since, &until, &after, &before, &s.Descending, &s.ProbeFor, &token, &s.PageOffset,
 		&s.Page, &s.Done, &maxUpdated, &stopBefore, &s.Records)
 	if err != nil {
 		return Slice{}, err

@@ -27,6 +27,7 @@ CREATE TABLE /* TEMPLATE: state */run_slices (
     after_id bigint,
     before_id bigint,
     descending boolean NOT NULL DEFAULT false,
+    probe_for integer NOT NULL DEFAULT 0,
     page_token text,
     page_offset bigint NOT NULL DEFAULT 0,
     page integer NOT NULL DEFAULT 0,
@@ -43,6 +44,7 @@ COMMENT ON COLUMN /* TEMPLATE: state */run_slices.until IS 'Upper bound of the u
 COMMENT ON COLUMN /* TEMPLATE: state */run_slices.after_id IS 'Keyset position: ids above this one are left to read (NULL: from the first).';
 COMMENT ON COLUMN /* TEMPLATE: state */run_slices.before_id IS 'Ids from this one up belong to another slice (NULL: no upper bound).';
 COMMENT ON COLUMN /* TEMPLATE: state */run_slices.descending IS 'The slice reads one page from the top of the id range, to size the split into parallel ranges.';
+COMMENT ON COLUMN /* TEMPLATE: state */run_slices.probe_for IS 'For a descending slice: the slice whose remaining range its page sizes.';
 COMMENT ON COLUMN /* TEMPLATE: state */run_slices.page_token IS 'Next page token (token-paginated streams).';
 COMMENT ON COLUMN /* TEMPLATE: state */run_slices.page_offset IS 'Next offset (v1 streams).';
 COMMENT ON COLUMN /* TEMPLATE: state */run_slices.page IS 'Pages committed so far; the pending page job carries this number, so a stale or duplicate job is recognised.';
