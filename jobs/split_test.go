@@ -37,4 +37,3 @@ func TestSplit_LatencyBoundReadIsSplitIntoParallelRanges(t *testing.T) {
 		t.Errorf("%d calls for %d pages of records in %d slices", run.APICalls, minPages, len(slices))
 	}
 }
-}
