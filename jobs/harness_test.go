@@ -25,7 +25,7 @@ import (
 // env is a pipeline on freshly migrated schemas, syncing simulated
 // accounts over real HTTP.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	pool *pgxpool.Pool
 	mig  jobs.MigrateConfig
 	sims map[string]*keapsim.Server
@@ -53,7 +53,7 @@ func unthrottled(name string, contacts int) testAccount {
 	}
 }
 
-func setup(t *testing.T, accounts []testAccount, mod func(*jobs.Config)) *env {
+func setup(t testing.TB, accounts []testAccount, mod func(*jobs.Config)) *env {
 	t.Helper()
 	pool := warehousetest.NewPool(t, 20)
 	data, state, river := warehousetest.Schemas(t, pool)
