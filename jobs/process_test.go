@@ -30,6 +30,8 @@ const (
 // workerSpec is what a worker process works: the env's schemas and
 // accounts.
 type workerSpec struct {
+	// DatabaseURL is where the worker connects; default the test database.
+	DatabaseURL        string
 	Data, State, River string
 	Accounts           []workerAccount
 	Workers            int
@@ -60,7 +62,11 @@ func runWorker(specJSON string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	cfg, err := pgxpool.ParseConfig(warehousetest.DatabaseURL())
+	url := spec.DatabaseURL
+	if url == "" {
+		url = warehousetest.DatabaseURL()
+	}
+	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		return 2
