@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"sync"
@@ -202,4 +203,120 @@ func TestChaos_DatabaseConnectionsKilledAndAnOutageLoseNothing(t *testing.T) {
 		pages += r.Pages
 	}
 	t.Logf("%d sessions killed, %s outage; %d pages, %d requests", killed, outage, pages, st.Accepted)
+}
+
+// otherIntegration spends the tenant's quota from outside keapsync, with
+// another key of the same tenant, as a second integration would: first a
+// share of the day, then a steady trickle, with bursts that fill the
+// rolling window (429 storms for whoever comes next).
+type otherIntegration struct {
+	url, key string
+	mu       sync.Mutex
+	sent     int
+	rejected int
+}
+
+func (o *otherIntegration) call(t testing.TB) {
+	req, err := http.NewRequest(http.MethodGet, o.url+"/v2/tags?page_size=1", nil)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	req.Header.Set("X-Keap-API-Key", o.key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	o.mu.Lock()
+	o.sent++
+	if resp.StatusCode == http.StatusTooManyRequests {
+		o.rejected++
+	}
+	o.mu.Unlock()
+}
+
+func (o *otherIntegration) counts() (sent, rejected int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.sent, o.rejected
+}
+
+// TestChaos_QuotaPressureFromAnotherIntegrationSlowResponsesAndAHalfSpentDay
+// syncs while another integration on the same tenant had already spent half
+// of the day and keeps spending (bursts included), and while some responses
+// are slower than the client's timeout: keapsync stays within what the
+// quota leaves it (Keap's headers tell it what others used), finishes after
+// the resets, and exact.
+func TestChaos_QuotaPressureFromAnotherIntegrationSlowResponsesAndAHalfSpentDay(t *testing.T) {
+	t.Parallel()
+	const (
+		perSecond = 10
+		perMinute = 30
+		minute    = 5 * time.Second
+		perDay    = 60
+		day       = 10 * time.Second
+	)
+	acct := testAccount{
+		name: "acme",
+		sim: keapsim.Options{Contacts: 6000, PerSecond: perSecond, PerMinute: perMinute, Minute: minute, PerDay: perDay,
+			DayLength: day, TenantPerMinute: -1, APIKeys: []string{"keapsync-key", "other-integration-key"}, Seed: 31,
+			Faults: []keapsim.Fault{{Kind: keapsim.FaultSlow, Probability: 0.05, Delay: 1500 * time.Millisecond}}},
+		quota: keap.QuotaConfig{PerSecond: perSecond, PerMinute: perMinute, Minute: minute, PerDay: perDay,
+			WindowMargin: 100 * time.Millisecond},
+		mod: func(a *jobs.Account) { a.Keap.Timeouts.Request = time.Second },
+	}
+	e := setup(t, []testAccount{acct}, func(c *jobs.Config) { c.SnoozeJitter = 200 * time.Millisecond })
+	sim := e.sims["acme"]
+	other := &otherIntegration{url: sim.URL(), key: "other-integration-key"}
+	// Half the day is gone before keapsync starts.
+	for range perDay / 2 {
+		other.call(t)
+		time.Sleep(110 * time.Millisecond)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(700 * time.Millisecond):
+			}
+			n := 1
+			if i%7 == 0 {
+				n = 6 // a burst
+			}
+			for range n {
+				other.call(t)
+			}
+		}
+	}()
+	e.start()
+	runs := e.sync(jobs.SyncRequest{}, 3*time.Minute)
+	close(stop)
+	wg.Wait()
+	e.assertMatchesTruth("acme")
+
+	st := sim.Stats()
+	sent, otherRejected := other.counts()
+	ours := st.Requests - int64(sent)
+	oursRejected := st.Rejected - int64(otherRejected)
+	var pages int64
+	for _, r := range runs {
+		pages += r.Pages
+	}
+	t.Logf("keapsync: %d requests for %d pages, %d rejected; the other integration: %d requests, %d rejected; %d slow",
+		ours, pages, oursRejected, sent, otherRejected, st.Faults)
+	// Another integration's usage is only learnt from Keap's headers, after
+	// the fact: a few 429s can happen, a storm must not.
+	if limit := max(5, ours/20); oursRejected > limit {
+		t.Errorf("keapsync got %d 429s in %d requests (limit %d): it does not back off", oursRejected, ours, limit)
+	}
+	if st.PeakSecond > perSecond || st.PeakMinute > perMinute {
+		t.Errorf("quota overrun: %+v", st)
+	}
 }
