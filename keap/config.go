@@ -138,7 +138,9 @@ type QuotaConfig struct {
 	// PerSecond). Keap measures the spacing at arrival, so jitter between
 	// two requests in flight must not bring them closer than its spike
 	// arrest tolerates, nor may a grant that reached a process late over a
-	// loaded shared ledger. Default 60ms; negative means none.
+	// loaded shared ledger. Default 60ms; negative means none. When calls
+	// leave later than their slots (a loaded machine), the governor widens
+	// this and WindowMargin to twice the recent delay, up to 500ms.
 	SpacingMargin time.Duration
 
 	// WindowMargin is added to the rolling window, for the same reason: a

@@ -43,6 +43,7 @@ type governor struct {
 	pauseWindow string        // the window that imposed pauseUntil
 
 	storeLatency time.Duration // recent time a reservation took (see leadTime)
+	lateness     time.Duration // recent delay of calls after their slots (see recordLateness)
 }
 
 func newGovernor(cfg Config) *governor {
@@ -64,16 +65,12 @@ func (g *governor) limitsLocked(now time.Time) QuotaLimits {
 	if q.PerSecond > 0 {
 		lim.Interval = q.Second / time.Duration(q.PerSecond)
 		lim.Interval = max(lim.Interval, g.spikeEvery)
-		if q.SpacingMargin > 0 {
-			lim.Interval += q.SpacingMargin
-		}
+		lim.Interval += max(q.SpacingMargin, g.lateMarginLocked())
 	}
 	if q.PerMinute > 0 {
 		lim.PerWindow = g.effectiveWindowLimitLocked()
 		lim.Window = q.Minute
-		if q.WindowMargin > 0 {
-			lim.Window += q.WindowMargin
-		}
+		lim.Window += max(q.WindowMargin, g.lateMarginLocked())
 	}
 	if q.PerDay > 0 {
 		lim.PerDay = g.effectiveDayLimitLocked()
@@ -169,9 +166,35 @@ func (g *governor) reserve(ctx context.Context, background bool) error {
 	if d := grant.At.Sub(g.clock.Now()); d > 0 {
 		// The slot is taken even if ctx ends first: Keap may count a call
 		// the store granted, so the store must too.
-		return g.clock.Sleep(ctx, d)
+		if err := g.clock.Sleep(ctx, d); err != nil {
+			return err
+		}
 	}
+	g.recordLateness(g.clock.Now().Sub(grant.At))
 	return nil
+}
+
+// maxLateMargin bounds the margin lateness can add.
+const maxLateMargin = 500 * time.Millisecond
+
+// recordLateness notes how late a call leaves after its slot (a goroutine
+// woken late on a loaded machine, a grant that came back late): the
+// margins grow to twice the recent lateness, so late calls do not arrive
+// inside Keap's limits, and shrink back slowly when the machine is calm.
+func (g *governor) recordLateness(d time.Duration) {
+	d = max(d, 0)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if d > g.lateness {
+		g.lateness = d
+	} else {
+		g.lateness = g.lateness*15/16 + d/16
+	}
+}
+
+// lateMarginLocked is the margin recent lateness calls for.
+func (g *governor) lateMarginLocked() time.Duration {
+	return min(2*g.lateness, maxLateMargin)
 }
 
 // maxLead bounds how far ahead a slot is asked for.
