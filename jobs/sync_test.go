@@ -219,3 +219,63 @@ func TestSync_ChangesDuringASyncAreCaughtByTheNext(t *testing.T) {
 	e.sync(jobs.SyncRequest{}, 2*time.Minute)
 	e.assertMatchesTruth("acme")
 }
+
+func TestSchedule_PeriodicSyncStartsRunsAndJoinsThoseStillActive(t *testing.T) {
+	t.Parallel()
+	acct := testAccount{
+		name: "acme",
+		// Slow enough that a run is still going when the schedule fires
+		// again.
+		sim:   keapsim.Options{Contacts: 3000, PerSecond: 2, PerMinute: -1, PerDay: -1, TenantPerMinute: -1},
+		quota: keap.QuotaConfig{PerSecond: 2, PerMinute: -1, PerDay: -1},
+		mod: func(a *jobs.Account) {
+			a.Schedule = "@every 1s"
+			a.Streams = []string{"contacts", "tags"}
+		},
+	}
+	e := setup(t, []testAccount{acct}, func(c *jobs.Config) { c.Schedules = true })
+	e.start()
+	ctx := context.Background()
+	// Wait for a scheduled run of each stream to succeed, while the
+	// schedule keeps firing.
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		done := 0
+		for _, stream := range []string{"contacts", "tags"} {
+			if r, ok, err := e.wh.LastSuccess(ctx, e.pool, "acme", stream, warehouse.RunSync); err != nil {
+				t.Fatal(err)
+			} else if ok && r.Trigger == warehouse.TriggerSchedule {
+				done++
+			}
+		}
+		if done == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no scheduled run succeeded in time")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// The schedule fired several times while the contacts run was going:
+	// each firing joined it instead of starting another.
+	var runs, overlapping int
+	err := e.pool.QueryRow(ctx, fmt.Sprintf(`SELECT count(*),
+		count(*) FILTER (WHERE EXISTS (SELECT 1 FROM %[1]s o WHERE o.stream = r.stream AND o.id <> r.id
+			AND o.started_at < coalesce(r.finished_at, 'infinity') AND r.started_at < coalesce(o.finished_at, 'infinity')))
+		FROM %[1]s r WHERE stream = 'contacts'`, pgx.Identifier{e.mig.StateSchema, "sync_runs"}.Sanitize())).Scan(&runs, &overlapping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var firings int
+	if err := e.pool.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE kind = $1`,
+		pgx.Identifier{e.mig.RiverSchema, "river_job"}.Sanitize()), jobs.KindAccountSync).Scan(&firings); err != nil {
+		t.Fatal(err)
+	}
+	if overlapping != 0 {
+		t.Errorf("%d contacts runs overlapped another", overlapping)
+	}
+	if firings <= runs {
+		t.Errorf("%d scheduled firings for %d runs: the test did not fire during a run", firings, runs)
+	}
+	t.Logf("%d firings, %d contacts runs", firings, runs)
+}
