@@ -2,9 +2,12 @@ package jobs_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/keapsync/keapsync/jobs"
 	"github.com/keapsync/keapsync/keap"
@@ -237,4 +240,70 @@ func TestPlan_CountsEachStreamOnceAndMatchesWhatTheSyncCosts(t *testing.T) {
 	if plan.FirstSyncDays <= 0 || plan.IncrementalShare <= 0 {
 		t.Errorf("plan = %+v", plan)
 	}
+}
+
+func TestStop_BoundedSoftStopLeavesRunningPagesToTheNextWorker(t *testing.T) {
+	t.Parallel()
+	acct := unthrottled("acme", 4000)
+	acct.sim.Faults = []keapsim.Fault{{Kind: keapsim.FaultSlow, Probability: 1, Delay: 800 * time.Millisecond}}
+	e := setup(t, []testAccount{acct}, nil)
+	ctx := context.Background()
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	if err := e.p.Start(runCtx); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := e.p.Sync(ctx, jobs.SyncRequest{Streams: []string{"contacts", "notes", "orders"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1200 * time.Millisecond) // pages in flight
+	stopCtx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if err := e.p.Stop(stopCtx); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if !strings.Contains(e.logs.String(), "page left for another worker") {
+		t.Fatal("no page was in flight when the worker stopped: the test proved nothing")
+	}
+
+	// Another worker finishes the runs; no job used an attempt on the stop.
+	next, err := jobs.New(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextCtx, cancelNext := context.WithCancel(ctx)
+	defer cancelNext()
+	if err := next.Start(nextCtx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_ = next.Stop(c)
+	})
+	ids := make([]int64, len(runs))
+	for i, r := range runs {
+		ids[i] = r.ID
+	}
+	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+	defer wcancel()
+	final, err := next.Wait(wctx, ids, 100*time.Millisecond, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range final {
+		if r.Status != warehouse.RunSucceeded {
+			t.Fatalf("run %s ended %s: %s", r.Stream, r.Status, r.LastError)
+		}
+	}
+	var withErrors int
+	if err := e.pool.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE coalesce(array_length(errors, 1), 0) > 0`,
+		pgx.Identifier{e.mig.RiverSchema, "river_job"}.Sanitize())).Scan(&withErrors); err != nil {
+		t.Fatal(err)
+	}
+	if withErrors != 0 {
+		t.Errorf("%d jobs recorded an error across a soft stop", withErrors)
+	}
+	e.assertMatchesTruth("acme", "contacts", "notes", "orders")
 }

@@ -18,6 +18,8 @@ import (
 // outcome maps a page job's failure to River's outcome. It is the one place
 // that decides:
 //
+//   - the process stopping (its work context cancelled): snooze a second,
+//     so another worker takes the page; no attempt is used.
 //   - quota spent (a *keap.QuotaError, returned without a network call):
 //     snooze until it resets, plus a little jitter; no attempt is used and
 //     nothing is logged as an error. A spent day also marks the run
@@ -35,6 +37,12 @@ import (
 func (p *Pipeline) outcome(ctx context.Context, job *river.Job[PageArgs], a *account, run warehouse.SyncRun, err error) error {
 	log := p.logger(job.Args)
 	now := p.cfg.Now()
+	if errors.Is(ctx.Err(), context.Canceled) && !errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely) {
+		// The process is stopping: hand the page to another worker at
+		// once, without using an attempt. Nothing was committed.
+		log.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "jobs: stopping; page left for another worker")
+		return river.JobSnooze(time.Second)
+	}
 	var qe *keap.QuotaError
 	if errors.As(err, &qe) {
 		until := qe.RetryAt
