@@ -29,7 +29,7 @@ func runByStream(t *testing.T, runs []warehouse.SyncRun, stream string) warehous
 
 func TestAdmin_DiscardedJobRetriedResumesTheRunFromItsCheckpoint(t *testing.T) {
 	t.Parallel()
-	acct := unthrottled("acme", 6000) // notes: 3 pages
+	acct := unthrottled("acme", 600) // notes: 3 pages
 	acct.mod = func(a *jobs.Account) { a.Keap.Retry.MaxAttempts = 1 }
 	e := setup(t, []testAccount{acct}, func(c *jobs.Config) { c.Retry.MaxAttempts = 2 })
 	sim := e.sims["acme"]
@@ -78,7 +78,7 @@ func TestAdmin_DiscardedJobRetriedResumesTheRunFromItsCheckpoint(t *testing.T) {
 	// The retried job fetched each page of the full read once, from where
 	// the run failed.
 	notes, _ := sim.Live("notes")
-	if got, want := sim.Stats().Accepted-calls, int64((notes+999)/1000); got != want {
+	if got, want := sim.Stats().Accepted-calls, int64((notes+testPageSize-1)/testPageSize); got != want {
 		t.Errorf("the resumed run made %d calls, want the %d pages of a full read", got, want)
 	}
 	e.assertMatchesTruth("acme", "notes")
@@ -88,7 +88,7 @@ func TestAdmin_CancelledRunIsContinuedByTheNextSyncWithoutRereading(t *testing.T
 	t.Parallel()
 	acct := testAccount{
 		name:  "acme",
-		sim:   keapsim.Options{Contacts: 8000, PerSecond: 4, PerMinute: -1, PerDay: -1, TenantPerMinute: -1},
+		sim:   keapsim.Options{Contacts: 1200, PerSecond: 4, PerMinute: -1, PerDay: -1, TenantPerMinute: -1},
 		quota: keap.QuotaConfig{PerSecond: 4, PerMinute: -1, PerDay: -1},
 	}
 	e := setup(t, []testAccount{acct}, nil)
@@ -137,7 +137,7 @@ func TestAdmin_CancelledRunIsContinuedByTheNextSyncWithoutRereading(t *testing.T
 		t.Errorf("the next run adopted %d, want %d", next[0].AdoptedFrom, cancelled.ID)
 	}
 	contacts, _ := sim.Live("contacts")
-	total := int64((contacts + 999) / 1000)
+	total := int64((contacts + testPageSize - 1) / testPageSize)
 	if got := sim.Stats().Accepted - calls; got > total-cancelled.Pages+1 {
 		t.Errorf("the continuing run made %d calls; %d pages were left (+1 for the new window)", got, total-cancelled.Pages)
 	}
@@ -199,7 +199,7 @@ func TestStatus_ReportsStreamsQuotaAndJobs(t *testing.T) {
 
 func TestPlan_CountsEachStreamOnceAndMatchesWhatTheSyncCosts(t *testing.T) {
 	t.Parallel()
-	acct := unthrottled("acme", 4500)
+	acct := unthrottled("acme", 1200)
 	acct.quota.PerDay = 300
 	acct.mod = func(a *jobs.Account) { a.Schedule = "0 */6 * * *" }
 	e := setup(t, []testAccount{acct}, nil)
@@ -244,7 +244,7 @@ func TestPlan_CountsEachStreamOnceAndMatchesWhatTheSyncCosts(t *testing.T) {
 
 func TestStop_BoundedSoftStopLeavesRunningPagesToTheNextWorker(t *testing.T) {
 	t.Parallel()
-	acct := unthrottled("acme", 4000)
+	acct := unthrottled("acme", 800)
 	acct.sim.Faults = []keapsim.Fault{{Kind: keapsim.FaultSlow, Probability: 1, Delay: 800 * time.Millisecond}}
 	e := setup(t, []testAccount{acct}, nil)
 	ctx := context.Background()

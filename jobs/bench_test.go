@@ -94,7 +94,7 @@ func BenchmarkFullSync(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
 		runtime.GC()
-		e := setup(b, []testAccount{unthrottled("bench", contacts)}, func(c *jobs.Config) { c.Workers = 4 })
+		e := setup(b, []testAccount{unthrottled("bench", contacts)}, func(c *jobs.Config) { c.Workers, c.PageSize = 4, 0 })
 		sim := e.sims["bench"]
 		minPages := minimumPages(b, sim)
 		var records int64
@@ -169,7 +169,7 @@ func BenchmarkBackfillLatency(b *testing.B) {
 				Faults: []keapsim.Fault{{Kind: keapsim.FaultSlow, Probability: 1, Delay: time.Second}}},
 			quota: keap.QuotaConfig{PerSecond: perSecond, PerMinute: perMinute, PerDay: -1},
 		}
-		e := setup(b, []testAccount{acct}, func(c *jobs.Config) { c.Workers, c.MaxSlices = 8, 8 })
+		e := setup(b, []testAccount{acct}, func(c *jobs.Config) { c.Workers, c.MaxSlices, c.PageSize = 8, 8, 0 })
 		sim := e.sims["bench"]
 		b.StartTimer()
 		start := time.Now()

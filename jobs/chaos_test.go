@@ -139,7 +139,7 @@ func TestChaos_DatabaseConnectionsKilledAndAnOutageLoseNothing(t *testing.T) {
 	}
 	acct := testAccount{
 		name:  "acme",
-		sim:   keapsim.Options{Contacts: 12000, PerSecond: 8, PerMinute: -1, PerDay: -1, TenantPerMinute: -1, Seed: 21},
+		sim:   keapsim.Options{Contacts: 3000, PerSecond: 8, PerMinute: -1, PerDay: -1, TenantPerMinute: -1, Seed: 21},
 		quota: keap.QuotaConfig{PerSecond: 8, PerMinute: -1, PerDay: -1},
 	}
 	e := setup(t, []testAccount{acct}, nil)
@@ -260,7 +260,7 @@ func TestChaos_QuotaPressureFromAnotherIntegrationSlowResponsesAndAHalfSpentDay(
 	)
 	acct := testAccount{
 		name: "acme",
-		sim: keapsim.Options{Contacts: 6000, PerSecond: perSecond, PerMinute: perMinute, Minute: minute, PerDay: perDay,
+		sim: keapsim.Options{Contacts: 1000, PerSecond: perSecond, PerMinute: perMinute, Minute: minute, PerDay: perDay,
 			DayLength: day, TenantPerMinute: -1, APIKeys: []string{"keapsync-key", "other-integration-key"}, Seed: 31,
 			Faults: []keapsim.Fault{{Kind: keapsim.FaultSlow, Probability: 0.05, Delay: 1500 * time.Millisecond}}},
 		quota: keap.QuotaConfig{PerSecond: perSecond, PerMinute: perMinute, Minute: minute, PerDay: perDay,

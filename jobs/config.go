@@ -89,6 +89,11 @@ type Config struct {
 	// PollInterval is how often River looks for new jobs when no
 	// notification arrives (and how often Wait polls). Default 1s.
 	PollInterval time.Duration
+
+	// PageSize, when set, caps the records per page below each stream's
+	// largest (1,000; users 100). Every call is precious, so production
+	// leaves it 0; tests shrink it to read many pages from small tenants.
+	PageSize int
 }
 
 // RetryConfig bounds River's retries of a page job failing transiently.
@@ -274,6 +279,9 @@ func (c Config) validate() error {
 	}
 	if c.Workers < 1 || c.Workers > 1000 {
 		return &ConfigError{Field: "Workers", Reason: "must be 1 to 1000"}
+	}
+	if c.PageSize < 0 {
+		return &ConfigError{Field: "PageSize", Reason: "must not be negative"}
 	}
 	if c.MaxSlices < 1 {
 		return &ConfigError{Field: "MaxSlices", Reason: "must be at least 1"}

@@ -35,7 +35,7 @@ func TestCrash_WorkerKilledAtRandomMomentsLosesNothing(t *testing.T) {
 	const perSecond, perMinute = 25, 900
 	acct := testAccount{
 		name: "acme",
-		sim: keapsim.Options{Contacts: 9000, PerSecond: perSecond, PerMinute: perMinute, PerDay: -1,
+		sim: keapsim.Options{Contacts: 3000, PerSecond: perSecond, PerMinute: perMinute, PerDay: -1,
 			TenantPerMinute: -1, Seed: 11},
 		quota: keap.QuotaConfig{PerSecond: perSecond, PerMinute: perMinute, PerDay: -1},
 	}

@@ -17,7 +17,7 @@ import (
 
 func TestFaults_ServerErrorsHTMLTruncationResetsAndSlownessCostOnlyTheirRetries(t *testing.T) {
 	t.Parallel()
-	acct := unthrottled("acme", 5000)
+	acct := unthrottled("acme", 1500)
 	acct.sim.Faults = []keapsim.Fault{
 		{Kind: keapsim.Fault500, Probability: 0.04},
 		{Kind: keapsim.Fault502, Probability: 0.04},
@@ -65,7 +65,7 @@ func TestFaults_ServerErrorsHTMLTruncationResetsAndSlownessCostOnlyTheirRetries(
 
 func TestFaults_RejectedKeyFailsTheRunsCancelsTheJobsAndStopsCalling(t *testing.T) {
 	t.Parallel()
-	acct := unthrottled("acme", 2000)
+	acct := unthrottled("acme", 500)
 	acct.sim.APIKeys = []string{"the-right-key"}
 	acct.mod = func(a *jobs.Account) { a.Keap.Credential = keap.NewAPIKey("keapsync-wrong-key-5c1d") }
 	e := setup(t, []testAccount{acct}, nil)
@@ -120,8 +120,8 @@ func TestFairness_SmallAccountFinishesBeforeABacklogTenTimesItsSize(t *testing.T
 		return keapsim.Options{Contacts: contacts, PerSecond: 20, PerMinute: -1, PerDay: -1, TenantPerMinute: -1}
 	}
 	e := setup(t, []testAccount{
-		{name: "big", sim: sim(30000), quota: quota},
-		{name: "small", sim: sim(3000), quota: quota},
+		{name: "big", sim: sim(5000), quota: quota},
+		{name: "small", sim: sim(500), quota: quota},
 	}, func(c *jobs.Config) { c.Workers = 2 })
 	e.start()
 	ctx := context.Background()

@@ -35,6 +35,9 @@ type env struct {
 	wh   *warehouse.Warehouse
 }
 
+// testPageSize is the records per page the tests read.
+const testPageSize = 100
+
 // testAccount describes one simulated account of an env.
 type testAccount struct {
 	name  string
@@ -66,6 +69,8 @@ func setup(t testing.TB, accounts []testAccount, mod func(*jobs.Config)) *env {
 		Pool: pool, DataSchema: data, StateSchema: state, RiverSchema: river,
 		Workers:      4,
 		PollInterval: 100 * time.Millisecond,
+		// Small pages: many pages from small tenants, cheap under -race.
+		PageSize: testPageSize,
 		Logger:       slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Retry:        jobs.RetryConfig{BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond},
 	}

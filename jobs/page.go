@@ -137,6 +137,7 @@ func (p *Pipeline) pageRequest(s keap.Stream, run warehouse.SyncRun, sl warehous
 	if s.Mode == keap.ModeSingle {
 		return req
 	}
+	req.PageSize = p.pageSize(s)
 	// A backfill (or a reconciliation) may spend only part of each day's
 	// quota, so the incremental runs keep theirs.
 	req.Background = run.Backfill
@@ -159,6 +160,15 @@ func (p *Pipeline) pageRequest(s keap.Stream, run warehouse.SyncRun, sl warehous
 		req.Cursor.Token = sl.PageToken
 	}
 	return req
+}
+
+// pageSize is the records per page of s: its largest, unless
+// Config.PageSize is smaller.
+func (p *Pipeline) pageSize(s keap.Stream) int {
+	if p.cfg.PageSize > 0 && p.cfg.PageSize < s.MaxPageSize {
+		return p.cfg.PageSize
+	}
+	return s.MaxPageSize
 }
 
 // advance returns the slice as it stands after page.

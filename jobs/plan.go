@@ -122,7 +122,7 @@ func (p *Pipeline) planStream(ctx context.Context, a *account, s keap.Stream, no
 		sp.FirstSync, sp.Incremental = 1, 1
 		return sp, 0, nil
 	}
-	size := int64(s.MaxPageSize)
+	size := int64(p.pageSize(s))
 	if size <= 0 {
 		size = 1000
 	}

@@ -55,7 +55,7 @@ func (e *env) dumpSchemas(t *testing.T) string {
 func TestSecrets_APIKeyNeverReachesTheDatabaseOrTheLogs(t *testing.T) {
 	t.Parallel()
 	const good, bad = "keapsync-secret-GOOD-7f3a9c", "keapsync-secret-BAD-41d0e2"
-	ok := unthrottled("acme", 1500)
+	ok := unthrottled("acme", 600)
 	ok.sim.APIKeys = []string{good}
 	ok.sim.Faults = []keapsim.Fault{{Kind: keapsim.Fault503, Probability: 0.2}, {Kind: keapsim.FaultTruncated, Probability: 0.1}}
 	ok.mod = func(a *jobs.Account) { a.Keap.Retry.MaxAttempts = 1 }

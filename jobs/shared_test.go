@@ -26,7 +26,7 @@ func TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt(t *testing.T) {
 	)
 	acct := testAccount{
 		name: "acme",
-		sim: keapsim.Options{Contacts: 14000, PerSecond: perSecond, PerMinute: perWindow, Minute: window,
+		sim: keapsim.Options{Contacts: 1500, PerSecond: perSecond, PerMinute: perWindow, Minute: window,
 			PerDay: -1, TenantPerMinute: -1, Seed: 5},
 		// The window margin absorbs requests delayed between their slot and
 		// Keap (1% of a real minute is 600ms); a compressed window gets an

@@ -50,7 +50,7 @@ func (p *Pipeline) probeNeeded(a *account, s keap.Stream, cur, next warehouse.Sl
 	if !s.KeysetByID() || !s.IDRange || cur.Page != 0 || cur.Descending || cur.BeforeID != 0 || next.Done {
 		return false
 	}
-	if len(page.Records) < s.MaxPageSize || len(slices) >= p.cfg.MaxSlices {
+	if len(page.Records) < p.pageSize(s) || len(slices) >= p.cfg.MaxSlices {
 		return false
 	}
 	for _, sl := range slices {
@@ -103,7 +103,7 @@ func (p *Pipeline) splitAfterProbe(ctx context.Context, tx pgx.Tx, a *account, s
 	// for, within MaxSlices, and fewer when the gap holds less than two
 	// pages a reader (judged by the density of ids in the probe's page).
 	gap := lo - 1 - par.AfterID
-	idsPerPage := (hi - lo + 1) * int64(s.MaxPageSize) / int64(len(page.Records))
+	idsPerPage := (hi - lo + 1) * int64(p.pageSize(s)) / int64(len(page.Records))
 	readers := min(p.readersWanted(a, page.Elapsed), p.cfg.MaxSlices-active+1)
 	readers = max(1, min(readers, int(gap/max(2*idsPerPage, 1))))
 	step := gap / int64(readers)

@@ -14,7 +14,7 @@ func TestSplit_LatencyBoundReadIsSplitIntoParallelRanges(t *testing.T) {
 	t.Parallel()
 	acct := testAccount{
 		name: "acme",
-		sim: keapsim.Options{Contacts: 24000, PerSecond: 10, PerMinute: -1, PerDay: -1, TenantPerMinute: -1,
+		sim: keapsim.Options{Contacts: 2400, PerSecond: 10, PerMinute: -1, PerDay: -1, TenantPerMinute: -1,
 			Faults: []keapsim.Fault{{Kind: keapsim.FaultSlow, Probability: 1, Delay: 400 * time.Millisecond, PathPrefix: "/v2/contacts"}}},
 		quota: keap.QuotaConfig{PerSecond: 10, PerMinute: -1, PerDay: -1},
 	}

@@ -17,7 +17,7 @@ import (
 
 func TestSync_FullSyncOfEveryStreamMatchesTheSimulator(t *testing.T) {
 	t.Parallel()
-	e := setup(t, []testAccount{unthrottled("acme", 3000)}, nil)
+	e := setup(t, []testAccount{unthrottled("acme", 1200)}, nil)
 	e.start()
 	runs := e.sync(jobs.SyncRequest{}, 2*time.Minute)
 	if len(runs) == 0 {
@@ -36,7 +36,7 @@ func TestSync_DailyCapPausesAndResumesAfterTheResetWithoutFetchingAPageTwice(t *
 	const perDay = 9
 	acct := testAccount{
 		name: "acme",
-		sim: keapsim.Options{Contacts: 2500, PerSecond: 10, PerMinute: -1, PerDay: perDay, TenantPerMinute: -1,
+		sim: keapsim.Options{Contacts: 500, PerSecond: 10, PerMinute: -1, PerDay: perDay, TenantPerMinute: -1,
 			DayLength: 2 * time.Second},
 		quota: keap.QuotaConfig{PerSecond: 10, PerMinute: -1, PerDay: perDay},
 	}
@@ -128,7 +128,7 @@ func reconcilableStream(name string) bool {
 
 func TestSync_IncrementalReadsOnlyChangesAndReconciliationFindsDeletes(t *testing.T) {
 	t.Parallel()
-	e := setup(t, []testAccount{unthrottled("acme", 4000)}, nil)
+	e := setup(t, []testAccount{unthrottled("acme", 1500)}, nil)
 	e.start()
 	sim := e.sims["acme"]
 	e.sync(jobs.SyncRequest{}, 2*time.Minute)
@@ -186,7 +186,7 @@ func TestSync_IncrementalReadsOnlyChangesAndReconciliationFindsDeletes(t *testin
 
 func TestSync_ChangesDuringASyncAreCaughtByTheNext(t *testing.T) {
 	t.Parallel()
-	e := setup(t, []testAccount{unthrottled("acme", 6000)}, func(c *jobs.Config) { c.Workers = 2 })
+	e := setup(t, []testAccount{unthrottled("acme", 2000)}, func(c *jobs.Config) { c.Workers = 2 })
 	e.start()
 	sim := e.sims["acme"]
 
@@ -226,7 +226,7 @@ func TestSchedule_PeriodicSyncStartsRunsAndJoinsThoseStillActive(t *testing.T) {
 		name: "acme",
 		// Slow enough that a run is still going when the schedule fires
 		// again.
-		sim:   keapsim.Options{Contacts: 3000, PerSecond: 2, PerMinute: -1, PerDay: -1, TenantPerMinute: -1},
+		sim:   keapsim.Options{Contacts: 600, PerSecond: 2, PerMinute: -1, PerDay: -1, TenantPerMinute: -1},
 		quota: keap.QuotaConfig{PerSecond: 2, PerMinute: -1, PerDay: -1},
 		mod: func(a *jobs.Account) {
 			a.Schedule = "@every 1s"
