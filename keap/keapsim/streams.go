@@ -601,18 +601,20 @@ func (s *Server) subscriptionContact(r *rec) int64 {
 	return s.refID("contacts", &st)
 }
 
-func renderSubscription(s *Server, o *obj, r *rec, _ fieldMask) {
+// renderSubscription draws a subscription the same in both versions; v1
+// has no modification time or reason for stopping, but names the gateway.
+func (ver apiVersion) renderSubscription(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, subscriptionSalt, r)
 	st := stable(s, subscriptionSalt, r)
 	active := v.pct(75)
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	o.int("quantity", int64(1+st.n(3)))
 	o.bool("active", active)
-	o.idStr("contact_id", s.subscriptionContact(r))
+	ver.id(o, "contact_id", s.subscriptionContact(r))
 	if pid := s.refID("products", &st); pid != 0 {
-		o.idStr("product_id", pid)
+		ver.id(o, "product_id", pid)
 	}
-	o.idStr("subscription_plan_id", int64(1+st.n(20)))
+	ver.id(o, "subscription_plan_id", int64(1+st.n(20)))
 	o.float("billing_amount", float64(st.n(20000))/100)
 	o.bool("auto_charge", st.pct(90))
 	o.int("billing_frequency", 1)
@@ -622,9 +624,15 @@ func renderSubscription(s *Server, o *obj, r *rec, _ fieldMask) {
 		o.dateOnly("next_bill_date", r.updated+30*dayMs)
 	} else {
 		o.dateOnly("end_date", r.updated)
-		o.str("reason_stopped", text(&v, 3))
+		if ver == apiV2 {
+			o.str("reason_stopped", text(&v, 3))
+		}
 	}
-	o.timeV2("modification_time", r.updated)
+	if ver == apiV1 {
+		o.bool("use_default_payment_gateway", true)
+	} else {
+		o.timeV2("modification_time", r.updated)
+	}
 }
 
 func subscriptionsDef() *streamDef {
@@ -640,7 +648,7 @@ func subscriptionsDef() *streamDef {
 			"id": {}, "modification_time": {byUpdate: true},
 			"contact_id": idKey(func(s *Server, r *rec) string { return pad12(s.subscriptionContact(r)) }),
 		},
-		render: renderSubscription,
+		render: apiV2.renderSubscription,
 	}, "id quantity active contact_id product_id subscription_plan_id billing_amount auto_charge billing_frequency billing_cycle start_date next_bill_date end_date reason_stopped modification_time")
 }
 
@@ -705,16 +713,26 @@ func (s *Server) noteContact(r *rec) int64 {
 	return s.refID("contacts", &st)
 }
 
-func renderNote(s *Server, o *obj, r *rec, f fieldMask) {
+// renderNote draws a note the same in both versions; they name the note's
+// users differently, and v1 has no custom fields.
+func (ver apiVersion) renderNote(s *Server, o *obj, r *rec, f fieldMask) {
 	v := varying(s, noteSalt, r)
 	st := stable(s, noteSalt, r)
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	o.str("title", text(&v, 3))
-	o.key("text")
+	o.key(ver.either("text", "body"))
 	o.b = appendLongText(o.b, &v)
 	o.str("type", []string{"Call", "Email", "Other", "Appointment"}[st.n(4)])
-	o.idStr("contact_id", s.noteContact(r))
-	if uid := s.refID("users", &st); uid != 0 {
+	ver.id(o, "contact_id", s.noteContact(r))
+	switch uid := s.refID("users", &st); {
+	case uid == 0:
+	case ver == apiV1:
+		o.int("user_id", uid)
+		o.key("last_updated_by")
+		o.b = append(o.b, `{"user_id":`...)
+		o.b = strconv.AppendInt(o.b, uid, 10)
+		o.b = append(o.b, '}')
+	default:
 		o.key("assigned_to_user")
 		o.b = append(o.b, `{"id":`...)
 		o.b = appendIDString(o.b, uid)
@@ -722,9 +740,9 @@ func renderNote(s *Server, o *obj, r *rec, f fieldMask) {
 		o.idStr("created_by_user_id", uid)
 		o.idStr("last_updated_by_user_id", uid)
 	}
-	o.timeV2("create_time", r.created)
-	o.timeV2("update_time", r.updated)
-	if f.has(0) {
+	ver.time(o, ver.either("create_time", "date_created"), r.created)
+	ver.time(o, ver.either("update_time", "last_updated"), r.updated)
+	if ver == apiV2 && f.has(0) {
 		o.key("custom_fields")
 		o.b = appendCustomFieldValues(o.b, customFieldSets["notes"], &v, false)
 	}
@@ -744,7 +762,7 @@ func notesDef() *streamDef {
 		contains: map[string]bool{"title": true},
 		orders:   map[string]orderSpec{"id": {}, "create_time": {}, "update_time": {byUpdate: true}},
 		props:    []string{"custom_fields"},
-		render:   renderNote,
+		render:   apiV2.renderNote,
 	}
 	d.optional = d.all()
 	return d
@@ -762,31 +780,48 @@ func (s *Server) taskCompleted(r *rec) bool {
 	return v.pct(40)
 }
 
-func renderTask(s *Server, o *obj, r *rec, f fieldMask) {
+// renderTask draws a task the same in both versions. The spec's v1 Task
+// schema has no id, but tasks are addressed by id (GET /v1/tasks/{taskId})
+// and every other v1 list record carries one, so the simulator sends it.
+// v1 embeds the contact and has no custom fields.
+func (ver apiVersion) renderTask(s *Server, o *obj, r *rec, f fieldMask) {
 	st := stable(s, taskSalt, r)
 	completed := s.taskCompleted(r)
 	v := varying(s, taskSalt, r)
 	v.next()
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	o.str("title", st.pick(words)+" "+st.pick(words))
 	if v.pct(60) {
 		o.key("description")
 		o.b = appendLongText(o.b, &v)
 	}
 	o.str("type", []string{"Call", "Email", "Appointment", "Other"}[st.n(4)])
-	o.str("priority", []string{"CRITICAL", "ESSENTIAL", "NONESSENTIAL"}[v.n(3)])
+	if priority := v.n(3); ver == apiV1 {
+		o.int("priority", int64(1+priority))
+	} else {
+		o.str("priority", []string{"CRITICAL", "ESSENTIAL", "NONESSENTIAL"}[priority])
+	}
 	o.bool("completed", completed)
-	o.timeV2("create_time", r.created)
-	o.timeV2("modification_time", r.updated)
+	ver.time(o, ver.either("create_time", "creation_date"), r.created)
+	ver.time(o, ver.either("modification_time", "modification_date"), r.updated)
 	if completed {
-		o.timeV2("completion_time", r.updated)
+		ver.time(o, ver.either("completion_time", "completion_date"), r.updated)
 	}
 	if v.pct(70) {
-		o.timeV2("due_time", r.created+int64(1+st.n(30))*dayMs)
+		ver.time(o, ver.either("due_time", "due_date"), r.created+int64(1+st.n(30))*dayMs)
 	}
 	if uid := s.refID("users", &st); uid != 0 {
-		o.idStr("assigned_to_user_id", uid)
-		o.idStr("created_by_user_id", uid)
+		if ver == apiV1 {
+			o.int("user_id", uid)
+		} else {
+			o.idStr("assigned_to_user_id", uid)
+			o.idStr("created_by_user_id", uid)
+		}
+	}
+	if ver == apiV1 {
+		o.key("contact")
+		o.b = s.appendContactSummaryV1(o.b, s.taskContact(r))
+		return
 	}
 	o.idStr("contact_id", s.taskContact(r))
 	if f.has(0) {
@@ -808,7 +843,7 @@ func tasksDef() *streamDef {
 		},
 		orders: map[string]orderSpec{"id": {}, "create_time": {}, "update_time": {byUpdate: true}},
 		props:  []string{"custom_fields"},
-		render: renderTask,
+		render: apiV2.renderTask,
 	}
 	d.optional = d.all()
 	return d
@@ -822,21 +857,29 @@ func campaignName(r *rec) string {
 	return campaignNames[int(r.id)%len(campaignNames)] + " " + strconv.FormatInt(r.id, 10)
 }
 
-func renderCampaign(s *Server, o *obj, r *rec, _ fieldMask) {
+// renderCampaign draws a campaign the same in both versions. Real v1
+// campaigns embed their goal and sequence graphs; the simulator's campaigns
+// have none. v2 counts the contacts in them.
+func (ver apiVersion) renderCampaign(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, campaignSalt, r)
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	o.str("name", campaignName(r))
 	o.bool("locked", v.pct(10))
-	o.timeV2("date_created", r.created)
+	ver.time(o, "date_created", r.created)
 	published := v.pct(70)
 	if published {
-		o.timeV2("published_date", r.updated)
+		ver.time(o, "published_date", r.updated)
 		o.str("published_time_zone", "America/Phoenix")
 	}
 	o.bool("published_status", published)
 	o.str("time_zone", "America/Phoenix")
-	o.int("active_contact_count", int64(v.n(5000)))
-	o.int("completed_contact_count", int64(v.n(5000)))
+	if ver == apiV1 {
+		o.raw("goals", []byte("[]"))
+		o.raw("sequences", []byte("[]"))
+	} else {
+		o.int("active_contact_count", int64(v.n(5000)))
+		o.int("completed_contact_count", int64(v.n(5000)))
+	}
 }
 
 func campaignsDef() *streamDef {
@@ -849,6 +892,6 @@ func campaignsDef() *streamDef {
 			"id": {}, "datecreated": {},
 			"name": idKey(func(s *Server, r *rec) string { return campaignName(r) }),
 		},
-		render: renderCampaign,
+		render: apiV2.renderCampaign,
 	}, "id name locked date_created published_date published_time_zone published_status time_zone active_contact_count completed_contact_count")
 }

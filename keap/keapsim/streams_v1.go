@@ -137,38 +137,6 @@ func companiesV1Def() *streamDef {
 
 // ---- tasks ----
 
-// renderTaskV1 draws as renderTask does. The spec's Task schema has no
-// id, but tasks are addressed by id (GET /v1/tasks/{taskId}) and every
-// other v1 list record carries one, so the simulator sends it.
-func renderTaskV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	st := stable(s, taskSalt, r)
-	completed := s.taskCompleted(r)
-	v := varying(s, taskSalt, r)
-	v.next()
-	o.int("id", r.id)
-	o.str("title", st.pick(words)+" "+st.pick(words))
-	if v.pct(60) {
-		o.key("description")
-		o.b = appendLongText(o.b, &v)
-	}
-	o.str("type", []string{"Call", "Email", "Appointment", "Other"}[st.n(4)])
-	o.int("priority", int64(1+v.n(3)))
-	o.bool("completed", completed)
-	o.timeV1("creation_date", r.created)
-	o.timeV1("modification_date", r.updated)
-	if completed {
-		o.timeV1("completion_date", r.updated)
-	}
-	if v.pct(70) {
-		o.timeV1("due_date", r.created+int64(1+st.n(30))*dayMs)
-	}
-	if uid := s.refID("users", &st); uid != 0 {
-		o.int("user_id", uid)
-	}
-	o.key("contact")
-	o.b = s.appendContactSummaryV1(o.b, s.taskContact(r))
-}
-
 func tasksV1Def() *streamDef {
 	return additive(&streamDef{
 		name: "tasks", path: "/v1/tasks", key: "tasks", v1: true, maxPage: 1000,
@@ -177,32 +145,11 @@ func tasksV1Def() *streamDef {
 			"contact_id": func(s *Server, r *rec) string { return idString(s.taskContact(r)) },
 			"completed":  func(s *Server, r *rec) string { return strconv.FormatBool(s.taskCompleted(r)) },
 		},
-		render: renderTaskV1,
+		render: apiV1.renderTask,
 	}, "id")
 }
 
 // ---- notes ----
-
-// renderNoteV1 draws as renderNote does.
-func renderNoteV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, noteSalt, r)
-	st := stable(s, noteSalt, r)
-	o.int("id", r.id)
-	o.str("title", text(&v, 3))
-	o.key("body")
-	o.b = appendLongText(o.b, &v)
-	o.str("type", []string{"Call", "Email", "Other", "Appointment"}[st.n(4)])
-	o.int("contact_id", s.noteContact(r))
-	if uid := s.refID("users", &st); uid != 0 {
-		o.int("user_id", uid)
-		o.key("last_updated_by")
-		o.b = append(o.b, `{"user_id":`...)
-		o.b = strconv.AppendInt(o.b, uid, 10)
-		o.b = append(o.b, '}')
-	}
-	o.timeV1("date_created", r.created)
-	o.timeV1("last_updated", r.updated)
-}
 
 func notesV1Def() *streamDef {
 	return additive(&streamDef{
@@ -210,7 +157,7 @@ func notesV1Def() *streamDef {
 		eqFilters: map[string]func(s *Server, r *rec) string{
 			"contact_id": func(s *Server, r *rec) string { return idString(s.noteContact(r)) },
 		},
-		render: renderNoteV1,
+		render: apiV1.renderNote,
 	}, "id")
 }
 
@@ -348,25 +295,6 @@ func usersV1Def() *streamDef {
 
 // ---- campaigns ----
 
-// renderCampaignV1 draws as renderCampaign does. Real v1 campaigns embed
-// their goal and sequence graphs; the simulator's campaigns have none.
-func renderCampaignV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, campaignSalt, r)
-	o.int("id", r.id)
-	o.str("name", campaignName(r))
-	o.bool("locked", v.pct(10))
-	o.timeV1("date_created", r.created)
-	published := v.pct(70)
-	if published {
-		o.timeV1("published_date", r.updated)
-		o.str("published_time_zone", "America/Phoenix")
-	}
-	o.bool("published_status", published)
-	o.str("time_zone", "America/Phoenix")
-	o.raw("goals", []byte("[]"))
-	o.raw("sequences", []byte("[]"))
-}
-
 func campaignsV1Def() *streamDef {
 	return additive(&streamDef{
 		name: "campaigns", path: "/v1/campaigns", key: "campaigns", v1: true, maxPage: 1000,
@@ -376,6 +304,6 @@ func campaignsV1Def() *streamDef {
 			"id": {}, "date_created": {},
 			"name": idKey(func(s *Server, r *rec) string { return campaignName(r) }),
 		},
-		render: renderCampaignV1,
+		render: apiV1.renderCampaign,
 	}, "id")
 }

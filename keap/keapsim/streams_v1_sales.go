@@ -143,39 +143,13 @@ func productsV1Def() *streamDef {
 
 // ---- subscriptions ----
 
-// renderSubscriptionV1 draws as renderSubscription does.
-func renderSubscriptionV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, subscriptionSalt, r)
-	st := stable(s, subscriptionSalt, r)
-	active := v.pct(75)
-	o.int("id", r.id)
-	o.int("quantity", int64(1+st.n(3)))
-	o.bool("active", active)
-	o.int("contact_id", s.subscriptionContact(r))
-	if pid := s.refID("products", &st); pid != 0 {
-		o.int("product_id", pid)
-	}
-	o.int("subscription_plan_id", int64(1+st.n(20)))
-	o.float("billing_amount", float64(st.n(20000))/100)
-	o.bool("auto_charge", st.pct(90))
-	o.int("billing_frequency", 1)
-	o.str("billing_cycle", []string{"MONTH", "YEAR", "WEEK"}[st.n(3)])
-	o.dateOnly("start_date", r.created)
-	if active {
-		o.dateOnly("next_bill_date", r.updated+30*dayMs)
-	} else {
-		o.dateOnly("end_date", r.updated)
-	}
-	o.bool("use_default_payment_gateway", true)
-}
-
 func subscriptionsV1Def() *streamDef {
 	return additive(&streamDef{
 		name: "subscriptions", path: "/v1/subscriptions", key: "subscriptions", v1: true, maxPage: 1000,
 		eqFilters: map[string]func(s *Server, r *rec) string{
 			"contact_id": func(s *Server, r *rec) string { return idString(s.subscriptionContact(r)) },
 		},
-		render: renderSubscriptionV1,
+		render: apiV1.renderSubscription,
 	}, "id")
 }
 

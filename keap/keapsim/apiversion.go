@@ -1,0 +1,42 @@
+package keapsim
+
+import "strconv"
+
+// apiVersion is the API version a record is rendered in. The v1 and v2
+// lists show the same records; where a stream's two schemas carry the same
+// properties in other formats, one render serves both, as a method of the
+// version (apiV1.renderTask), and writes through these methods the values
+// whose format differs: v2 ids are strings and times end in "Z" at the
+// second; v1 ids are numbers and times carry ".000+0000".
+type apiVersion int
+
+const (
+	apiV2 apiVersion = iota
+	apiV1
+)
+
+// either returns the v2 or the v1 of two names (or values) for the same
+// thing.
+func (ver apiVersion) either(v2, v1 string) string {
+	if ver == apiV1 {
+		return v1
+	}
+	return v2
+}
+
+func (ver apiVersion) appendID(b []byte, id int64) []byte {
+	if ver == apiV1 {
+		return strconv.AppendInt(b, id, 10)
+	}
+	return appendIDString(b, id)
+}
+
+func (ver apiVersion) id(o *obj, k string, id int64) { o.key(k); o.b = ver.appendID(o.b, id) }
+
+func (ver apiVersion) time(o *obj, k string, ms int64) {
+	if ver == apiV1 {
+		o.timeV1(k, ms)
+	} else {
+		o.timeV2(k, ms)
+	}
+}
