@@ -40,3 +40,14 @@ func (ver apiVersion) time(o *obj, k string, ms int64) {
 		o.timeV2(k, ms)
 	}
 }
+
+// money writes an amount in cents: v2 sends a money object, v1 a number of
+// dollars.
+func (ver apiVersion) money(o *obj, k string, cents int64) {
+	if ver == apiV1 {
+		o.float(k, float64(cents)/100)
+		return
+	}
+	o.key(k)
+	o.b = appendMoney(o.b, cents)
+}

@@ -163,9 +163,11 @@ func (s *Server) tagCategory(r *rec) int64 {
 	return s.refID("tag_categories", &st)
 }
 
-func renderTag(s *Server, o *obj, r *rec, _ fieldMask) {
+// renderTag draws a tag the same in both versions; v1 names the category
+// and carries no timestamps.
+func (ver apiVersion) renderTag(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, tagSalt, r)
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	o.str("name", s.tagName(r))
 	if v.pct(50) {
 		o.str("description", text(&v, 4))
@@ -173,11 +175,17 @@ func renderTag(s *Server, o *obj, r *rec, _ fieldMask) {
 	if c := s.tagCategory(r); c != 0 {
 		o.key("category")
 		o.b = append(o.b, `{"id":`...)
-		o.b = appendIDString(o.b, c)
+		o.b = ver.appendID(o.b, c)
+		if ver == apiV1 {
+			o.b = append(o.b, `,"name":`...)
+			o.b = appendString(o.b, tagCategoryName(&rec{id: c}))
+		}
 		o.b = append(o.b, '}')
 	}
-	o.timeV2("create_time", r.created)
-	o.timeV2("update_time", r.updated)
+	if ver == apiV2 {
+		o.timeV2("create_time", r.created)
+		o.timeV2("update_time", r.updated)
+	}
 }
 
 func tagsDef() *streamDef {
@@ -201,7 +209,7 @@ func tagsDef() *streamDef {
 		orders: map[string]orderSpec{
 			"name": idKey(func(s *Server, r *rec) string { return s.tagName(r) }), "create_time": {}, "update_time": {byUpdate: true},
 		},
-		render: renderTag,
+		render: apiV2.renderTag,
 	}, "id name description category create_time update_time")
 }
 
@@ -334,11 +342,7 @@ func renderProduct(s *Server, o *obj, r *rec, _ fieldMask) {
 	o.str("name", s.productName(r))
 	cents := int64(500 + v.n(50000))
 	o.key("price")
-	o.b = append(o.b, `{"amount":`...)
-	o.b = strconv.AppendInt(o.b, cents, 10)
-	o.b = append(o.b, `,"currency_code":"USD","formatted_amount":`...)
-	o.b = appendString(o.b, money(cents))
-	o.b = append(o.b, '}')
+	o.b = appendMoney(o.b, cents)
 	o.bool("active", v.pct(85))
 	if v.pct(70) {
 		o.key("description")
@@ -496,7 +500,8 @@ func (s *Server) orderContact(r *rec) int64 {
 	return s.refID("contacts", &st)
 }
 
-func (s *Server) appendMoney(b []byte, cents int64) []byte {
+// appendMoney appends a v2 money object.
+func appendMoney(b []byte, cents int64) []byte {
 	b = append(b, `{"amount":`...)
 	b = strconv.AppendInt(b, cents, 10)
 	b = append(b, `,"currency_code":"USD","formatted_amount":`...)
@@ -504,10 +509,12 @@ func (s *Server) appendMoney(b []byte, cents int64) []byte {
 	return append(b, '}')
 }
 
-func renderOrder(s *Server, o *obj, r *rec, _ fieldMask) {
+// renderOrder draws an order the same in both versions; v1 embeds the
+// contact, writes amounts as numbers of dollars and has no custom fields.
+func (ver apiVersion) renderOrder(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, orderSalt, r)
 	st := stable(s, orderSalt, r)
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	o.str("title", st.pick(productNames)+" order")
 	status := v.pick(orderStatuses)
 	o.str("status", status)
@@ -518,29 +525,38 @@ func renderOrder(s *Server, o *obj, r *rec, _ fieldMask) {
 		prices[i] = int64(500 + st.n(20000))
 		total += prices[i]
 	}
-	o.key("total")
-	o.b = s.appendMoney(o.b, total)
+	ver.money(o, "total", total)
 	cid := s.orderContact(r)
 	o.key("contact")
-	o.b = append(o.b, `{"id":`...)
-	o.b = appendIDString(o.b, cid)
-	o.b = append(o.b, '}')
+	if ver == apiV1 {
+		o.b = s.appendContactSummaryV1(o.b, cid)
+	} else {
+		o.b = append(o.b, `{"id":`...)
+		o.b = appendIDString(o.b, cid)
+		o.b = append(o.b, '}')
+	}
 	if v.pct(20) {
 		o.str("notes", text(&v, 6))
 	}
-	o.str("order_type", []string{"ONLINE", "OFFLINE"}[st.n(2)])
+	orderType := ver.either("ONLINE", "Online")
+	if st.n(2) == 1 {
+		orderType = ver.either("OFFLINE", "Offline")
+	}
+	o.str("order_type", orderType)
 	o.str("source_type", []string{"API", "CHECKOUT_FORM", "INVOICE", "MANUAL_PAYMENT"}[st.n(4)])
-	o.timeV2("creation_time", r.created)
-	o.timeV2("modification_time", r.updated)
-	o.timeV2("order_time", r.created)
+	ver.time(o, ver.either("creation_time", "creation_date"), r.created)
+	ver.time(o, ver.either("modification_time", "modification_date"), r.updated)
+	ver.time(o, ver.either("order_time", "order_date"), r.created)
 	paid := int64(0)
 	if status == "PAID" {
 		paid = total
 	}
-	o.key("total_paid")
-	o.b = s.appendMoney(o.b, paid)
-	o.key("total_due")
-	o.b = s.appendMoney(o.b, total-paid)
+	ver.money(o, "total_paid", paid)
+	ver.money(o, "total_due", total-paid)
+	if ver == apiV1 {
+		o.float("refund_total", 0)
+		o.bool("recurring", false)
+	}
 	o.key("order_items")
 	o.b = append(o.b, '[')
 	for i := 0; i < items; i++ {
@@ -551,18 +567,16 @@ func renderOrder(s *Server, o *obj, r *rec, _ fieldMask) {
 		pid := s.refID("products", &pr)
 		var it obj
 		it.begin(o.b)
-		it.idStr("id", r.id*10+int64(i))
+		ver.id(&it, "id", r.id*10+int64(i))
 		it.str("name", pr.pick(productNames))
 		it.int("quantity", 1)
-		it.key("price_per_unit")
-		it.b = s.appendMoney(it.b, prices[i])
-		it.key("cost_per_unit")
-		it.b = s.appendMoney(it.b, prices[i]/3)
-		it.str("item_type", "PRODUCT")
+		ver.money(&it, ver.either("price_per_unit", "price"), prices[i])
+		ver.money(&it, ver.either("cost_per_unit", "cost"), prices[i]/3)
+		it.str(ver.either("item_type", "type"), ver.either("PRODUCT", "Product"))
 		if pid != 0 {
 			it.key("product")
 			it.b = append(it.b, `{"id":`...)
-			it.b = appendIDString(it.b, pid)
+			it.b = ver.appendID(it.b, pid)
 			it.b = append(it.b, `,"sku":`...)
 			it.b = appendString(it.b, "SKU-"+pad4(int(pid%10000)))
 			it.b = append(it.b, '}')
@@ -570,8 +584,12 @@ func renderOrder(s *Server, o *obj, r *rec, _ fieldMask) {
 		o.b = it.end()
 	}
 	o.b = append(o.b, ']')
-	o.str("invoice_number", strconv.FormatInt(r.id+1000, 10))
+	ver.id(o, "invoice_number", r.id+1000) // a string in v2, as ids are
 	o.bool("allow_payment", true)
+	if ver == apiV1 {
+		o.bool("allow_paypal", false)
+		return
+	}
 	o.key("custom_fields")
 	o.b = appendCustomFieldValues(o.b, customFieldSets["orders"], &v, false)
 }
@@ -590,7 +608,7 @@ func ordersDef() *streamDef {
 			"contact_id": func(s *Server, r *rec) string { return strconv.FormatInt(s.orderContact(r), 10) },
 		},
 		orders: map[string]orderSpec{"id": {}, "order_time": {}, "modification_time": {byUpdate: true}},
-		render: renderOrder,
+		render: apiV2.renderOrder,
 	}, "id title status total contact notes order_type source_type creation_time modification_time order_time total_paid total_due order_items invoice_number allow_payment custom_fields")
 }
 

@@ -233,24 +233,6 @@ func opportunitiesV1Def() *streamDef {
 
 // ---- tags ----
 
-// renderTagV1 draws as renderTag does; v1 tags carry no timestamps.
-func renderTagV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, tagSalt, r)
-	o.int("id", r.id)
-	o.str("name", s.tagName(r))
-	if v.pct(50) {
-		o.str("description", text(&v, 4))
-	}
-	if c := s.tagCategory(r); c != 0 {
-		o.key("category")
-		o.b = append(o.b, `{"id":`...)
-		o.b = strconv.AppendInt(o.b, c, 10)
-		o.b = append(o.b, `,"name":`...)
-		o.b = appendString(o.b, tagCategoryName(&rec{id: c}))
-		o.b = append(o.b, '}')
-	}
-}
-
 func tagsV1Def() *streamDef {
 	return additive(&streamDef{
 		name: "tags", path: "/v1/tags", key: "tags", v1: true, maxPage: 1000,
@@ -258,7 +240,7 @@ func tagsV1Def() *streamDef {
 			"name":     func(s *Server, r *rec) string { return s.tagName(r) },
 			"category": func(s *Server, r *rec) string { return idString(s.tagCategory(r)) },
 		},
-		render: renderTagV1,
+		render: apiV1.renderTag,
 	}, "id")
 }
 

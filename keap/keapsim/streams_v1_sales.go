@@ -12,73 +12,6 @@ func (s *Server) orderStatus(r *rec) string {
 	return v.pick(orderStatuses)
 }
 
-// renderOrderV1 draws as renderOrder does.
-func renderOrderV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, orderSalt, r)
-	st := stable(s, orderSalt, r)
-	o.int("id", r.id)
-	o.str("title", st.pick(productNames)+" order")
-	status := v.pick(orderStatuses)
-	o.str("status", status)
-	items := 1 + st.n(3)
-	var total int64
-	prices := [3]int64{}
-	for i := 0; i < items; i++ {
-		prices[i] = int64(500 + st.n(20000))
-		total += prices[i]
-	}
-	o.float("total", float64(total)/100)
-	cid := s.orderContact(r)
-	o.key("contact")
-	o.b = s.appendContactSummaryV1(o.b, cid)
-	if v.pct(20) {
-		o.str("notes", text(&v, 6))
-	}
-	o.str("order_type", []string{"Online", "Offline"}[st.n(2)])
-	o.str("source_type", []string{"API", "CHECKOUT_FORM", "INVOICE", "MANUAL_PAYMENT"}[st.n(4)])
-	o.timeV1("creation_date", r.created)
-	o.timeV1("modification_date", r.updated)
-	o.timeV1("order_date", r.created)
-	paid := int64(0)
-	if status == "PAID" {
-		paid = total
-	}
-	o.float("total_paid", float64(paid)/100)
-	o.float("total_due", float64(total-paid)/100)
-	o.float("refund_total", 0)
-	o.bool("recurring", false)
-	o.key("order_items")
-	o.b = append(o.b, '[')
-	for i := 0; i < items; i++ {
-		if i > 0 {
-			o.b = append(o.b, ',')
-		}
-		pr := newRnd(s.opts.Seed, orderSalt, r.id*4+int64(i), 0)
-		pid := s.refID("products", &pr)
-		var it obj
-		it.begin(o.b)
-		it.int("id", r.id*10+int64(i))
-		it.str("name", pr.pick(productNames))
-		it.int("quantity", 1)
-		it.float("price", float64(prices[i])/100)
-		it.float("cost", float64(prices[i]/3)/100)
-		it.str("type", "Product")
-		if pid != 0 {
-			it.key("product")
-			it.b = append(it.b, `{"id":`...)
-			it.b = strconv.AppendInt(it.b, pid, 10)
-			it.b = append(it.b, `,"sku":`...)
-			it.b = appendString(it.b, "SKU-"+pad4(int(pid%10000)))
-			it.b = append(it.b, '}')
-		}
-		o.b = it.end()
-	}
-	o.b = append(o.b, ']')
-	o.int("invoice_number", r.id+1000)
-	o.bool("allow_payment", true)
-	o.bool("allow_paypal", false)
-}
-
 func ordersV1Def() *streamDef {
 	return additive(&streamDef{
 		name: "orders", path: "/v1/orders", key: "orders", v1: true, maxPage: 1000,
@@ -92,7 +25,7 @@ func ordersV1Def() *streamDef {
 			"order_date":  {newestFirst: true},
 			"update_date": {byUpdate: true, newestFirst: true},
 		},
-		render: renderOrderV1,
+		render: apiV1.renderOrder,
 	}, "id")
 }
 
