@@ -51,3 +51,16 @@ func (ver apiVersion) money(o *obj, k string, cents int64) {
 	o.key(k)
 	o.b = appendMoney(o.b, cents)
 }
+
+// flag writes v2's boolean, or the 0 or 1 a v1 schema holds in its place
+// (opportunities' include_in_forecast, products' status).
+func (ver apiVersion) flag(o *obj, k string, b bool) {
+	switch {
+	case ver == apiV2:
+		o.bool(k, b)
+	case b:
+		o.int(k, 1)
+	default:
+		o.int(k, 0)
+	}
+}

@@ -336,25 +336,34 @@ func (s *Server) productName(r *rec) string {
 
 func productSKU(r *rec) string { return "SKU-" + pad4(int(r.id%10000)) }
 
-func renderProduct(s *Server, o *obj, r *rec, _ fieldMask) {
+// renderProduct draws a product the same in both versions, under other
+// names in v1, whose list record leaves out whether the product ships, is
+// taxed or hidden.
+func (ver apiVersion) renderProduct(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, productSalt, r)
-	o.idStr("id", r.id)
-	o.str("name", s.productName(r))
-	cents := int64(500 + v.n(50000))
-	o.key("price")
-	o.b = appendMoney(o.b, cents)
-	o.bool("active", v.pct(85))
+	ver.id(o, "id", r.id)
+	o.str(ver.either("name", "product_name"), s.productName(r))
+	ver.money(o, ver.either("price", "product_price"), int64(500+v.n(50000)))
+	ver.flag(o, ver.either("active", "status"), v.pct(85))
 	if v.pct(70) {
-		o.key("description")
+		o.key(ver.either("description", "product_desc"))
 		o.b = appendLongText(o.b, &v)
 	}
 	o.str("sku", productSKU(r))
-	o.bool("shippable", v.pct(40))
-	o.bool("taxable", v.pct(60))
+	shippable, taxable := v.pct(40), v.pct(60)
+	if ver == apiV2 {
+		o.bool("shippable", shippable)
+		o.bool("taxable", taxable)
+	}
 	if v.pct(50) {
-		o.str("short_description", text(&v, 3))
+		o.str(ver.either("short_description", "product_short_desc"), text(&v, 3))
 	}
 	o.bool("subscription_only", v.pct(10))
+	if ver == apiV1 {
+		o.raw("product_options", []byte("[]"))
+		o.raw("subscription_plans", []byte("[]"))
+		return
+	}
 	o.bool("storefront_hidden", v.pct(10))
 	o.raw("categories", []byte("[]"))
 	o.timeV2("create_time", r.created)
@@ -376,7 +385,7 @@ func productsDef() *streamDef {
 			"sku":               idKey(func(s *Server, r *rec) string { return productSKU(r) }),
 			"last_updated_time": {byUpdate: true},
 		},
-		render: renderProduct,
+		render: apiV2.renderProduct,
 	}, "id name price active description sku shippable taxable short_description subscription_only storefront_hidden categories create_time update_time")
 }
 
@@ -403,58 +412,80 @@ const (
 	opStatusID
 )
 
-func renderOpportunity(s *Server, o *obj, r *rec, f fieldMask) {
+// renderOpportunity draws an opportunity the same in both versions; v1
+// embeds the contact's e-mail and the user's names, and its list has no
+// optional_properties, so no custom fields.
+func (ver apiVersion) renderOpportunity(s *Server, o *obj, r *rec, f fieldMask) {
 	v := varying(s, opportunitySalt, r)
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	cid := s.opportunityContact(r)
 	o.key("contact")
-	var c obj
-	c.begin(o.b)
-	c.idStr("id", cid)
-	if t := s.tables["contacts"]; t != nil {
-		if i, ok := t.find(cid); ok {
-			cv := s.contact(&t.recs[i])
-			c.str("first_name", cv.given.display)
-			c.str("last_name", cv.family.display)
+	if ver == apiV1 {
+		o.b = s.appendContactSummaryV1(o.b, cid)
+	} else {
+		var c obj
+		c.begin(o.b)
+		c.idStr("id", cid)
+		if t := s.tables["contacts"]; t != nil {
+			if i, ok := t.find(cid); ok {
+				cv := s.contact(&t.recs[i])
+				c.str("first_name", cv.given.display)
+				c.str("last_name", cv.family.display)
+			}
 		}
+		o.b = c.end()
 	}
-	o.b = c.end()
 	stage := v.n(len(stageNames))
 	o.key("stage")
 	o.b = append(o.b, `{"id":`...)
-	o.b = appendIDString(o.b, int64(stage+1))
+	o.b = ver.appendID(o.b, int64(stage+1))
 	o.b = append(o.b, `,"name":`...)
 	o.b = appendString(o.b, stageNames[stage])
 	o.b = append(o.b, `,"details":{"probability":`...)
 	o.b = strconv.AppendInt(o.b, int64(stage*20), 10)
 	o.b = append(o.b, `,"stage_order":`...)
 	o.b = strconv.AppendInt(o.b, int64(stage+1), 10)
-	o.b = append(o.b, `,"target_num_days":30}}`...)
+	o.b = append(o.b, `,"target_num_days":30}`...)
+	if ver == apiV1 {
+		o.b = append(o.b, `,"reasons":[]`...)
+	}
+	o.b = append(o.b, '}')
 	owner := s.refID("users", &v)
 	if owner != 0 && v.pct(80) {
+		var u obj
 		o.key("user")
-		o.b = append(o.b, `{"id":`...)
-		o.b = appendIDString(o.b, owner)
-		o.b = append(o.b, '}')
+		u.begin(o.b)
+		ver.id(&u, "id", owner)
+		if t := s.tables["users"]; ver == apiV1 && t != nil {
+			if i, ok := t.find(owner); ok {
+				uv := s.user(&t.recs[i])
+				u.str("first_name", uv.given.display)
+				u.str("last_name", uv.family.display)
+			}
+		}
+		o.b = u.end()
 	}
 	o.str("opportunity_title", s.opportunityTitle(r))
 	if v.pct(40) {
-		o.timeV2("estimated_close_time", r.updated+30*dayMs)
+		ver.time(o, ver.either("estimated_close_time", "estimated_close_date"), r.updated+30*dayMs)
 	}
 	if v.pct(30) {
-		o.timeV2("next_action_time", r.updated+7*dayMs)
+		ver.time(o, ver.either("next_action_time", "next_action_date"), r.updated+7*dayMs)
 		o.str("next_action_notes", text(&v, 5))
 	}
 	if v.pct(30) {
 		o.key("opportunity_notes")
 		o.b = appendLongText(o.b, &v)
 	}
-	o.bool("include_in_forecast", v.pct(50))
+	ver.flag(o, "include_in_forecast", v.pct(50))
 	low := float64(v.n(100000)) / 100
 	o.float("projected_revenue_low", low)
 	o.float("projected_revenue_high", low+float64(v.n(100000))/100)
-	o.timeV2("created_time", r.created)
-	o.timeV2("last_updated_time", r.updated)
+	ver.time(o, ver.either("created_time", "date_created"), r.created)
+	ver.time(o, ver.either("last_updated_time", "last_updated"), r.updated)
+	if ver == apiV1 {
+		return
+	}
 	if f.has(opCustomFields) {
 		o.key("custom_fields")
 		o.b = appendCustomFieldValues(o.b, customFieldSets["opportunities"], &v, false)
@@ -485,7 +516,7 @@ func opportunitiesDef() *streamDef {
 			"opportunity_title": idKey(func(s *Server, r *rec) string { return strings.ToLower(s.opportunityTitle(r)) }),
 		},
 		props:  propsOf("custom_fields created_by last_updated_by status_id"),
-		render: renderOpportunity,
+		render: apiV2.renderOpportunity,
 	}
 	d.optional = d.all()
 	return d

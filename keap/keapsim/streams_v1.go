@@ -163,63 +163,6 @@ func notesV1Def() *streamDef {
 
 // ---- opportunities ----
 
-// renderOpportunityV1 draws as renderOpportunity does. The v1 list has no
-// optional_properties, so no custom fields.
-func renderOpportunityV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, opportunitySalt, r)
-	o.int("id", r.id)
-	o.key("contact")
-	o.b = s.appendContactSummaryV1(o.b, s.opportunityContact(r))
-	stage := v.n(len(stageNames))
-	o.key("stage")
-	o.b = append(o.b, `{"id":`...)
-	o.b = strconv.AppendInt(o.b, int64(stage+1), 10)
-	o.b = append(o.b, `,"name":`...)
-	o.b = appendString(o.b, stageNames[stage])
-	o.b = append(o.b, `,"details":{"probability":`...)
-	o.b = strconv.AppendInt(o.b, int64(stage*20), 10)
-	o.b = append(o.b, `,"stage_order":`...)
-	o.b = strconv.AppendInt(o.b, int64(stage+1), 10)
-	o.b = append(o.b, `,"target_num_days":30},"reasons":[]}`...)
-	owner := s.refID("users", &v)
-	if owner != 0 && v.pct(80) {
-		var u obj
-		o.key("user")
-		u.begin(o.b)
-		u.int("id", owner)
-		if t := s.tables["users"]; t != nil {
-			if i, ok := t.find(owner); ok {
-				uv := s.user(&t.recs[i])
-				u.str("first_name", uv.given.display)
-				u.str("last_name", uv.family.display)
-			}
-		}
-		o.b = u.end()
-	}
-	o.str("opportunity_title", s.opportunityTitle(r))
-	if v.pct(40) {
-		o.timeV1("estimated_close_date", r.updated+30*dayMs)
-	}
-	if v.pct(30) {
-		o.timeV1("next_action_date", r.updated+7*dayMs)
-		o.str("next_action_notes", text(&v, 5))
-	}
-	if v.pct(30) {
-		o.key("opportunity_notes")
-		o.b = appendLongText(o.b, &v)
-	}
-	forecast := int64(0)
-	if v.pct(50) {
-		forecast = 1
-	}
-	o.int("include_in_forecast", forecast)
-	low := float64(v.n(100000)) / 100
-	o.float("projected_revenue_low", low)
-	o.float("projected_revenue_high", low+float64(v.n(100000))/100)
-	o.timeV1("date_created", r.created)
-	o.timeV1("last_updated", r.updated)
-}
-
 func opportunitiesV1Def() *streamDef {
 	return additive(&streamDef{
 		name: "opportunities", path: "/v1/opportunities", key: "opportunities", v1: true, maxPage: 1000,
@@ -227,7 +170,7 @@ func opportunitiesV1Def() *streamDef {
 			"date_created":     {},
 			"opportunity_name": idKey(func(s *Server, r *rec) string { return strings.ToLower(s.opportunityTitle(r)) }),
 		},
-		render: renderOpportunityV1,
+		render: apiV1.renderOpportunity,
 	}, "id")
 }
 

@@ -37,40 +37,13 @@ func (s *Server) productActive(r *rec) bool {
 	return v.pct(85)
 }
 
-// renderProductV1 draws as renderProduct does.
-func renderProductV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, productSalt, r)
-	o.int("id", r.id)
-	o.str("product_name", s.productName(r))
-	cents := int64(500 + v.n(50000))
-	o.float("product_price", float64(cents)/100)
-	status := int64(0)
-	if v.pct(85) {
-		status = 1
-	}
-	o.int("status", status)
-	if v.pct(70) {
-		o.key("product_desc")
-		o.b = appendLongText(o.b, &v)
-	}
-	o.str("sku", productSKU(r))
-	v.pct(40) // shippable and taxable are not in the v1 list record
-	v.pct(60)
-	if v.pct(50) {
-		o.str("product_short_desc", text(&v, 3))
-	}
-	o.bool("subscription_only", v.pct(10))
-	o.raw("product_options", []byte("[]"))
-	o.raw("subscription_plans", []byte("[]"))
-}
-
 func productsV1Def() *streamDef {
 	return additive(&streamDef{
 		name: "products", path: "/v1/products", key: "products", v1: true, maxPage: 1000,
 		eqFilters: map[string]func(s *Server, r *rec) string{
 			"active": func(s *Server, r *rec) string { return strconv.FormatBool(s.productActive(r)) },
 		},
-		render: renderProductV1,
+		render: apiV1.renderProduct,
 	}, "id")
 }
 
