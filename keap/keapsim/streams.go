@@ -247,17 +247,8 @@ func renderCompany(s *Server, o *obj, r *rec, f fieldMask) {
 		o.str("company_name", s.companyName(r.id))
 	}
 	if v := p(coAddress); f.has(coAddress) && v.pct(70) {
-		city := cities[v.n(len(cities))]
-		var a obj
 		o.key("address")
-		a.begin(o.b)
-		a.str("line1", strconv.Itoa(1+v.n(999))+" Commerce Way")
-		a.str("locality", city.display)
-		a.strOpt("region", city.slug)
-		a.str("postal_code", pad4(v.n(10000))+"1")
-		a.str("country_code", countries[v.n(len(countries))])
-		a.str("field", "BILLING")
-		o.b = a.end()
+		o.b = apiV2.appendCompanyAddress(o.b, &v)
 	}
 	if v := p(coEmailAddress); f.has(coEmailAddress) && v.pct(80) {
 		o.key("email_address")
@@ -267,15 +258,11 @@ func renderCompany(s *Server, o *obj, r *rec, f fieldMask) {
 	}
 	if v := p(coPhoneNumber); f.has(coPhoneNumber) && v.pct(70) {
 		o.key("phone_number")
-		o.b = append(o.b, `{"number":`...)
-		o.b = appendPhone(o.b, &v)
-		o.b = append(o.b, `,"field":"PHONE1","type":"Work"}`...)
+		o.b = apiV2.appendCompanyPhone(o.b, &v, "PHONE1")
 	}
 	if v := p(coFaxNumber); f.has(coFaxNumber) && v.pct(10) {
 		o.key("fax_number")
-		o.b = append(o.b, `{"number":`...)
-		o.b = appendPhone(o.b, &v)
-		o.b = append(o.b, `,"field":"FAX1","type":"Work"}`...)
+		o.b = apiV2.appendCompanyPhone(o.b, &v, "FAX1")
 	}
 	if v := p(coWebsite); f.has(coWebsite) && v.pct(60) {
 		o.str("website", "https://company"+strconv.FormatInt(r.id, 10)+".example.com")
@@ -300,6 +287,35 @@ func renderCompany(s *Server, o *obj, r *rec, f fieldMask) {
 	if f.has(coUpdateTime) {
 		o.timeV2("update_time", r.updated)
 	}
+}
+
+// appendCompanyAddress appends a company's address, drawn from v the same
+// in both versions.
+func (ver apiVersion) appendCompanyAddress(b []byte, v *rnd) []byte {
+	city := cities[v.n(len(cities))]
+	var a obj
+	a.begin(b)
+	a.str("line1", strconv.Itoa(1+v.n(999))+" Commerce Way")
+	a.str("locality", city.display)
+	a.strOpt("region", city.slug)
+	a.str(ver.either("postal_code", "zip_code"), pad4(v.n(10000))+"1")
+	a.str("country_code", countries[v.n(len(countries))])
+	if ver == apiV2 {
+		a.str("field", "BILLING")
+	}
+	return a.end()
+}
+
+// appendCompanyPhone appends a company's phone or fax number, drawn from v;
+// v2 names the number's field (PHONE1, FAX1).
+func (ver apiVersion) appendCompanyPhone(b []byte, v *rnd, field string) []byte {
+	b = append(b, `{"number":`...)
+	b = appendPhone(b, v)
+	if ver == apiV2 {
+		b = append(b, `,"field":`...)
+		b = appendString(b, field)
+	}
+	return append(b, `,"type":"Work"}`...)
 }
 
 func companiesDef() *streamDef {

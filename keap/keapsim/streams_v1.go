@@ -69,16 +69,8 @@ func renderCompanyV1(s *Server, o *obj, r *rec, f fieldMask) {
 	o.int("id", r.id)
 	o.str("company_name", s.companyName(r.id))
 	if v := p(coAddress); v.pct(70) {
-		city := cities[v.n(len(cities))]
-		var a obj
 		o.key("address")
-		a.begin(o.b)
-		a.str("line1", strconv.Itoa(1+v.n(999))+" Commerce Way")
-		a.str("locality", city.display)
-		a.strOpt("region", city.slug)
-		a.str("zip_code", pad4(v.n(10000))+"1")
-		a.str("country_code", countries[v.n(len(countries))])
-		o.b = a.end()
+		o.b = apiV1.appendCompanyAddress(o.b, &v)
 	}
 	if v := p(coEmailAddress); v.pct(80) {
 		o.str("email_address", s.companyEmail(r.id))
@@ -92,9 +84,7 @@ func renderCompanyV1(s *Server, o *obj, r *rec, f fieldMask) {
 	}
 	if v := p(coPhoneNumber); v.pct(70) {
 		o.key("phone_number")
-		o.b = append(o.b, `{"number":`...)
-		o.b = appendPhone(o.b, &v)
-		o.b = append(o.b, `,"type":"Work"}`...)
+		o.b = apiV1.appendCompanyPhone(o.b, &v, "PHONE1")
 	}
 	if v := p(coWebsite); v.pct(60) {
 		o.str("website", "https://company"+strconv.FormatInt(r.id, 10)+".example.com")
@@ -105,9 +95,7 @@ func renderCompanyV1(s *Server, o *obj, r *rec, f fieldMask) {
 	}
 	if v := p(coFaxNumber); f.has(co1FaxNumber) && v.pct(10) {
 		o.key("fax_number")
-		o.b = append(o.b, `{"number":`...)
-		o.b = appendPhone(o.b, &v)
-		o.b = append(o.b, `,"type":"Work"}`...)
+		o.b = apiV1.appendCompanyPhone(o.b, &v, "FAX1")
 	}
 	if f.has(co1CustomFields) {
 		v := p(coCustomFields)
