@@ -46,6 +46,20 @@ func (s *Server) mutableTable(stream string) (*table, error) {
 	return t, nil
 }
 
+// liveRecord finds a live record: its table and index in recs. Called with
+// s.mu held.
+func (s *Server) liveRecord(stream string, id int64) (*table, int, error) {
+	t, err := s.mutableTable(stream)
+	if err != nil {
+		return nil, 0, err
+	}
+	i, ok := t.find(id)
+	if !ok || t.recs[i].deleted {
+		return nil, 0, fmt.Errorf("%w: %s %d", ErrNoRecord, stream, id)
+	}
+	return t, i, nil
+}
+
 // Create adds a record to stream, created and updated now, and returns its
 // id: the next id after the largest ever given, as Keap's auto-increment
 // ids are.
@@ -80,13 +94,9 @@ func (s *Server) Update(stream string, id int64) error {
 	now := s.opts.Now().UnixMilli()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.mutableTable(stream)
+	t, i, err := s.liveRecord(stream, id)
 	if err != nil {
 		return err
-	}
-	i, ok := t.find(id)
-	if !ok || t.recs[i].deleted {
-		return fmt.Errorf("%w: %s %d", ErrNoRecord, stream, id)
 	}
 	t.unindex(i)
 	r := &t.recs[i]
@@ -103,13 +113,9 @@ func (s *Server) Update(stream string, id int64) error {
 func (s *Server) Delete(stream string, id int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.mutableTable(stream)
+	t, i, err := s.liveRecord(stream, id)
 	if err != nil {
 		return err
-	}
-	i, ok := t.find(id)
-	if !ok || t.recs[i].deleted {
-		return fmt.Errorf("%w: %s %d", ErrNoRecord, stream, id)
 	}
 	t.unindex(i)
 	t.recs[i].deleted = true
