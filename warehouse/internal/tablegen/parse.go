@@ -172,7 +172,17 @@ func (c *cursor) group() ([][]token, error) {
 		return nil, c.errorf("want (")
 	}
 	c.i++
-	var items [][]token
+	items, closed := c.commaSeparated(true)
+	if !closed {
+		return nil, c.errorf("unclosed (")
+	}
+	return items, nil
+}
+
+// commaSeparated reads tokens up to the end of the statement, or in a group
+// up to the ")" that closes it (closed reports whether one did), split at
+// their top-level commas.
+func (c *cursor) commaSeparated(inGroup bool) (items [][]token, closed bool) {
 	var cur []token
 	depth := 0
 	for !c.done() {
@@ -182,8 +192,8 @@ func (c *cursor) group() ([][]token, error) {
 			case "(":
 				depth++
 			case ")":
-				if depth == 0 {
-					return append(items, cur), nil
+				if inGroup && depth == 0 {
+					return append(items, cur), true
 				}
 				depth--
 			case ",":
@@ -196,7 +206,7 @@ func (c *cursor) group() ([][]token, error) {
 		}
 		cur = append(cur, t)
 	}
-	return nil, c.errorf("unclosed (")
+	return append(items, cur), false
 }
 
 // mentionsData reports whether the statement names a data table.
@@ -441,29 +451,7 @@ func (p *parser) alterTable(c *cursor, name string) error {
 	if !ok {
 		return c.errorf("ALTER TABLE of %s, which no earlier migration creates", name)
 	}
-	// Actions are separated by top-level commas.
-	var actions [][]token
-	var cur []token
-	depth := 0
-	for !c.done() {
-		tok := c.next()
-		if tok.kind == tokPunct {
-			switch tok.text {
-			case "(":
-				depth++
-			case ")":
-				depth--
-			case ",":
-				if depth == 0 {
-					actions = append(actions, cur)
-					cur = nil
-					continue
-				}
-			}
-		}
-		cur = append(cur, tok)
-	}
-	actions = append(actions, cur)
+	actions, _ := c.commaSeparated(false)
 	for _, a := range actions {
 		ac := &cursor{st: &statement{file: c.st.file, line: c.st.line, toks: a}}
 		if len(a) > 0 {
