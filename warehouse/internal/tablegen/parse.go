@@ -179,6 +179,16 @@ func (c *cursor) group() ([][]token, error) {
 	return items, nil
 }
 
+// sub returns a cursor over toks, a part of c's statement, whose errors
+// give the line of toks' first token.
+func (c *cursor) sub(toks []token) *cursor {
+	st := &statement{file: c.st.file, line: c.st.line, toks: toks}
+	if len(toks) > 0 {
+		st.line = toks[0].line
+	}
+	return &cursor{st: st}
+}
+
 // commaSeparated reads tokens up to the end of the statement, or in a group
 // up to the ")" that closes it (closed reports whether one did), split at
 // their top-level commas.
@@ -301,11 +311,7 @@ func (p *parser) createTable(c *cursor, name string) error {
 		return err
 	}
 	for _, item := range items {
-		ic := &cursor{st: &statement{file: c.st.file, line: c.st.line, toks: item}}
-		if len(item) > 0 {
-			ic.st.line = item[0].line
-		}
-		if err := p.tableElement(ic, t); err != nil {
+		if err := p.tableElement(c.sub(item), t); err != nil {
 			return err
 		}
 	}
@@ -453,11 +459,7 @@ func (p *parser) alterTable(c *cursor, name string) error {
 	}
 	actions, _ := c.commaSeparated(false)
 	for _, a := range actions {
-		ac := &cursor{st: &statement{file: c.st.file, line: c.st.line, toks: a}}
-		if len(a) > 0 {
-			ac.st.line = a[0].line
-		}
-		if err := p.alterAction(ac, t); err != nil {
+		if err := p.alterAction(c.sub(a), t); err != nil {
 			return err
 		}
 	}
