@@ -6,8 +6,9 @@ import "strconv"
 // lists show the same records; where a stream's two schemas carry the same
 // properties in other formats, one render serves both, as a method of the
 // version (apiV1.renderTask), and writes through these methods the values
-// whose format differs: v2 ids are strings and times end in "Z" at the
-// second; v1 ids are numbers and times carry ".000+0000".
+// whose format differs: v2 ids are strings, times end in "Z" at the second
+// and amounts are money objects; v1 ids are numbers, times carry
+// ".000+0000" and amounts are numbers of dollars.
 type apiVersion int
 
 const (
@@ -63,4 +64,13 @@ func (ver apiVersion) flag(o *obj, k string, b bool) {
 	default:
 		o.int(k, 0)
 	}
+}
+
+// appendMoney appends a v2 money object.
+func appendMoney(b []byte, cents int64) []byte {
+	b = append(b, `{"amount":`...)
+	b = strconv.AppendInt(b, cents, 10)
+	b = append(b, `,"currency_code":"USD","formatted_amount":`...)
+	b = appendString(b, money(cents))
+	return append(b, '}')
 }

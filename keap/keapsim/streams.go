@@ -547,15 +547,6 @@ func (s *Server) orderContact(r *rec) int64 {
 	return s.refID("contacts", &st)
 }
 
-// appendMoney appends a v2 money object.
-func appendMoney(b []byte, cents int64) []byte {
-	b = append(b, `{"amount":`...)
-	b = strconv.AppendInt(b, cents, 10)
-	b = append(b, `,"currency_code":"USD","formatted_amount":`...)
-	b = appendString(b, money(cents))
-	return append(b, '}')
-}
-
 // renderOrder draws an order the same in both versions; v1 embeds the
 // contact, writes amounts as numbers of dollars and has no custom fields.
 func (ver apiVersion) renderOrder(s *Server, o *obj, r *rec, _ fieldMask) {

@@ -10,7 +10,9 @@ import (
 // (limit=1 and the count field: the total number of matches) and for
 // anyone comparing the versions. Each renders the v1 list record of its
 // spec schema, drawing its values from the same random sources as the v2
-// rendering, so both versions show the same record. Query parameters the
+// rendering, so both versions show the same record: where the two schemas
+// differ only in names and formats, with the v2 stream's render itself
+// (apiV1.renderTask; see apiVersion). Query parameters the
 // spec lists are honoured where they narrow the data the simulator has
 // (since/until, simple equality filters, the order values mapped in
 // v1Orders); an order value not mapped gets a 400, other parameters are
