@@ -20,7 +20,7 @@ func TestClient_BackfillLeavesTheEndOfTheDayToIncrementalSyncs(t *testing.T) {
 		c.Quota.PerDay, c.Quota.Reserve, c.Quota.BackgroundShare = 20, 2, 0.75 // 13 of 18
 	})
 	ctx := context.Background()
-	contacts := stream(t, "contacts")
+	contacts := keap.MustStream(t, "contacts")
 	reset := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
 	wantDayRefusal := func(err error) {
 		t.Helper()

@@ -24,7 +24,7 @@ func TestClient_CountIsOneCallAndMatchesAListing(t *testing.T) {
 		}
 		counted++
 		t.Run(s.Name, func(t *testing.T) {
-			all := listAll(t, env.client, s, keap.PageRequest{})
+			all := keap.ListAll(t, env.client, s, keap.PageRequest{})
 			before := env.sim.Stats().Requests
 			n, err := env.client.Count(ctx, s, time.Time{}, time.Time{})
 			if err != nil {
@@ -46,7 +46,7 @@ func TestClient_CountIsOneCallAndMatchesAListing(t *testing.T) {
 			slices.SortFunc(times, time.Time.Compare)
 			since := times[len(times)/3].Truncate(time.Second).Add(time.Second)
 			until := times[2*len(times)/3].Truncate(time.Second)
-			window := listAll(t, env.client, s, keap.PageRequest{Since: since, Until: until})
+			window := keap.ListAll(t, env.client, s, keap.PageRequest{Since: since, Until: until})
 			n, err = env.client.Count(ctx, s, since, until)
 			if err != nil {
 				t.Fatal(err)
@@ -75,7 +75,7 @@ func TestClient_CountRefusesWhatItCannotCountWithoutACall(t *testing.T) {
 		{"notes", time.Time{}, now},
 	}
 	for _, tt := range tests {
-		_, err := env.client.Count(context.Background(), stream(t, tt.stream), tt.since, tt.until)
+		_, err := env.client.Count(context.Background(), keap.MustStream(t, tt.stream), tt.since, tt.until)
 		var re *keap.RequestError
 		if !errors.As(err, &re) || !keap.IsPermanent(err) {
 			t.Errorf("count %s: err = %v, want a *RequestError", tt.stream, err)

@@ -1,7 +1,6 @@
 package keap_test
 
 import (
-	"context"
 	"strconv"
 	"testing"
 	"time"
@@ -44,34 +43,6 @@ func unlimited(t *testing.T, contacts int) *simEnv {
 	t.Helper()
 	return newSimEnv(t, keapsim.Options{Contacts: contacts, PerSecond: -1, PerMinute: -1, PerDay: -1},
 		func(c *keap.Config) { c.Quota.PerSecond, c.Quota.PerMinute, c.Quota.PerDay = -1, -1, -1 })
-}
-
-func stream(t testing.TB, name string) keap.Stream {
-	t.Helper()
-	s, ok := keap.StreamByName(name)
-	if !ok {
-		t.Fatalf("no stream %q", name)
-	}
-	return s
-}
-
-// listAll pages through s and returns every record.
-func listAll(t *testing.T, c *keap.Client, s keap.Stream, req keap.PageRequest) []keap.Record {
-	t.Helper()
-	var all []keap.Record
-	for range 1000 {
-		page, err := c.ListPage(context.Background(), s, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, page.Records...)
-		if page.Done {
-			return all
-		}
-		req.Cursor = page.Next
-	}
-	t.Fatal("listing did not end")
-	return nil
 }
 
 // ids returns the records' ids as numbers, in order.

@@ -25,13 +25,13 @@ func TestClient_IDRangesSplitAScanExactly(t *testing.T) {
 		}
 		tested++
 		t.Run(s.Name, func(t *testing.T) {
-			all := ids(t, listAll(t, env.client, s, keap.PageRequest{}))
+			all := ids(t, keap.ListAll(t, env.client, s, keap.PageRequest{}))
 			if len(all) < 20 || !slices.IsSorted(all) {
 				t.Fatalf("%d ids, sorted %v", len(all), slices.IsSorted(all))
 			}
 			lo, hi := all[len(all)/4], all[3*len(all)/4]
 
-			got := ids(t, listAll(t, env.client, s, keap.PageRequest{AfterID: itoa(lo), BeforeID: itoa(hi), PageSize: 7}))
+			got := ids(t, keap.ListAll(t, env.client, s, keap.PageRequest{AfterID: itoa(lo), BeforeID: itoa(hi), PageSize: 7}))
 			if want := all[len(all)/4+1 : 3*len(all)/4]; !slices.Equal(got, want) {
 				t.Fatalf("ids in (%d, %d): got %d, want %d", lo, hi, len(got), len(want))
 			}
@@ -44,7 +44,7 @@ func TestClient_IDRangesSplitAScanExactly(t *testing.T) {
 				t.Fatalf("top below %d: %v, want %d", hi, got, all[3*len(all)/4-1])
 			}
 
-			desc := ids(t, listAll(t, env.client, s, keap.PageRequest{Descending: true, PageSize: 9}))
+			desc := ids(t, keap.ListAll(t, env.client, s, keap.PageRequest{Descending: true, PageSize: 9}))
 			rev := slices.Clone(all)
 			slices.Reverse(rev)
 			if !slices.Equal(desc, rev) {
@@ -71,13 +71,13 @@ func TestClient_IDRangesSplitAScanExactly(t *testing.T) {
 				{AfterID: itoa(hi - 1)},
 			} {
 				r.PageSize = 11
-				union = append(union, ids(t, listAll(t, env.client, s, r))...)
+				union = append(union, ids(t, keap.ListAll(t, env.client, s, r))...)
 			}
 			if !slices.Equal(union, all) {
 				t.Fatalf("three ranges hold %d ids, the stream %d", len(union), len(all))
 			}
 
-			recs := listAll(t, env.client, s, keap.PageRequest{IDsOnly: true})
+			recs := keap.ListAll(t, env.client, s, keap.PageRequest{IDsOnly: true})
 			if !slices.Equal(ids(t, recs), all) {
 				t.Fatal("ids-only listing differs from the full one")
 			}
@@ -115,7 +115,7 @@ func TestClient_InvalidIDRequestsMakeNoNetworkCall(t *testing.T) {
 		{"company_custom_fields", keap.PageRequest{IDsOnly: true}},
 	}
 	for _, tt := range tests {
-		_, err := env.client.ListPage(context.Background(), stream(t, tt.stream), tt.req)
+		_, err := env.client.ListPage(context.Background(), keap.MustStream(t, tt.stream), tt.req)
 		var re *keap.RequestError
 		if !errors.As(err, &re) || !keap.IsPermanent(err) {
 			t.Errorf("%s %+v: err = %v, want a *RequestError", tt.stream, tt.req, err)

@@ -21,23 +21,41 @@ func testLimits() QuotaLimits {
 
 func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 
+// reserveStep is one Reserve call of a scripted test and the grant it
+// must get.
+type reserveStep struct {
+	at      time.Duration // now, relative to t0
+	maxWait time.Duration
+	want    QuotaGrant // At relative times written as t0.Add
+}
+
+// checkReserves makes the steps' Reserve calls on s for account under lim,
+// in order, and fails at the first grant other than the one wanted.
+func checkReserves(t *testing.T, s QuotaStore, account string, lim QuotaLimits, steps []reserveStep) {
+	t.Helper()
+	for i, st := range steps {
+		got, err := s.Reserve(context.Background(), account, t0.Add(st.at), st.maxWait, lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.OK != st.want.OK || !got.At.Equal(st.want.At) || got.Window != st.want.Window {
+			t.Fatalf("step %d: got %+v, want %+v", i, got, st.want)
+		}
+	}
+}
+
 func TestMemoryQuotaStore_Reserve(t *testing.T) {
 	t.Parallel()
-	type step struct {
-		at      time.Duration // now, relative to t0
-		maxWait time.Duration
-		want    QuotaGrant // At relative times written as t0.Add
-	}
 	lim := testLimits()
 	tests := []struct {
 		name  string
 		lim   QuotaLimits
-		steps []step
+		steps []reserveStep
 	}{
 		{
 			name: "spacing: a second call waits one interval",
 			lim:  lim,
-			steps: []step{
+			steps: []reserveStep{
 				{0, time.Second, QuotaGrant{OK: true, At: t0}},
 				{ms(50), time.Second, QuotaGrant{OK: true, At: t0.Add(ms(200))}},
 				{ms(50), time.Second, QuotaGrant{OK: true, At: t0.Add(ms(400))}},
@@ -46,7 +64,7 @@ func TestMemoryQuotaStore_Reserve(t *testing.T) {
 		{
 			name: "spacing beyond maxWait refuses as second and takes nothing",
 			lim:  lim,
-			steps: []step{
+			steps: []reserveStep{
 				{0, 0, QuotaGrant{OK: true, At: t0}},
 				{ms(50), ms(100), QuotaGrant{At: t0.Add(ms(200)), Window: WindowSecond}},
 				{ms(200), 0, QuotaGrant{OK: true, At: t0.Add(ms(200))}},
@@ -55,7 +73,7 @@ func TestMemoryQuotaStore_Reserve(t *testing.T) {
 		{
 			name: "rolling window: the fourth call waits until the first expires",
 			lim:  lim,
-			steps: []step{
+			steps: []reserveStep{
 				{0, 0, QuotaGrant{OK: true, At: t0}},
 				{time.Second, 0, QuotaGrant{OK: true, At: t0.Add(time.Second)}},
 				{2 * time.Second, 0, QuotaGrant{OK: true, At: t0.Add(2 * time.Second)}},
@@ -67,7 +85,7 @@ func TestMemoryQuotaStore_Reserve(t *testing.T) {
 		{
 			name: "day budget: refused until the reset, then a new day",
 			lim:  QuotaLimits{PerDay: 2, DayResetAt: t0.Add(time.Hour)},
-			steps: []step{
+			steps: []reserveStep{
 				{0, 0, QuotaGrant{OK: true, At: t0}},
 				{ms(1), 0, QuotaGrant{OK: true, At: t0.Add(ms(1))}},
 				{ms(2), time.Hour, QuotaGrant{At: t0.Add(time.Hour), Window: WindowDay}},
@@ -77,7 +95,7 @@ func TestMemoryQuotaStore_Reserve(t *testing.T) {
 		{
 			name: "zero day budget refuses the first call",
 			lim:  QuotaLimits{PerDay: 0, DayResetAt: t0.Add(time.Hour)},
-			steps: []step{
+			steps: []reserveStep{
 				{0, time.Hour, QuotaGrant{At: t0.Add(time.Hour), Window: WindowDay}},
 			},
 		},
@@ -86,15 +104,7 @@ func TestMemoryQuotaStore_Reserve(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := NewMemoryQuotaStore()
-			for i, st := range tt.steps {
-				got, err := s.Reserve(context.Background(), "acct", t0.Add(st.at), st.maxWait, tt.lim)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got.OK != st.want.OK || !got.At.Equal(st.want.At) || got.Window != st.want.Window {
-					t.Fatalf("step %d: got %+v, want %+v", i, got, st.want)
-				}
-			}
+			checkReserves(t, s, "acct", tt.lim, tt.steps)
 		})
 	}
 }
@@ -237,12 +247,6 @@ func TestMemoryQuotaStore_ReportedLimitsTightenTheCallersLimits(t *testing.T) {
 		mod(&o)
 		return o
 	}
-	type step struct {
-		at      time.Duration
-		maxWait time.Duration
-		lim     QuotaLimits
-		want    QuotaGrant
-	}
 	withReserve := lim
 	withReserve.DayReserve = 1
 	noWindow := lim
@@ -255,40 +259,41 @@ func TestMemoryQuotaStore_ReportedLimitsTightenTheCallersLimits(t *testing.T) {
 	tests := []struct {
 		name  string
 		obs   QuotaObservation
-		steps []step
+		lim   QuotaLimits
+		steps []reserveStep
 	}{
-		{"a lower reported day limit applies", report(func(o *QuotaObservation) { o.DayLimit = 2 }), []step{
-			{0, 0, lim, QuotaGrant{OK: true, At: t0}},
-			{time.Second, 0, lim, QuotaGrant{OK: true, At: t0.Add(time.Second)}},
-			{2 * time.Second, time.Hour, lim, QuotaGrant{At: reset, Window: WindowDay}},
+		{"a lower reported day limit applies", report(func(o *QuotaObservation) { o.DayLimit = 2 }), lim, []reserveStep{
+			{0, 0, QuotaGrant{OK: true, At: t0}},
+			{time.Second, 0, QuotaGrant{OK: true, At: t0.Add(time.Second)}},
+			{2 * time.Second, time.Hour, QuotaGrant{At: reset, Window: WindowDay}},
 		}},
-		{"the day reserve comes off the reported day limit", report(func(o *QuotaObservation) { o.DayLimit = 2 }), []step{
-			{0, 0, withReserve, QuotaGrant{OK: true, At: t0}},
-			{time.Second, time.Hour, withReserve, QuotaGrant{At: reset, Window: WindowDay}},
+		{"the day reserve comes off the reported day limit", report(func(o *QuotaObservation) { o.DayLimit = 2 }), withReserve, []reserveStep{
+			{0, 0, QuotaGrant{OK: true, At: t0}},
+			{time.Second, time.Hour, QuotaGrant{At: reset, Window: WindowDay}},
 		}},
-		{"a higher reported day limit does not loosen the caller's", report(func(o *QuotaObservation) { o.DayLimit = 1000 }), []step{
-			{0, 0, tighter, QuotaGrant{OK: true, At: t0}},
-			{time.Second, time.Hour, tighter, QuotaGrant{At: reset, Window: WindowDay}},
+		{"a higher reported day limit does not loosen the caller's", report(func(o *QuotaObservation) { o.DayLimit = 1000 }), tighter, []reserveStep{
+			{0, 0, QuotaGrant{OK: true, At: t0}},
+			{time.Second, time.Hour, QuotaGrant{At: reset, Window: WindowDay}},
 		}},
-		{"a lower reported window limit applies", report(func(o *QuotaObservation) { o.WindowLimit = 1 }), []step{
-			{0, 0, lim, QuotaGrant{OK: true, At: t0}},
-			{time.Second, time.Second, lim, QuotaGrant{At: t0.Add(time.Minute), Window: WindowMinute}},
+		{"a lower reported window limit applies", report(func(o *QuotaObservation) { o.WindowLimit = 1 }), lim, []reserveStep{
+			{0, 0, QuotaGrant{OK: true, At: t0}},
+			{time.Second, time.Second, QuotaGrant{At: t0.Add(time.Minute), Window: WindowMinute}},
 		}},
-		{"a disabled window stays disabled", report(func(o *QuotaObservation) { o.WindowLimit = 1 }), []step{
-			{0, 0, noWindow, QuotaGrant{OK: true, At: t0}},
-			{time.Second, 0, noWindow, QuotaGrant{OK: true, At: t0.Add(time.Second)}},
+		{"a disabled window stays disabled", report(func(o *QuotaObservation) { o.WindowLimit = 1 }), noWindow, []reserveStep{
+			{0, 0, QuotaGrant{OK: true, At: t0}},
+			{time.Second, 0, QuotaGrant{OK: true, At: t0.Add(time.Second)}},
 		}},
-		{"a wider reported spacing applies", report(func(o *QuotaObservation) { o.Interval = ms(500) }), []step{
-			{0, 0, lim, QuotaGrant{OK: true, At: t0}},
-			{0, time.Second, lim, QuotaGrant{OK: true, At: t0.Add(ms(500))}},
+		{"a wider reported spacing applies", report(func(o *QuotaObservation) { o.Interval = ms(500) }), lim, []reserveStep{
+			{0, 0, QuotaGrant{OK: true, At: t0}},
+			{0, time.Second, QuotaGrant{OK: true, At: t0.Add(ms(500))}},
 		}},
-		{"disabled spacing stays disabled", report(func(o *QuotaObservation) { o.Interval = ms(500) }), []step{
-			{0, 0, noSpacing, QuotaGrant{OK: true, At: t0}},
-			{ms(10), 0, noSpacing, QuotaGrant{OK: true, At: t0.Add(ms(10))}},
+		{"disabled spacing stays disabled", report(func(o *QuotaObservation) { o.Interval = ms(500) }), noSpacing, []reserveStep{
+			{0, 0, QuotaGrant{OK: true, At: t0}},
+			{ms(10), 0, QuotaGrant{OK: true, At: t0.Add(ms(10))}},
 		}},
-		{"limits not reported change nothing", report(func(o *QuotaObservation) { o.DayLimit, o.WindowLimit = 0, 0 }), []step{
-			{0, 0, lim, QuotaGrant{OK: true, At: t0}},
-			{0, ms(100), lim, QuotaGrant{OK: true, At: t0.Add(ms(100))}},
+		{"limits not reported change nothing", report(func(o *QuotaObservation) { o.DayLimit, o.WindowLimit = 0, 0 }), lim, []reserveStep{
+			{0, 0, QuotaGrant{OK: true, At: t0}},
+			{0, ms(100), QuotaGrant{OK: true, At: t0.Add(ms(100))}},
 		}},
 	}
 	for _, tt := range tests {
@@ -298,15 +303,7 @@ func TestMemoryQuotaStore_ReportedLimitsTightenTheCallersLimits(t *testing.T) {
 			if err := s.Observe(ctx, "a", t0, tt.obs); err != nil {
 				t.Fatal(err)
 			}
-			for i, st := range tt.steps {
-				got, err := s.Reserve(ctx, "a", t0.Add(st.at), st.maxWait, st.lim)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got.OK != st.want.OK || !got.At.Equal(st.want.At) || got.Window != st.want.Window {
-					t.Fatalf("step %d: got %+v, want %+v", i, got, st.want)
-				}
-			}
+			checkReserves(t, s, "a", tt.lim, tt.steps)
 		})
 	}
 }

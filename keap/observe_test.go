@@ -35,7 +35,7 @@ func TestClient_ObserveFuncSeesRetriedAttempts(t *testing.T) {
 	var log callLog
 	env := newSimEnv(t, keapsim.Options{Faults: []keapsim.Fault{{Kind: keapsim.Fault502, Request: 1}}},
 		func(c *keap.Config) { c.ObserveFunc = log.observe })
-	if _, err := env.client.ListPage(context.Background(), stream(t, "contacts"), keap.PageRequest{PageSize: 5}); err != nil {
+	if _, err := env.client.ListPage(context.Background(), keap.MustStream(t, "contacts"), keap.PageRequest{PageSize: 5}); err != nil {
 		t.Fatal(err)
 	}
 	calls := log.all()
@@ -65,7 +65,7 @@ func TestClient_ObserveFuncSees429sAndRefusals(t *testing.T) {
 	env := newSimEnv(t, keapsim.Options{PerDay: 1}, func(c *keap.Config) { c.ObserveFunc = log.observe })
 	// Another integration on the key spends the simulator's day.
 	other := keaptest.NewClient(t, env.sim, func(c *keap.Config) { c.Account, c.Clock = "other", env.clock })
-	model := stream(t, "contact_custom_fields")
+	model := keap.MustStream(t, "contact_custom_fields")
 	ctx := context.Background()
 	if _, err := other.ListPage(ctx, model, keap.PageRequest{}); err != nil {
 		t.Fatal(err)

@@ -63,11 +63,12 @@ func newSimClient(t *testing.T, sim *keapsim.Server, logs *syncBuffer, mod func(
 	return c
 }
 
-// listAll pages through s and returns every record.
+// listAll pages through s and returns every record. The external tests
+// use it too (export_test.go).
 func listAll(t *testing.T, c *Client, s Stream, req PageRequest) []Record {
 	t.Helper()
 	var all []Record
-	for range 100 {
+	for range 1000 {
 		page, err := c.ListPage(context.Background(), s, req)
 		if err != nil {
 			t.Fatal(err)

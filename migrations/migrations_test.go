@@ -58,7 +58,8 @@ func setup(t *testing.T) bundle {
 	return bundle{pool: pool, cfg: cfg}
 }
 
-func latestVersion(t *testing.T) int64 {
+// migrationNames returns the names of the embedded migration files.
+func migrationNames(t *testing.T) []string {
 	t.Helper()
 	fsys, err := migrations.FS(migrations.Config{})
 	if err != nil {
@@ -68,8 +69,13 @@ func latestVersion(t *testing.T) int64 {
 	if err != nil || len(names) == 0 {
 		t.Fatalf("no migrations: %v", err)
 	}
+	return names
+}
+
+func latestVersion(t *testing.T) int64 {
+	t.Helper()
 	var latest int64
-	for _, name := range names {
+	for _, name := range migrationNames(t) {
 		v, err := strconv.ParseInt(name[:strings.IndexByte(name, '_')], 10, 64)
 		if err != nil {
 			t.Fatalf("migration %s has no version number: %v", name, err)
@@ -79,18 +85,7 @@ func latestVersion(t *testing.T) int64 {
 	return latest
 }
 
-func migrationCount(t *testing.T) int {
-	t.Helper()
-	fsys, err := migrations.FS(migrations.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, err := fs.Glob(fsys, "*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(names)
-}
+func migrationCount(t *testing.T) int { return len(migrationNames(t)) }
 
 func tableCount(t *testing.T, b bundle, schema string) int {
 	t.Helper()

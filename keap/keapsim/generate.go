@@ -1,6 +1,9 @@
 package keapsim
 
-import "sort"
+import (
+	"maps"
+	"slices"
+)
 
 // listDefs returns the definitions of every list endpoint. Each stream's
 // records live in the table of the first definition with its name; a later
@@ -70,22 +73,8 @@ func (s *Server) generateTable(d *streamDef, now int64) *table {
 }
 
 // sortedNames returns the names of the stream tables, sorted.
-func (s *Server) sortedNames() []string {
-	names := make([]string, 0, len(s.tables))
-	for n := range s.tables {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func (s *Server) sortedNames() []string { return slices.Sorted(maps.Keys(s.tables)) }
 
 // Endpoints returns every path the simulator serves below URL, sorted
 // ("/v1/contacts", "/v2/contacts/model", ...).
-func (s *Server) Endpoints() []string {
-	out := make([]string, 0, len(s.routes))
-	for p := range s.routes {
-		out = append(out, p)
-	}
-	sort.Strings(out)
-	return out
-}
+func (s *Server) Endpoints() []string { return slices.Sorted(maps.Keys(s.routes)) }

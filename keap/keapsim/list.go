@@ -45,9 +45,7 @@ func (s *Server) listV2(r *http.Request, b []byte, rt route) ([]byte, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	t := s.tables[rt.table]
-	b = append(b, '{', '"')
-	b = append(b, d.key...)
-	b = append(b, '"', ':', '[')
+	b = beginList(b, d.key)
 	n := 0
 	var last int32 = -1
 	more := false
@@ -57,12 +55,7 @@ func (s *Server) listV2(r *http.Request, b []byte, rt route) ([]byte, error) {
 			more = true
 			return false
 		}
-		if n > 0 {
-			b = append(b, ',')
-		}
-		o.begin(b)
-		d.render(s, &o, &t.recs[i], q.fields)
-		b = o.end()
+		b = s.appendRecord(b, &o, d, &t.recs[i], q.fields, n)
 		last = i
 		n++
 		return true
@@ -143,9 +136,7 @@ func (s *Server) listV1(r *http.Request, b []byte, rt route) ([]byte, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	t := s.tables[rt.table]
-	b = append(b, '{', '"')
-	b = append(b, d.key...)
-	b = append(b, '"', ':', '[')
+	b = beginList(b, d.key)
 	n, count := 0, 0
 	var o obj
 	s.iterate(t, q, func(i int32) bool {
@@ -153,12 +144,7 @@ func (s *Server) listV1(r *http.Request, b []byte, rt route) ([]byte, error) {
 		if count <= offset || n >= limit {
 			return true
 		}
-		if n > 0 {
-			b = append(b, ',')
-		}
-		o.begin(b)
-		d.render(s, &o, &t.recs[i], q.fields)
-		b = o.end()
+		b = s.appendRecord(b, &o, d, &t.recs[i], q.fields, n)
 		n++
 		return true
 	})
@@ -169,6 +155,24 @@ func (s *Server) listV1(r *http.Request, b []byte, rt route) ([]byte, error) {
 	b = append(b, `,"previous":`...)
 	b = appendString(b, s.v1PageURL(r, d, limit, max(0, offset-limit)))
 	return append(b, '}'), nil
+}
+
+// beginList appends the start of a list envelope: `{"<key>":[`.
+func beginList(b []byte, key string) []byte {
+	b = append(b, '{', '"')
+	b = append(b, key...)
+	return append(b, '"', ':', '[')
+}
+
+// appendRecord appends r, rendered with fields, as the n-th record (from 0)
+// of a page. o is the page's one obj.
+func (s *Server) appendRecord(b []byte, o *obj, d *streamDef, r *rec, fields fieldMask, n int) []byte {
+	if n > 0 {
+		b = append(b, ',')
+	}
+	o.begin(b)
+	d.render(s, o, r, fields)
+	return o.end()
 }
 
 // v1PageURL builds next/previous as Keap does: on its public host, with a

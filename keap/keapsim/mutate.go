@@ -78,29 +78,26 @@ func (s *Server) Create(stream string) (int64, error) {
 // millisecond, keep the same update time, as they do at Keap.
 func (s *Server) Update(stream string, id int64) error {
 	now := s.opts.Now().UnixMilli()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := s.mutableTable(stream)
-	if err != nil {
-		return err
-	}
-	i, ok := t.find(id)
-	if !ok || t.recs[i].deleted {
-		return fmt.Errorf("%w: %s %d", ErrNoRecord, stream, id)
-	}
-	t.unindex(i)
-	r := &t.recs[i]
-	r.version++
-	r.updated = max(now, r.created)
-	t.index(i)
-	t.gen++
-	s.countMutation()
-	return nil
+	return s.change(stream, id, func(t *table, i int) {
+		r := &t.recs[i]
+		r.version++
+		r.updated = max(now, r.created)
+		t.index(i)
+	})
 }
 
 // Delete removes a record. Like Keap, lists simply stop returning it: there
 // is no feed of deletes.
 func (s *Server) Delete(stream string, id int64) error {
+	return s.change(stream, id, func(t *table, i int) {
+		t.recs[i].deleted = true
+		t.live--
+	})
+}
+
+// change applies fn to a live record, taken out of the update index (fn
+// puts it back if it stays live), and counts the mutation.
+func (s *Server) change(stream string, id int64, fn func(t *table, i int)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, err := s.mutableTable(stream)
@@ -112,8 +109,7 @@ func (s *Server) Delete(stream string, id int64) error {
 		return fmt.Errorf("%w: %s %d", ErrNoRecord, stream, id)
 	}
 	t.unindex(i)
-	t.recs[i].deleted = true
-	t.live--
+	fn(t, i)
 	t.gen++
 	s.countMutation()
 	return nil

@@ -160,19 +160,18 @@ func (q *quota) setHeaders(h http.Header, now time.Time) {
 	q.roll(now)
 	used := q.minute.len()
 	set := func(k, v string) { h[k] = []string{v} }
-	lim, avail := limitAndAvailable(q.opts.PerDay, q.dayUsed)
-	set("X-Keap-Product-Quota-Limit", lim)
-	set("X-Keap-Product-Quota-Used", strconv.Itoa(q.dayUsed))
-	set("X-Keap-Product-Quota-Available", avail)
-	set("X-Keap-Product-Quota-Time-Unit", "day")
-	set("X-Keap-Product-Quota-Interval", "1")
+	// Each limit is reported by the same five headers under its prefix.
+	setLimit := func(prefix string, limit, counted int, unit string) {
+		lim, avail := limitAndAvailable(limit, counted)
+		set(prefix+"-Limit", lim)
+		set(prefix+"-Used", strconv.Itoa(counted))
+		set(prefix+"-Available", avail)
+		set(prefix+"-Time-Unit", unit)
+		set(prefix+"-Interval", "1")
+	}
+	setLimit("X-Keap-Product-Quota", q.opts.PerDay, q.dayUsed, "day")
 	set("X-Keap-Product-Quota-Expiry-Time", strconv.FormatInt(q.dayReset.UnixMilli(), 10))
-	lim, avail = limitAndAvailable(q.opts.PerMinute, used)
-	set("X-Keap-Product-Throttle-Limit", lim)
-	set("X-Keap-Product-Throttle-Used", strconv.Itoa(used))
-	set("X-Keap-Product-Throttle-Available", avail)
-	set("X-Keap-Product-Throttle-Time-Unit", "minute")
-	set("X-Keap-Product-Throttle-Interval", "1")
+	setLimit("X-Keap-Product-Throttle", q.opts.PerMinute, used, "minute")
 	if q.opts.PerSecond > 0 {
 		set("X-Keap-Product-Spike-Limit", strconv.Itoa(q.opts.PerSecond)+"ps")
 	} else {
@@ -180,12 +179,7 @@ func (q *quota) setHeaders(h http.Header, now time.Time) {
 		set("X-Keap-Product-Spike-Limit", "")
 	}
 	set("X-Keap-Tenant-Id", q.opts.TenantID)
-	lim, avail = limitAndAvailable(q.opts.TenantPerMinute, used)
-	set("X-Keap-Tenant-Throttle-Limit", lim)
-	set("X-Keap-Tenant-Throttle-Used", strconv.Itoa(used))
-	set("X-Keap-Tenant-Throttle-Available", avail)
-	set("X-Keap-Tenant-Throttle-Time-Unit", "minute")
-	set("X-Keap-Tenant-Throttle-Interval", "1")
+	setLimit("X-Keap-Tenant-Throttle", q.opts.TenantPerMinute, used, "minute")
 }
 
 func limitAndAvailable(limit, used int) (string, string) {

@@ -163,9 +163,11 @@ func (s *Server) tagCategory(r *rec) int64 {
 	return s.refID("tag_categories", &st)
 }
 
-func renderTag(s *Server, o *obj, r *rec, _ fieldMask) {
+// renderTag draws a tag the same in both versions; v1 names the category
+// and carries no timestamps.
+func (ver apiVersion) renderTag(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, tagSalt, r)
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	o.str("name", s.tagName(r))
 	if v.pct(50) {
 		o.str("description", text(&v, 4))
@@ -173,11 +175,17 @@ func renderTag(s *Server, o *obj, r *rec, _ fieldMask) {
 	if c := s.tagCategory(r); c != 0 {
 		o.key("category")
 		o.b = append(o.b, `{"id":`...)
-		o.b = appendIDString(o.b, c)
+		o.b = ver.appendID(o.b, c)
+		if ver == apiV1 {
+			o.b = append(o.b, `,"name":`...)
+			o.b = appendString(o.b, tagCategoryName(&rec{id: c}))
+		}
 		o.b = append(o.b, '}')
 	}
-	o.timeV2("create_time", r.created)
-	o.timeV2("update_time", r.updated)
+	if ver == apiV2 {
+		o.timeV2("create_time", r.created)
+		o.timeV2("update_time", r.updated)
+	}
 }
 
 func tagsDef() *streamDef {
@@ -201,7 +209,7 @@ func tagsDef() *streamDef {
 		orders: map[string]orderSpec{
 			"name": idKey(func(s *Server, r *rec) string { return s.tagName(r) }), "create_time": {}, "update_time": {byUpdate: true},
 		},
-		render: renderTag,
+		render: apiV2.renderTag,
 	}, "id name description category create_time update_time")
 }
 
@@ -239,17 +247,8 @@ func renderCompany(s *Server, o *obj, r *rec, f fieldMask) {
 		o.str("company_name", s.companyName(r.id))
 	}
 	if v := p(coAddress); f.has(coAddress) && v.pct(70) {
-		city := cities[v.n(len(cities))]
-		var a obj
 		o.key("address")
-		a.begin(o.b)
-		a.str("line1", strconv.Itoa(1+v.n(999))+" Commerce Way")
-		a.str("locality", city.display)
-		a.strOpt("region", city.slug)
-		a.str("postal_code", pad4(v.n(10000))+"1")
-		a.str("country_code", countries[v.n(len(countries))])
-		a.str("field", "BILLING")
-		o.b = a.end()
+		o.b = apiV2.appendCompanyAddress(o.b, &v)
 	}
 	if v := p(coEmailAddress); f.has(coEmailAddress) && v.pct(80) {
 		o.key("email_address")
@@ -259,15 +258,11 @@ func renderCompany(s *Server, o *obj, r *rec, f fieldMask) {
 	}
 	if v := p(coPhoneNumber); f.has(coPhoneNumber) && v.pct(70) {
 		o.key("phone_number")
-		o.b = append(o.b, `{"number":`...)
-		o.b = appendPhone(o.b, &v)
-		o.b = append(o.b, `,"field":"PHONE1","type":"Work"}`...)
+		o.b = apiV2.appendCompanyPhone(o.b, &v, "PHONE1")
 	}
 	if v := p(coFaxNumber); f.has(coFaxNumber) && v.pct(10) {
 		o.key("fax_number")
-		o.b = append(o.b, `{"number":`...)
-		o.b = appendPhone(o.b, &v)
-		o.b = append(o.b, `,"field":"FAX1","type":"Work"}`...)
+		o.b = apiV2.appendCompanyPhone(o.b, &v, "FAX1")
 	}
 	if v := p(coWebsite); f.has(coWebsite) && v.pct(60) {
 		o.str("website", "https://company"+strconv.FormatInt(r.id, 10)+".example.com")
@@ -292,6 +287,35 @@ func renderCompany(s *Server, o *obj, r *rec, f fieldMask) {
 	if f.has(coUpdateTime) {
 		o.timeV2("update_time", r.updated)
 	}
+}
+
+// appendCompanyAddress appends a company's address, drawn from v the same
+// in both versions.
+func (ver apiVersion) appendCompanyAddress(b []byte, v *rnd) []byte {
+	city := cities[v.n(len(cities))]
+	var a obj
+	a.begin(b)
+	a.str("line1", strconv.Itoa(1+v.n(999))+" Commerce Way")
+	a.str("locality", city.display)
+	a.strOpt("region", city.slug)
+	a.str(ver.either("postal_code", "zip_code"), pad4(v.n(10000))+"1")
+	a.str("country_code", countries[v.n(len(countries))])
+	if ver == apiV2 {
+		a.str("field", "BILLING")
+	}
+	return a.end()
+}
+
+// appendCompanyPhone appends a company's phone or fax number, drawn from v;
+// v2 names the number's field (PHONE1, FAX1).
+func (ver apiVersion) appendCompanyPhone(b []byte, v *rnd, field string) []byte {
+	b = append(b, `{"number":`...)
+	b = appendPhone(b, v)
+	if ver == apiV2 {
+		b = append(b, `,"field":`...)
+		b = appendString(b, field)
+	}
+	return append(b, `,"type":"Work"}`...)
 }
 
 func companiesDef() *streamDef {
@@ -328,29 +352,34 @@ func (s *Server) productName(r *rec) string {
 
 func productSKU(r *rec) string { return "SKU-" + pad4(int(r.id%10000)) }
 
-func renderProduct(s *Server, o *obj, r *rec, _ fieldMask) {
+// renderProduct draws a product the same in both versions, under other
+// names in v1, whose list record leaves out whether the product ships, is
+// taxed or hidden.
+func (ver apiVersion) renderProduct(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, productSalt, r)
-	o.idStr("id", r.id)
-	o.str("name", s.productName(r))
-	cents := int64(500 + v.n(50000))
-	o.key("price")
-	o.b = append(o.b, `{"amount":`...)
-	o.b = strconv.AppendInt(o.b, cents, 10)
-	o.b = append(o.b, `,"currency_code":"USD","formatted_amount":`...)
-	o.b = appendString(o.b, money(cents))
-	o.b = append(o.b, '}')
-	o.bool("active", v.pct(85))
+	ver.id(o, "id", r.id)
+	o.str(ver.either("name", "product_name"), s.productName(r))
+	ver.money(o, ver.either("price", "product_price"), int64(500+v.n(50000)))
+	ver.flag(o, ver.either("active", "status"), v.pct(85))
 	if v.pct(70) {
-		o.key("description")
+		o.key(ver.either("description", "product_desc"))
 		o.b = appendLongText(o.b, &v)
 	}
 	o.str("sku", productSKU(r))
-	o.bool("shippable", v.pct(40))
-	o.bool("taxable", v.pct(60))
+	shippable, taxable := v.pct(40), v.pct(60)
+	if ver == apiV2 {
+		o.bool("shippable", shippable)
+		o.bool("taxable", taxable)
+	}
 	if v.pct(50) {
-		o.str("short_description", text(&v, 3))
+		o.str(ver.either("short_description", "product_short_desc"), text(&v, 3))
 	}
 	o.bool("subscription_only", v.pct(10))
+	if ver == apiV1 {
+		o.raw("product_options", []byte("[]"))
+		o.raw("subscription_plans", []byte("[]"))
+		return
+	}
 	o.bool("storefront_hidden", v.pct(10))
 	o.raw("categories", []byte("[]"))
 	o.timeV2("create_time", r.created)
@@ -372,7 +401,7 @@ func productsDef() *streamDef {
 			"sku":               idKey(func(s *Server, r *rec) string { return productSKU(r) }),
 			"last_updated_time": {byUpdate: true},
 		},
-		render: renderProduct,
+		render: apiV2.renderProduct,
 	}, "id name price active description sku shippable taxable short_description subscription_only storefront_hidden categories create_time update_time")
 }
 
@@ -399,58 +428,80 @@ const (
 	opStatusID
 )
 
-func renderOpportunity(s *Server, o *obj, r *rec, f fieldMask) {
+// renderOpportunity draws an opportunity the same in both versions; v1
+// embeds the contact's e-mail and the user's names, and its list has no
+// optional_properties, so no custom fields.
+func (ver apiVersion) renderOpportunity(s *Server, o *obj, r *rec, f fieldMask) {
 	v := varying(s, opportunitySalt, r)
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	cid := s.opportunityContact(r)
 	o.key("contact")
-	var c obj
-	c.begin(o.b)
-	c.idStr("id", cid)
-	if t := s.tables["contacts"]; t != nil {
-		if i, ok := t.find(cid); ok {
-			cv := s.contact(&t.recs[i])
-			c.str("first_name", cv.given.display)
-			c.str("last_name", cv.family.display)
+	if ver == apiV1 {
+		o.b = s.appendContactSummaryV1(o.b, cid)
+	} else {
+		var c obj
+		c.begin(o.b)
+		c.idStr("id", cid)
+		if t := s.tables["contacts"]; t != nil {
+			if i, ok := t.find(cid); ok {
+				cv := s.contact(&t.recs[i])
+				c.str("first_name", cv.given.display)
+				c.str("last_name", cv.family.display)
+			}
 		}
+		o.b = c.end()
 	}
-	o.b = c.end()
 	stage := v.n(len(stageNames))
 	o.key("stage")
 	o.b = append(o.b, `{"id":`...)
-	o.b = appendIDString(o.b, int64(stage+1))
+	o.b = ver.appendID(o.b, int64(stage+1))
 	o.b = append(o.b, `,"name":`...)
 	o.b = appendString(o.b, stageNames[stage])
 	o.b = append(o.b, `,"details":{"probability":`...)
 	o.b = strconv.AppendInt(o.b, int64(stage*20), 10)
 	o.b = append(o.b, `,"stage_order":`...)
 	o.b = strconv.AppendInt(o.b, int64(stage+1), 10)
-	o.b = append(o.b, `,"target_num_days":30}}`...)
+	o.b = append(o.b, `,"target_num_days":30}`...)
+	if ver == apiV1 {
+		o.b = append(o.b, `,"reasons":[]`...)
+	}
+	o.b = append(o.b, '}')
 	owner := s.refID("users", &v)
 	if owner != 0 && v.pct(80) {
+		var u obj
 		o.key("user")
-		o.b = append(o.b, `{"id":`...)
-		o.b = appendIDString(o.b, owner)
-		o.b = append(o.b, '}')
+		u.begin(o.b)
+		ver.id(&u, "id", owner)
+		if t := s.tables["users"]; ver == apiV1 && t != nil {
+			if i, ok := t.find(owner); ok {
+				uv := s.user(&t.recs[i])
+				u.str("first_name", uv.given.display)
+				u.str("last_name", uv.family.display)
+			}
+		}
+		o.b = u.end()
 	}
 	o.str("opportunity_title", s.opportunityTitle(r))
 	if v.pct(40) {
-		o.timeV2("estimated_close_time", r.updated+30*dayMs)
+		ver.time(o, ver.either("estimated_close_time", "estimated_close_date"), r.updated+30*dayMs)
 	}
 	if v.pct(30) {
-		o.timeV2("next_action_time", r.updated+7*dayMs)
+		ver.time(o, ver.either("next_action_time", "next_action_date"), r.updated+7*dayMs)
 		o.str("next_action_notes", text(&v, 5))
 	}
 	if v.pct(30) {
 		o.key("opportunity_notes")
 		o.b = appendLongText(o.b, &v)
 	}
-	o.bool("include_in_forecast", v.pct(50))
+	ver.flag(o, "include_in_forecast", v.pct(50))
 	low := float64(v.n(100000)) / 100
 	o.float("projected_revenue_low", low)
 	o.float("projected_revenue_high", low+float64(v.n(100000))/100)
-	o.timeV2("created_time", r.created)
-	o.timeV2("last_updated_time", r.updated)
+	ver.time(o, ver.either("created_time", "date_created"), r.created)
+	ver.time(o, ver.either("last_updated_time", "last_updated"), r.updated)
+	if ver == apiV1 {
+		return
+	}
 	if f.has(opCustomFields) {
 		o.key("custom_fields")
 		o.b = appendCustomFieldValues(o.b, customFieldSets["opportunities"], &v, false)
@@ -481,7 +532,7 @@ func opportunitiesDef() *streamDef {
 			"opportunity_title": idKey(func(s *Server, r *rec) string { return strings.ToLower(s.opportunityTitle(r)) }),
 		},
 		props:  propsOf("custom_fields created_by last_updated_by status_id"),
-		render: renderOpportunity,
+		render: apiV2.renderOpportunity,
 	}
 	d.optional = d.all()
 	return d
@@ -496,18 +547,12 @@ func (s *Server) orderContact(r *rec) int64 {
 	return s.refID("contacts", &st)
 }
 
-func (s *Server) appendMoney(b []byte, cents int64) []byte {
-	b = append(b, `{"amount":`...)
-	b = strconv.AppendInt(b, cents, 10)
-	b = append(b, `,"currency_code":"USD","formatted_amount":`...)
-	b = appendString(b, money(cents))
-	return append(b, '}')
-}
-
-func renderOrder(s *Server, o *obj, r *rec, _ fieldMask) {
+// renderOrder draws an order the same in both versions; v1 embeds the
+// contact, writes amounts as numbers of dollars and has no custom fields.
+func (ver apiVersion) renderOrder(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, orderSalt, r)
 	st := stable(s, orderSalt, r)
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	o.str("title", st.pick(productNames)+" order")
 	status := v.pick(orderStatuses)
 	o.str("status", status)
@@ -518,29 +563,38 @@ func renderOrder(s *Server, o *obj, r *rec, _ fieldMask) {
 		prices[i] = int64(500 + st.n(20000))
 		total += prices[i]
 	}
-	o.key("total")
-	o.b = s.appendMoney(o.b, total)
+	ver.money(o, "total", total)
 	cid := s.orderContact(r)
 	o.key("contact")
-	o.b = append(o.b, `{"id":`...)
-	o.b = appendIDString(o.b, cid)
-	o.b = append(o.b, '}')
+	if ver == apiV1 {
+		o.b = s.appendContactSummaryV1(o.b, cid)
+	} else {
+		o.b = append(o.b, `{"id":`...)
+		o.b = appendIDString(o.b, cid)
+		o.b = append(o.b, '}')
+	}
 	if v.pct(20) {
 		o.str("notes", text(&v, 6))
 	}
-	o.str("order_type", []string{"ONLINE", "OFFLINE"}[st.n(2)])
+	orderType := ver.either("ONLINE", "Online")
+	if st.n(2) == 1 {
+		orderType = ver.either("OFFLINE", "Offline")
+	}
+	o.str("order_type", orderType)
 	o.str("source_type", []string{"API", "CHECKOUT_FORM", "INVOICE", "MANUAL_PAYMENT"}[st.n(4)])
-	o.timeV2("creation_time", r.created)
-	o.timeV2("modification_time", r.updated)
-	o.timeV2("order_time", r.created)
+	ver.time(o, ver.either("creation_time", "creation_date"), r.created)
+	ver.time(o, ver.either("modification_time", "modification_date"), r.updated)
+	ver.time(o, ver.either("order_time", "order_date"), r.created)
 	paid := int64(0)
 	if status == "PAID" {
 		paid = total
 	}
-	o.key("total_paid")
-	o.b = s.appendMoney(o.b, paid)
-	o.key("total_due")
-	o.b = s.appendMoney(o.b, total-paid)
+	ver.money(o, "total_paid", paid)
+	ver.money(o, "total_due", total-paid)
+	if ver == apiV1 {
+		o.float("refund_total", 0)
+		o.bool("recurring", false)
+	}
 	o.key("order_items")
 	o.b = append(o.b, '[')
 	for i := 0; i < items; i++ {
@@ -551,18 +605,16 @@ func renderOrder(s *Server, o *obj, r *rec, _ fieldMask) {
 		pid := s.refID("products", &pr)
 		var it obj
 		it.begin(o.b)
-		it.idStr("id", r.id*10+int64(i))
+		ver.id(&it, "id", r.id*10+int64(i))
 		it.str("name", pr.pick(productNames))
 		it.int("quantity", 1)
-		it.key("price_per_unit")
-		it.b = s.appendMoney(it.b, prices[i])
-		it.key("cost_per_unit")
-		it.b = s.appendMoney(it.b, prices[i]/3)
-		it.str("item_type", "PRODUCT")
+		ver.money(&it, ver.either("price_per_unit", "price"), prices[i])
+		ver.money(&it, ver.either("cost_per_unit", "cost"), prices[i]/3)
+		it.str(ver.either("item_type", "type"), ver.either("PRODUCT", "Product"))
 		if pid != 0 {
 			it.key("product")
 			it.b = append(it.b, `{"id":`...)
-			it.b = appendIDString(it.b, pid)
+			it.b = ver.appendID(it.b, pid)
 			it.b = append(it.b, `,"sku":`...)
 			it.b = appendString(it.b, "SKU-"+pad4(int(pid%10000)))
 			it.b = append(it.b, '}')
@@ -570,8 +622,12 @@ func renderOrder(s *Server, o *obj, r *rec, _ fieldMask) {
 		o.b = it.end()
 	}
 	o.b = append(o.b, ']')
-	o.str("invoice_number", strconv.FormatInt(r.id+1000, 10))
+	ver.id(o, "invoice_number", r.id+1000) // a string in v2, as ids are
 	o.bool("allow_payment", true)
+	if ver == apiV1 {
+		o.bool("allow_paypal", false)
+		return
+	}
 	o.key("custom_fields")
 	o.b = appendCustomFieldValues(o.b, customFieldSets["orders"], &v, false)
 }
@@ -590,7 +646,7 @@ func ordersDef() *streamDef {
 			"contact_id": func(s *Server, r *rec) string { return strconv.FormatInt(s.orderContact(r), 10) },
 		},
 		orders: map[string]orderSpec{"id": {}, "order_time": {}, "modification_time": {byUpdate: true}},
-		render: renderOrder,
+		render: apiV2.renderOrder,
 	}, "id title status total contact notes order_type source_type creation_time modification_time order_time total_paid total_due order_items invoice_number allow_payment custom_fields")
 }
 
@@ -601,18 +657,20 @@ func (s *Server) subscriptionContact(r *rec) int64 {
 	return s.refID("contacts", &st)
 }
 
-func renderSubscription(s *Server, o *obj, r *rec, _ fieldMask) {
+// renderSubscription draws a subscription the same in both versions; v1
+// has no modification time or reason for stopping, but names the gateway.
+func (ver apiVersion) renderSubscription(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, subscriptionSalt, r)
 	st := stable(s, subscriptionSalt, r)
 	active := v.pct(75)
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	o.int("quantity", int64(1+st.n(3)))
 	o.bool("active", active)
-	o.idStr("contact_id", s.subscriptionContact(r))
+	ver.id(o, "contact_id", s.subscriptionContact(r))
 	if pid := s.refID("products", &st); pid != 0 {
-		o.idStr("product_id", pid)
+		ver.id(o, "product_id", pid)
 	}
-	o.idStr("subscription_plan_id", int64(1+st.n(20)))
+	ver.id(o, "subscription_plan_id", int64(1+st.n(20)))
 	o.float("billing_amount", float64(st.n(20000))/100)
 	o.bool("auto_charge", st.pct(90))
 	o.int("billing_frequency", 1)
@@ -622,9 +680,15 @@ func renderSubscription(s *Server, o *obj, r *rec, _ fieldMask) {
 		o.dateOnly("next_bill_date", r.updated+30*dayMs)
 	} else {
 		o.dateOnly("end_date", r.updated)
-		o.str("reason_stopped", text(&v, 3))
+		if ver == apiV2 {
+			o.str("reason_stopped", text(&v, 3))
+		}
 	}
-	o.timeV2("modification_time", r.updated)
+	if ver == apiV1 {
+		o.bool("use_default_payment_gateway", true)
+	} else {
+		o.timeV2("modification_time", r.updated)
+	}
 }
 
 func subscriptionsDef() *streamDef {
@@ -640,7 +704,7 @@ func subscriptionsDef() *streamDef {
 			"id": {}, "modification_time": {byUpdate: true},
 			"contact_id": idKey(func(s *Server, r *rec) string { return pad12(s.subscriptionContact(r)) }),
 		},
-		render: renderSubscription,
+		render: apiV2.renderSubscription,
 	}, "id quantity active contact_id product_id subscription_plan_id billing_amount auto_charge billing_frequency billing_cycle start_date next_bill_date end_date reason_stopped modification_time")
 }
 
@@ -705,16 +769,26 @@ func (s *Server) noteContact(r *rec) int64 {
 	return s.refID("contacts", &st)
 }
 
-func renderNote(s *Server, o *obj, r *rec, f fieldMask) {
+// renderNote draws a note the same in both versions; they name the note's
+// users differently, and v1 has no custom fields.
+func (ver apiVersion) renderNote(s *Server, o *obj, r *rec, f fieldMask) {
 	v := varying(s, noteSalt, r)
 	st := stable(s, noteSalt, r)
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	o.str("title", text(&v, 3))
-	o.key("text")
+	o.key(ver.either("text", "body"))
 	o.b = appendLongText(o.b, &v)
 	o.str("type", []string{"Call", "Email", "Other", "Appointment"}[st.n(4)])
-	o.idStr("contact_id", s.noteContact(r))
-	if uid := s.refID("users", &st); uid != 0 {
+	ver.id(o, "contact_id", s.noteContact(r))
+	switch uid := s.refID("users", &st); {
+	case uid == 0:
+	case ver == apiV1:
+		o.int("user_id", uid)
+		o.key("last_updated_by")
+		o.b = append(o.b, `{"user_id":`...)
+		o.b = strconv.AppendInt(o.b, uid, 10)
+		o.b = append(o.b, '}')
+	default:
 		o.key("assigned_to_user")
 		o.b = append(o.b, `{"id":`...)
 		o.b = appendIDString(o.b, uid)
@@ -722,9 +796,9 @@ func renderNote(s *Server, o *obj, r *rec, f fieldMask) {
 		o.idStr("created_by_user_id", uid)
 		o.idStr("last_updated_by_user_id", uid)
 	}
-	o.timeV2("create_time", r.created)
-	o.timeV2("update_time", r.updated)
-	if f.has(0) {
+	ver.time(o, ver.either("create_time", "date_created"), r.created)
+	ver.time(o, ver.either("update_time", "last_updated"), r.updated)
+	if ver == apiV2 && f.has(0) {
 		o.key("custom_fields")
 		o.b = appendCustomFieldValues(o.b, customFieldSets["notes"], &v, false)
 	}
@@ -744,7 +818,7 @@ func notesDef() *streamDef {
 		contains: map[string]bool{"title": true},
 		orders:   map[string]orderSpec{"id": {}, "create_time": {}, "update_time": {byUpdate: true}},
 		props:    []string{"custom_fields"},
-		render:   renderNote,
+		render:   apiV2.renderNote,
 	}
 	d.optional = d.all()
 	return d
@@ -762,31 +836,48 @@ func (s *Server) taskCompleted(r *rec) bool {
 	return v.pct(40)
 }
 
-func renderTask(s *Server, o *obj, r *rec, f fieldMask) {
+// renderTask draws a task the same in both versions. The spec's v1 Task
+// schema has no id, but tasks are addressed by id (GET /v1/tasks/{taskId})
+// and every other v1 list record carries one, so the simulator sends it.
+// v1 embeds the contact and has no custom fields.
+func (ver apiVersion) renderTask(s *Server, o *obj, r *rec, f fieldMask) {
 	st := stable(s, taskSalt, r)
 	completed := s.taskCompleted(r)
 	v := varying(s, taskSalt, r)
 	v.next()
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	o.str("title", st.pick(words)+" "+st.pick(words))
 	if v.pct(60) {
 		o.key("description")
 		o.b = appendLongText(o.b, &v)
 	}
 	o.str("type", []string{"Call", "Email", "Appointment", "Other"}[st.n(4)])
-	o.str("priority", []string{"CRITICAL", "ESSENTIAL", "NONESSENTIAL"}[v.n(3)])
+	if priority := v.n(3); ver == apiV1 {
+		o.int("priority", int64(1+priority))
+	} else {
+		o.str("priority", []string{"CRITICAL", "ESSENTIAL", "NONESSENTIAL"}[priority])
+	}
 	o.bool("completed", completed)
-	o.timeV2("create_time", r.created)
-	o.timeV2("modification_time", r.updated)
+	ver.time(o, ver.either("create_time", "creation_date"), r.created)
+	ver.time(o, ver.either("modification_time", "modification_date"), r.updated)
 	if completed {
-		o.timeV2("completion_time", r.updated)
+		ver.time(o, ver.either("completion_time", "completion_date"), r.updated)
 	}
 	if v.pct(70) {
-		o.timeV2("due_time", r.created+int64(1+st.n(30))*dayMs)
+		ver.time(o, ver.either("due_time", "due_date"), r.created+int64(1+st.n(30))*dayMs)
 	}
 	if uid := s.refID("users", &st); uid != 0 {
-		o.idStr("assigned_to_user_id", uid)
-		o.idStr("created_by_user_id", uid)
+		if ver == apiV1 {
+			o.int("user_id", uid)
+		} else {
+			o.idStr("assigned_to_user_id", uid)
+			o.idStr("created_by_user_id", uid)
+		}
+	}
+	if ver == apiV1 {
+		o.key("contact")
+		o.b = s.appendContactSummaryV1(o.b, s.taskContact(r))
+		return
 	}
 	o.idStr("contact_id", s.taskContact(r))
 	if f.has(0) {
@@ -808,7 +899,7 @@ func tasksDef() *streamDef {
 		},
 		orders: map[string]orderSpec{"id": {}, "create_time": {}, "update_time": {byUpdate: true}},
 		props:  []string{"custom_fields"},
-		render: renderTask,
+		render: apiV2.renderTask,
 	}
 	d.optional = d.all()
 	return d
@@ -822,21 +913,29 @@ func campaignName(r *rec) string {
 	return campaignNames[int(r.id)%len(campaignNames)] + " " + strconv.FormatInt(r.id, 10)
 }
 
-func renderCampaign(s *Server, o *obj, r *rec, _ fieldMask) {
+// renderCampaign draws a campaign the same in both versions. Real v1
+// campaigns embed their goal and sequence graphs; the simulator's campaigns
+// have none. v2 counts the contacts in them.
+func (ver apiVersion) renderCampaign(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, campaignSalt, r)
-	o.idStr("id", r.id)
+	ver.id(o, "id", r.id)
 	o.str("name", campaignName(r))
 	o.bool("locked", v.pct(10))
-	o.timeV2("date_created", r.created)
+	ver.time(o, "date_created", r.created)
 	published := v.pct(70)
 	if published {
-		o.timeV2("published_date", r.updated)
+		ver.time(o, "published_date", r.updated)
 		o.str("published_time_zone", "America/Phoenix")
 	}
 	o.bool("published_status", published)
 	o.str("time_zone", "America/Phoenix")
-	o.int("active_contact_count", int64(v.n(5000)))
-	o.int("completed_contact_count", int64(v.n(5000)))
+	if ver == apiV1 {
+		o.raw("goals", []byte("[]"))
+		o.raw("sequences", []byte("[]"))
+	} else {
+		o.int("active_contact_count", int64(v.n(5000)))
+		o.int("completed_contact_count", int64(v.n(5000)))
+	}
 }
 
 func campaignsDef() *streamDef {
@@ -849,6 +948,6 @@ func campaignsDef() *streamDef {
 			"id": {}, "datecreated": {},
 			"name": idKey(func(s *Server, r *rec) string { return campaignName(r) }),
 		},
-		render: renderCampaign,
+		render: apiV2.renderCampaign,
 	}, "id name locked date_created published_date published_time_zone published_status time_zone active_contact_count completed_contact_count")
 }

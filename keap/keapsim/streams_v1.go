@@ -10,7 +10,9 @@ import (
 // (limit=1 and the count field: the total number of matches) and for
 // anyone comparing the versions. Each renders the v1 list record of its
 // spec schema, drawing its values from the same random sources as the v2
-// rendering, so both versions show the same record. Query parameters the
+// rendering, so both versions show the same record: where the two schemas
+// differ only in names and formats, with the v2 stream's render itself
+// (apiV1.renderTask; see apiVersion). Query parameters the
 // spec lists are honoured where they narrow the data the simulator has
 // (since/until, simple equality filters, the order values mapped in
 // v1Orders); an order value not mapped gets a 400, other parameters are
@@ -69,16 +71,8 @@ func renderCompanyV1(s *Server, o *obj, r *rec, f fieldMask) {
 	o.int("id", r.id)
 	o.str("company_name", s.companyName(r.id))
 	if v := p(coAddress); v.pct(70) {
-		city := cities[v.n(len(cities))]
-		var a obj
 		o.key("address")
-		a.begin(o.b)
-		a.str("line1", strconv.Itoa(1+v.n(999))+" Commerce Way")
-		a.str("locality", city.display)
-		a.strOpt("region", city.slug)
-		a.str("zip_code", pad4(v.n(10000))+"1")
-		a.str("country_code", countries[v.n(len(countries))])
-		o.b = a.end()
+		o.b = apiV1.appendCompanyAddress(o.b, &v)
 	}
 	if v := p(coEmailAddress); v.pct(80) {
 		o.str("email_address", s.companyEmail(r.id))
@@ -92,9 +86,7 @@ func renderCompanyV1(s *Server, o *obj, r *rec, f fieldMask) {
 	}
 	if v := p(coPhoneNumber); v.pct(70) {
 		o.key("phone_number")
-		o.b = append(o.b, `{"number":`...)
-		o.b = appendPhone(o.b, &v)
-		o.b = append(o.b, `,"type":"Work"}`...)
+		o.b = apiV1.appendCompanyPhone(o.b, &v, "PHONE1")
 	}
 	if v := p(coWebsite); v.pct(60) {
 		o.str("website", "https://company"+strconv.FormatInt(r.id, 10)+".example.com")
@@ -105,9 +97,7 @@ func renderCompanyV1(s *Server, o *obj, r *rec, f fieldMask) {
 	}
 	if v := p(coFaxNumber); f.has(co1FaxNumber) && v.pct(10) {
 		o.key("fax_number")
-		o.b = append(o.b, `{"number":`...)
-		o.b = appendPhone(o.b, &v)
-		o.b = append(o.b, `,"type":"Work"}`...)
+		o.b = apiV1.appendCompanyPhone(o.b, &v, "FAX1")
 	}
 	if f.has(co1CustomFields) {
 		v := p(coCustomFields)
@@ -137,38 +127,6 @@ func companiesV1Def() *streamDef {
 
 // ---- tasks ----
 
-// renderTaskV1 draws as renderTask does. The spec's Task schema has no
-// id, but tasks are addressed by id (GET /v1/tasks/{taskId}) and every
-// other v1 list record carries one, so the simulator sends it.
-func renderTaskV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	st := stable(s, taskSalt, r)
-	completed := s.taskCompleted(r)
-	v := varying(s, taskSalt, r)
-	v.next()
-	o.int("id", r.id)
-	o.str("title", st.pick(words)+" "+st.pick(words))
-	if v.pct(60) {
-		o.key("description")
-		o.b = appendLongText(o.b, &v)
-	}
-	o.str("type", []string{"Call", "Email", "Appointment", "Other"}[st.n(4)])
-	o.int("priority", int64(1+v.n(3)))
-	o.bool("completed", completed)
-	o.timeV1("creation_date", r.created)
-	o.timeV1("modification_date", r.updated)
-	if completed {
-		o.timeV1("completion_date", r.updated)
-	}
-	if v.pct(70) {
-		o.timeV1("due_date", r.created+int64(1+st.n(30))*dayMs)
-	}
-	if uid := s.refID("users", &st); uid != 0 {
-		o.int("user_id", uid)
-	}
-	o.key("contact")
-	o.b = s.appendContactSummaryV1(o.b, s.taskContact(r))
-}
-
 func tasksV1Def() *streamDef {
 	return additive(&streamDef{
 		name: "tasks", path: "/v1/tasks", key: "tasks", v1: true, maxPage: 1000,
@@ -177,32 +135,11 @@ func tasksV1Def() *streamDef {
 			"contact_id": func(s *Server, r *rec) string { return idString(s.taskContact(r)) },
 			"completed":  func(s *Server, r *rec) string { return strconv.FormatBool(s.taskCompleted(r)) },
 		},
-		render: renderTaskV1,
+		render: apiV1.renderTask,
 	}, "id")
 }
 
 // ---- notes ----
-
-// renderNoteV1 draws as renderNote does.
-func renderNoteV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, noteSalt, r)
-	st := stable(s, noteSalt, r)
-	o.int("id", r.id)
-	o.str("title", text(&v, 3))
-	o.key("body")
-	o.b = appendLongText(o.b, &v)
-	o.str("type", []string{"Call", "Email", "Other", "Appointment"}[st.n(4)])
-	o.int("contact_id", s.noteContact(r))
-	if uid := s.refID("users", &st); uid != 0 {
-		o.int("user_id", uid)
-		o.key("last_updated_by")
-		o.b = append(o.b, `{"user_id":`...)
-		o.b = strconv.AppendInt(o.b, uid, 10)
-		o.b = append(o.b, '}')
-	}
-	o.timeV1("date_created", r.created)
-	o.timeV1("last_updated", r.updated)
-}
 
 func notesV1Def() *streamDef {
 	return additive(&streamDef{
@@ -210,68 +147,11 @@ func notesV1Def() *streamDef {
 		eqFilters: map[string]func(s *Server, r *rec) string{
 			"contact_id": func(s *Server, r *rec) string { return idString(s.noteContact(r)) },
 		},
-		render: renderNoteV1,
+		render: apiV1.renderNote,
 	}, "id")
 }
 
 // ---- opportunities ----
-
-// renderOpportunityV1 draws as renderOpportunity does. The v1 list has no
-// optional_properties, so no custom fields.
-func renderOpportunityV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, opportunitySalt, r)
-	o.int("id", r.id)
-	o.key("contact")
-	o.b = s.appendContactSummaryV1(o.b, s.opportunityContact(r))
-	stage := v.n(len(stageNames))
-	o.key("stage")
-	o.b = append(o.b, `{"id":`...)
-	o.b = strconv.AppendInt(o.b, int64(stage+1), 10)
-	o.b = append(o.b, `,"name":`...)
-	o.b = appendString(o.b, stageNames[stage])
-	o.b = append(o.b, `,"details":{"probability":`...)
-	o.b = strconv.AppendInt(o.b, int64(stage*20), 10)
-	o.b = append(o.b, `,"stage_order":`...)
-	o.b = strconv.AppendInt(o.b, int64(stage+1), 10)
-	o.b = append(o.b, `,"target_num_days":30},"reasons":[]}`...)
-	owner := s.refID("users", &v)
-	if owner != 0 && v.pct(80) {
-		var u obj
-		o.key("user")
-		u.begin(o.b)
-		u.int("id", owner)
-		if t := s.tables["users"]; t != nil {
-			if i, ok := t.find(owner); ok {
-				uv := s.user(&t.recs[i])
-				u.str("first_name", uv.given.display)
-				u.str("last_name", uv.family.display)
-			}
-		}
-		o.b = u.end()
-	}
-	o.str("opportunity_title", s.opportunityTitle(r))
-	if v.pct(40) {
-		o.timeV1("estimated_close_date", r.updated+30*dayMs)
-	}
-	if v.pct(30) {
-		o.timeV1("next_action_date", r.updated+7*dayMs)
-		o.str("next_action_notes", text(&v, 5))
-	}
-	if v.pct(30) {
-		o.key("opportunity_notes")
-		o.b = appendLongText(o.b, &v)
-	}
-	forecast := int64(0)
-	if v.pct(50) {
-		forecast = 1
-	}
-	o.int("include_in_forecast", forecast)
-	low := float64(v.n(100000)) / 100
-	o.float("projected_revenue_low", low)
-	o.float("projected_revenue_high", low+float64(v.n(100000))/100)
-	o.timeV1("date_created", r.created)
-	o.timeV1("last_updated", r.updated)
-}
 
 func opportunitiesV1Def() *streamDef {
 	return additive(&streamDef{
@@ -280,29 +160,11 @@ func opportunitiesV1Def() *streamDef {
 			"date_created":     {},
 			"opportunity_name": idKey(func(s *Server, r *rec) string { return strings.ToLower(s.opportunityTitle(r)) }),
 		},
-		render: renderOpportunityV1,
+		render: apiV1.renderOpportunity,
 	}, "id")
 }
 
 // ---- tags ----
-
-// renderTagV1 draws as renderTag does; v1 tags carry no timestamps.
-func renderTagV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, tagSalt, r)
-	o.int("id", r.id)
-	o.str("name", s.tagName(r))
-	if v.pct(50) {
-		o.str("description", text(&v, 4))
-	}
-	if c := s.tagCategory(r); c != 0 {
-		o.key("category")
-		o.b = append(o.b, `{"id":`...)
-		o.b = strconv.AppendInt(o.b, c, 10)
-		o.b = append(o.b, `,"name":`...)
-		o.b = appendString(o.b, tagCategoryName(&rec{id: c}))
-		o.b = append(o.b, '}')
-	}
-}
 
 func tagsV1Def() *streamDef {
 	return additive(&streamDef{
@@ -311,7 +173,7 @@ func tagsV1Def() *streamDef {
 			"name":     func(s *Server, r *rec) string { return s.tagName(r) },
 			"category": func(s *Server, r *rec) string { return idString(s.tagCategory(r)) },
 		},
-		render: renderTagV1,
+		render: apiV1.renderTag,
 	}, "id")
 }
 
@@ -348,25 +210,6 @@ func usersV1Def() *streamDef {
 
 // ---- campaigns ----
 
-// renderCampaignV1 draws as renderCampaign does. Real v1 campaigns embed
-// their goal and sequence graphs; the simulator's campaigns have none.
-func renderCampaignV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, campaignSalt, r)
-	o.int("id", r.id)
-	o.str("name", campaignName(r))
-	o.bool("locked", v.pct(10))
-	o.timeV1("date_created", r.created)
-	published := v.pct(70)
-	if published {
-		o.timeV1("published_date", r.updated)
-		o.str("published_time_zone", "America/Phoenix")
-	}
-	o.bool("published_status", published)
-	o.str("time_zone", "America/Phoenix")
-	o.raw("goals", []byte("[]"))
-	o.raw("sequences", []byte("[]"))
-}
-
 func campaignsV1Def() *streamDef {
 	return additive(&streamDef{
 		name: "campaigns", path: "/v1/campaigns", key: "campaigns", v1: true, maxPage: 1000,
@@ -376,6 +219,6 @@ func campaignsV1Def() *streamDef {
 			"id": {}, "date_created": {},
 			"name": idKey(func(s *Server, r *rec) string { return campaignName(r) }),
 		},
-		render: renderCampaignV1,
+		render: apiV1.renderCampaign,
 	}, "id")
 }

@@ -12,73 +12,6 @@ func (s *Server) orderStatus(r *rec) string {
 	return v.pick(orderStatuses)
 }
 
-// renderOrderV1 draws as renderOrder does.
-func renderOrderV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, orderSalt, r)
-	st := stable(s, orderSalt, r)
-	o.int("id", r.id)
-	o.str("title", st.pick(productNames)+" order")
-	status := v.pick(orderStatuses)
-	o.str("status", status)
-	items := 1 + st.n(3)
-	var total int64
-	prices := [3]int64{}
-	for i := 0; i < items; i++ {
-		prices[i] = int64(500 + st.n(20000))
-		total += prices[i]
-	}
-	o.float("total", float64(total)/100)
-	cid := s.orderContact(r)
-	o.key("contact")
-	o.b = s.appendContactSummaryV1(o.b, cid)
-	if v.pct(20) {
-		o.str("notes", text(&v, 6))
-	}
-	o.str("order_type", []string{"Online", "Offline"}[st.n(2)])
-	o.str("source_type", []string{"API", "CHECKOUT_FORM", "INVOICE", "MANUAL_PAYMENT"}[st.n(4)])
-	o.timeV1("creation_date", r.created)
-	o.timeV1("modification_date", r.updated)
-	o.timeV1("order_date", r.created)
-	paid := int64(0)
-	if status == "PAID" {
-		paid = total
-	}
-	o.float("total_paid", float64(paid)/100)
-	o.float("total_due", float64(total-paid)/100)
-	o.float("refund_total", 0)
-	o.bool("recurring", false)
-	o.key("order_items")
-	o.b = append(o.b, '[')
-	for i := 0; i < items; i++ {
-		if i > 0 {
-			o.b = append(o.b, ',')
-		}
-		pr := newRnd(s.opts.Seed, orderSalt, r.id*4+int64(i), 0)
-		pid := s.refID("products", &pr)
-		var it obj
-		it.begin(o.b)
-		it.int("id", r.id*10+int64(i))
-		it.str("name", pr.pick(productNames))
-		it.int("quantity", 1)
-		it.float("price", float64(prices[i])/100)
-		it.float("cost", float64(prices[i]/3)/100)
-		it.str("type", "Product")
-		if pid != 0 {
-			it.key("product")
-			it.b = append(it.b, `{"id":`...)
-			it.b = strconv.AppendInt(it.b, pid, 10)
-			it.b = append(it.b, `,"sku":`...)
-			it.b = appendString(it.b, "SKU-"+pad4(int(pid%10000)))
-			it.b = append(it.b, '}')
-		}
-		o.b = it.end()
-	}
-	o.b = append(o.b, ']')
-	o.int("invoice_number", r.id+1000)
-	o.bool("allow_payment", true)
-	o.bool("allow_paypal", false)
-}
-
 func ordersV1Def() *streamDef {
 	return additive(&streamDef{
 		name: "orders", path: "/v1/orders", key: "orders", v1: true, maxPage: 1000,
@@ -92,7 +25,7 @@ func ordersV1Def() *streamDef {
 			"order_date":  {newestFirst: true},
 			"update_date": {byUpdate: true, newestFirst: true},
 		},
-		render: renderOrderV1,
+		render: apiV1.renderOrder,
 	}, "id")
 }
 
@@ -104,70 +37,17 @@ func (s *Server) productActive(r *rec) bool {
 	return v.pct(85)
 }
 
-// renderProductV1 draws as renderProduct does.
-func renderProductV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, productSalt, r)
-	o.int("id", r.id)
-	o.str("product_name", s.productName(r))
-	cents := int64(500 + v.n(50000))
-	o.float("product_price", float64(cents)/100)
-	status := int64(0)
-	if v.pct(85) {
-		status = 1
-	}
-	o.int("status", status)
-	if v.pct(70) {
-		o.key("product_desc")
-		o.b = appendLongText(o.b, &v)
-	}
-	o.str("sku", productSKU(r))
-	v.pct(40) // shippable and taxable are not in the v1 list record
-	v.pct(60)
-	if v.pct(50) {
-		o.str("product_short_desc", text(&v, 3))
-	}
-	o.bool("subscription_only", v.pct(10))
-	o.raw("product_options", []byte("[]"))
-	o.raw("subscription_plans", []byte("[]"))
-}
-
 func productsV1Def() *streamDef {
 	return additive(&streamDef{
 		name: "products", path: "/v1/products", key: "products", v1: true, maxPage: 1000,
 		eqFilters: map[string]func(s *Server, r *rec) string{
 			"active": func(s *Server, r *rec) string { return strconv.FormatBool(s.productActive(r)) },
 		},
-		render: renderProductV1,
+		render: apiV1.renderProduct,
 	}, "id")
 }
 
 // ---- subscriptions ----
-
-// renderSubscriptionV1 draws as renderSubscription does.
-func renderSubscriptionV1(s *Server, o *obj, r *rec, _ fieldMask) {
-	v := varying(s, subscriptionSalt, r)
-	st := stable(s, subscriptionSalt, r)
-	active := v.pct(75)
-	o.int("id", r.id)
-	o.int("quantity", int64(1+st.n(3)))
-	o.bool("active", active)
-	o.int("contact_id", s.subscriptionContact(r))
-	if pid := s.refID("products", &st); pid != 0 {
-		o.int("product_id", pid)
-	}
-	o.int("subscription_plan_id", int64(1+st.n(20)))
-	o.float("billing_amount", float64(st.n(20000))/100)
-	o.bool("auto_charge", st.pct(90))
-	o.int("billing_frequency", 1)
-	o.str("billing_cycle", []string{"MONTH", "YEAR", "WEEK"}[st.n(3)])
-	o.dateOnly("start_date", r.created)
-	if active {
-		o.dateOnly("next_bill_date", r.updated+30*dayMs)
-	} else {
-		o.dateOnly("end_date", r.updated)
-	}
-	o.bool("use_default_payment_gateway", true)
-}
 
 func subscriptionsV1Def() *streamDef {
 	return additive(&streamDef{
@@ -175,7 +55,7 @@ func subscriptionsV1Def() *streamDef {
 		eqFilters: map[string]func(s *Server, r *rec) string{
 			"contact_id": func(s *Server, r *rec) string { return idString(s.subscriptionContact(r)) },
 		},
-		render: renderSubscriptionV1,
+		render: apiV1.renderSubscription,
 	}, "id")
 }
 

@@ -138,13 +138,8 @@ func (g *generator) columns(field string, cols []Column) {
 }
 
 func (g *generator) rowTypes(t *Table) error {
-	g.comment("", fmt.Sprintf("%s is a record for table %s: its typed columns, nil standing for NULL, and its child rows.", t.GoName, t.Name))
-	if t.Comment != "" {
-		g.printf("//\n")
-		g.comment("", t.Comment)
-	}
-	g.printf("type %s struct {\n", t.GoName)
-	if err := g.fields(t.Columns); err != nil {
+	doc := fmt.Sprintf("%s is a record for table %s: its typed columns, nil standing for NULL, and its child rows.", t.GoName, t.Name)
+	if err := g.openRowType(t.GoName, doc, t.Comment, t.Columns); err != nil {
 		return err
 	}
 	for _, c := range t.Children {
@@ -168,13 +163,8 @@ func (g *generator) rowTypes(t *Table) error {
 	g.printf("return true\n}\n\n")
 
 	for _, c := range t.Children {
-		g.comment("", fmt.Sprintf("%s is a row for table %s, a child table of %s: its typed columns, nil standing for NULL.", c.GoName, c.Name, t.Name))
-		if c.Comment != "" {
-			g.printf("//\n")
-			g.comment("", c.Comment)
-		}
-		g.printf("type %s struct {\n", c.GoName)
-		if err := g.fields(c.Columns); err != nil {
+		doc := fmt.Sprintf("%s is a row for table %s, a child table of %s: its typed columns, nil standing for NULL.", c.GoName, c.Name, t.Name)
+		if err := g.openRowType(c.GoName, doc, c.Comment, c.Columns); err != nil {
 			return err
 		}
 		g.printf("}\n\n")
@@ -184,6 +174,19 @@ func (g *generator) rowTypes(t *Table) error {
 		g.printf("}\n\n")
 	}
 	return nil
+}
+
+// openRowType writes a row type's doc comment (doc, then the table's
+// comment, if any), its opening line and its column fields; the caller
+// closes it.
+func (g *generator) openRowType(name, doc, tableComment string, cols []Column) error {
+	g.comment("", doc)
+	if tableComment != "" {
+		g.printf("//\n")
+		g.comment("", tableComment)
+	}
+	g.printf("type %s struct {\n", name)
+	return g.fields(cols)
 }
 
 func (g *generator) fields(cols []Column) error {

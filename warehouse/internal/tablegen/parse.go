@@ -172,7 +172,27 @@ func (c *cursor) group() ([][]token, error) {
 		return nil, c.errorf("want (")
 	}
 	c.i++
-	var items [][]token
+	items, closed := c.commaSeparated(true)
+	if !closed {
+		return nil, c.errorf("unclosed (")
+	}
+	return items, nil
+}
+
+// sub returns a cursor over toks, a part of c's statement, whose errors
+// give the line of toks' first token.
+func (c *cursor) sub(toks []token) *cursor {
+	st := &statement{file: c.st.file, line: c.st.line, toks: toks}
+	if len(toks) > 0 {
+		st.line = toks[0].line
+	}
+	return &cursor{st: st}
+}
+
+// commaSeparated reads tokens up to the end of the statement, or in a group
+// up to the ")" that closes it (closed reports whether one did), split at
+// their top-level commas.
+func (c *cursor) commaSeparated(inGroup bool) (items [][]token, closed bool) {
 	var cur []token
 	depth := 0
 	for !c.done() {
@@ -182,8 +202,8 @@ func (c *cursor) group() ([][]token, error) {
 			case "(":
 				depth++
 			case ")":
-				if depth == 0 {
-					return append(items, cur), nil
+				if inGroup && depth == 0 {
+					return append(items, cur), true
 				}
 				depth--
 			case ",":
@@ -196,7 +216,7 @@ func (c *cursor) group() ([][]token, error) {
 		}
 		cur = append(cur, t)
 	}
-	return nil, c.errorf("unclosed (")
+	return append(items, cur), false
 }
 
 // mentionsData reports whether the statement names a data table.
@@ -291,11 +311,7 @@ func (p *parser) createTable(c *cursor, name string) error {
 		return err
 	}
 	for _, item := range items {
-		ic := &cursor{st: &statement{file: c.st.file, line: c.st.line, toks: item}}
-		if len(item) > 0 {
-			ic.st.line = item[0].line
-		}
-		if err := p.tableElement(ic, t); err != nil {
+		if err := p.tableElement(c.sub(item), t); err != nil {
 			return err
 		}
 	}
@@ -441,35 +457,9 @@ func (p *parser) alterTable(c *cursor, name string) error {
 	if !ok {
 		return c.errorf("ALTER TABLE of %s, which no earlier migration creates", name)
 	}
-	// Actions are separated by top-level commas.
-	var actions [][]token
-	var cur []token
-	depth := 0
-	for !c.done() {
-		tok := c.next()
-		if tok.kind == tokPunct {
-			switch tok.text {
-			case "(":
-				depth++
-			case ")":
-				depth--
-			case ",":
-				if depth == 0 {
-					actions = append(actions, cur)
-					cur = nil
-					continue
-				}
-			}
-		}
-		cur = append(cur, tok)
-	}
-	actions = append(actions, cur)
+	actions, _ := c.commaSeparated(false)
 	for _, a := range actions {
-		ac := &cursor{st: &statement{file: c.st.file, line: c.st.line, toks: a}}
-		if len(a) > 0 {
-			ac.st.line = a[0].line
-		}
-		if err := p.alterAction(ac, t); err != nil {
+		if err := p.alterAction(c.sub(a), t); err != nil {
 			return err
 		}
 	}
