@@ -38,6 +38,7 @@ type workerSpec struct {
 	JobTimeout         time.Duration
 	RescueAfter        time.Duration
 	QuotaWait          time.Duration
+	PageSize           int
 }
 
 type workerAccount struct {
@@ -81,7 +82,7 @@ func runWorker(specJSON string) int {
 	jc := jobs.Config{
 		Pool: pool, DataSchema: spec.Data, StateSchema: spec.State, RiverSchema: spec.River,
 		Workers: spec.Workers, JobTimeout: spec.JobTimeout, RescueAfter: spec.RescueAfter, QuotaWait: spec.QuotaWait,
-		PollInterval: 100 * time.Millisecond, SnoozeJitter: 100 * time.Millisecond,
+		PollInterval: 100 * time.Millisecond, SnoozeJitter: 100 * time.Millisecond, PageSize: spec.PageSize,
 		Retry:  jobs.RetryConfig{BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond},
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
@@ -117,6 +118,9 @@ type worker struct {
 func (e *env) spawn(spec workerSpec) *worker {
 	e.t.Helper()
 	spec.Data, spec.State, spec.River = e.mig.DataSchema, e.mig.StateSchema, e.mig.RiverSchema
+	if spec.PageSize == 0 {
+		spec.PageSize = e.cfg.PageSize
+	}
 	if spec.Accounts == nil {
 		for _, a := range e.cfg.Accounts {
 			spec.Accounts = append(spec.Accounts, workerAccount{Name: a.Name, BaseURL: a.Keap.BaseURL, Quota: a.Keap.Quota})

@@ -54,8 +54,24 @@ func newGovernor(cfg Config) *governor {
 		cfg:         cfg.Quota,
 		dayLimit:    -1,
 		windowLimit: -1,
+		lateness:    coldLateness(cfg.Clock),
 	}
 }
+
+// coldLateness is the lateness a new governor assumes: on the real clock,
+// a fresh process's first calls dial new connections and run cold, so it
+// starts as if calls left a little late, until they show otherwise. A fake
+// clock has no such delays.
+func coldLateness(c Clock) time.Duration {
+	if _, real := c.(SystemClock); real {
+		return coldStartLateness
+	}
+	return 0
+}
+
+// coldStartLateness is the lateness a governor on the real clock assumes
+// for its first calls.
+const coldStartLateness = 60 * time.Millisecond
 
 // limitsLocked computes the limits the store enforces at now: the
 // configuration, tightened (never loosened) by what Keap last reported.
