@@ -54,6 +54,13 @@ func (p *Pipeline) outcome(ctx context.Context, job *river.Job[PageArgs], a *acc
 			log.LogAttrs(ctx, slog.LevelInfo, "jobs: daily quota spent; paused until the reset", slog.Time("resume_at", until))
 		} else {
 			until = until.Add(jitter(250 * time.Millisecond))
+			// River leaves a job snoozed for longer than its scheduler's
+			// interval (5s) "scheduled" until the scheduler next runs,
+			// which can waste seconds of a reopened window: wake a little
+			// early instead; the job then blocks for its slot.
+			if limit := now.Add(maxShortSnooze); until.After(limit) {
+				until = limit
+			}
 		}
 		p.metrics.Snoozed(a.Name, job.Args.Stream, qe.Window, until)
 		return river.JobSnooze(max(until.Sub(now), 0))
@@ -81,6 +88,10 @@ func (p *Pipeline) outcome(ctx context.Context, job *river.Job[PageArgs], a *acc
 	log.LogAttrs(ctx, slog.LevelWarn, "jobs: page failed; River retries it", slog.Int("attempt", job.Attempt), slog.String("error", err.Error()))
 	return err
 }
+
+// maxShortSnooze bounds snoozes for the per-second and per-minute windows
+// below River's scheduler interval (5s), so the job stays available.
+const maxShortSnooze = 4500 * time.Millisecond
 
 // permanent reports whether retrying err cannot help.
 func permanent(err error) bool {

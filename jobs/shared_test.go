@@ -22,7 +22,7 @@ func TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt(t *testing.T) {
 	const (
 		perSecond = 5
 		perWindow = 8
-		window    = 5 * time.Second
+		window    = 6 * time.Second
 	)
 	acct := testAccount{
 		name: "acme",
@@ -41,8 +41,12 @@ func TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := workerSpec{Workers: 4, JobTimeout: 10 * time.Second, RescueAfter: 15 * time.Second, QuotaWait: 2 * time.Second}
+	// Processes start one after another, as a deployment starts them.
 	var workers []*worker
-	for range 3 {
+	for i := range 3 {
+		if i > 0 {
+			time.Sleep(400 * time.Millisecond)
+		}
 		workers = append(workers, e.spawn(spec))
 	}
 	t.Cleanup(func() {

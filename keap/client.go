@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
@@ -114,7 +115,18 @@ func (c *Client) get(ctx context.Context, req request, decode func(*response) er
 	}
 	var lastRateLimit *RateLimitError
 	for attempt := 1; ; attempt++ {
-		if err := c.gov.reserve(ctx, req.background); err != nil {
+		// A client's first call goes alone: it pays for new connections
+		// and a cold process, so it may reach Keap late, and its answer
+		// brings Keap's limits before more calls are made.
+		first, err := c.gov.waitWarm(ctx)
+		if err != nil {
+			return err
+		}
+		slot, err := c.gov.reserveSlot(ctx, req.background)
+		if err != nil {
+			if first {
+				c.gov.setWarm()
+			}
 			var qe *QuotaError
 			if errors.As(err, &qe) {
 				if qe.Err == nil && lastRateLimit != nil {
@@ -125,8 +137,12 @@ func (c *Client) get(ctx context.Context, req request, decode func(*response) er
 			return err
 		}
 		start := time.Now()
-		resp, err := c.send(ctx, rawURL, req.path)
+		resp, wrote, err := c.send(ctx, rawURL, req.path)
 		elapsed := time.Since(start)
+		c.gov.sent(slot, wrote)
+		if first {
+			c.gov.setWarm()
+		}
 		if err == nil {
 			resp.elapsed = elapsed
 			err = decode(resp)
@@ -245,18 +261,36 @@ func isRetryable(err error) bool {
 // send makes one request and turns any non-2xx answer into a typed error.
 // The response (status and quota, without a body) comes with the error
 // whenever Keap answered.
-func (c *Client) send(ctx context.Context, rawURL, path string) (*response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+//
+// wrote is when the request was written to the connection (zero if it
+// never was), which tells how late after its slot the call really left.
+func (c *Client) send(ctx context.Context, rawURL, path string) (resp0 *response, wrote time.Time, err0 error) {
+	var wroteMu sync.Mutex
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
+		wroteMu.Lock()
+		wrote = time.Now()
+		wroteMu.Unlock()
+	}}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, &RequestError{Reason: "bad URL for " + path}
+		return nil, time.Time{}, &RequestError{Reason: "bad URL for " + path}
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	if err := c.cfg.Credential.Apply(ctx, req); err != nil {
-		return nil, fmt.Errorf("credential: %w", err)
+		return nil, time.Time{}, fmt.Errorf("credential: %w", err)
 	}
 	secrets := credentialValues(req.Header)
+	r, err := c.sendRequest(req, secrets, path)
+	wroteMu.Lock()
+	defer wroteMu.Unlock()
+	return r, wrote, err
+}
 
+// sendRequest does the request and turns any non-2xx answer into a typed
+// error.
+func (c *Client) sendRequest(req *http.Request, secrets []string, path string) (*response, error) {
+	ctx := req.Context()
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -140,7 +140,7 @@ type QuotaConfig struct {
 	// arrest tolerates, nor may a grant that reached a process late over a
 	// loaded shared ledger. Default 60ms; negative means none. When calls
 	// leave later than their slots (a loaded machine), the governor widens
-	// this and WindowMargin to twice the recent delay, up to 500ms.
+	// it to one and a half times the recent delay, up to 500ms.
 	SpacingMargin time.Duration
 
 	// WindowMargin is added to the rolling window, for the same reason: a

@@ -44,6 +44,8 @@ type governor struct {
 
 	storeLatency time.Duration // recent time a reservation took (see leadTime)
 	lateness     time.Duration // recent delay of calls after their slots (see recordLateness)
+	warm         bool          // the first call is done (see waitWarm)
+	warming      chan struct{} // closed when warm
 }
 
 func newGovernor(cfg Config) *governor {
@@ -86,7 +88,9 @@ func (g *governor) limitsLocked(now time.Time) QuotaLimits {
 	if q.PerMinute > 0 {
 		lim.PerWindow = g.effectiveWindowLimitLocked()
 		lim.Window = q.Minute
-		lim.Window += max(q.WindowMargin, g.lateMarginLocked())
+		if q.WindowMargin > 0 {
+			lim.Window += q.WindowMargin
+		}
 	}
 	if q.PerDay > 0 {
 		lim.PerDay = g.effectiveDayLimitLocked()
@@ -149,6 +153,12 @@ func (g *governor) callLimitsLocked(now time.Time, background bool) QuotaLimits 
 // than MaxWait or ctx's deadline, or when the day's budget for the call's
 // priority is spent.
 func (g *governor) reserve(ctx context.Context, background bool) error {
+	_, err := g.reserveSlot(ctx, background)
+	return err
+}
+
+// reserveSlot is reserve, returning the slot taken.
+func (g *governor) reserveSlot(ctx context.Context, background bool) (time.Time, error) {
 	now := g.clock.Now()
 	maxWait := g.cfg.MaxWait
 	if dl, ok := ctx.Deadline(); ok {
@@ -167,36 +177,88 @@ func (g *governor) reserve(ctx context.Context, background bool) error {
 	from, wait := now.Add(lead), max(maxWait-lead, 0)
 	if pause.After(from) {
 		if pause.Sub(now) > maxWait {
-			return &QuotaError{Window: pauseWindow, RetryAt: pause}
+			return time.Time{}, &QuotaError{Window: pauseWindow, RetryAt: pause}
 		}
 		from, wait = pause, maxWait-pause.Sub(now)
 	}
 	grant, err := g.store.Reserve(ctx, g.account, from, wait, lim)
 	g.recordStoreLatency(g.clock.Now().Sub(now))
 	if err != nil {
-		return fmt.Errorf("quota store: %w", err)
+		return time.Time{}, fmt.Errorf("quota store: %w", err)
 	}
 	if !grant.OK {
-		return &QuotaError{Window: grant.Window, RetryAt: grant.At}
+		return time.Time{}, &QuotaError{Window: grant.Window, RetryAt: grant.At}
 	}
 	if d := grant.At.Sub(g.clock.Now()); d > 0 {
 		// The slot is taken even if ctx ends first: Keap may count a call
 		// the store granted, so the store must too.
 		if err := g.clock.Sleep(ctx, d); err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
-	g.recordLateness(g.clock.Now().Sub(grant.At))
-	return nil
+	return grant.At, nil
+}
+
+// sent notes when the call of slot was written to its connection (zero:
+// it never was). On the real clock, how late that was feeds the margins
+// (recordLateness); a fake clock's slots are not comparable with the
+// wall clock.
+func (g *governor) sent(slot, wrote time.Time) {
+	if wrote.IsZero() || slot.IsZero() {
+		return
+	}
+	if _, real := g.clock.(SystemClock); real {
+		g.recordLateness(wrote.Sub(slot))
+	}
+}
+
+// waitWarm holds a call until the client's first call is done, and
+// reports whether this call is the first (which must call setWarm when
+// its attempt is over). The first call pays for new connections and a cold
+// process and may reach Keap late: going alone, the lateness it measures
+// widens the margins before the next call's slot is taken, and its answer
+// brings Keap's limits.
+func (g *governor) waitWarm(ctx context.Context) (first bool, err error) {
+	g.mu.Lock()
+	if g.warm {
+		g.mu.Unlock()
+		return false, nil
+	}
+	if g.warming == nil {
+		g.warming = make(chan struct{})
+		g.mu.Unlock()
+		return true, nil
+	}
+	ch := g.warming
+	g.mu.Unlock()
+	select {
+	case <-ch:
+		return false, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// setWarm lets every call go once the first is done.
+func (g *governor) setWarm() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.warm {
+		g.warm = true
+		if g.warming != nil {
+			close(g.warming)
+		}
+	}
 }
 
 // maxLateMargin bounds the margin lateness can add.
 const maxLateMargin = 500 * time.Millisecond
 
-// recordLateness notes how late a call leaves after its slot (a goroutine
-// woken late on a loaded machine, a grant that came back late): the
-// margins grow to twice the recent lateness, so late calls do not arrive
-// inside Keap's limits, and shrink back slowly when the machine is calm.
+// recordLateness notes how late a call left after its slot (a goroutine
+// woken late on a loaded machine, a grant that came back late, a new
+// connection): the margins grow to one and a half times the recent
+// lateness, so late calls do not arrive inside Keap's limits, and shrink
+// back when the machine is calm.
 func (g *governor) recordLateness(d time.Duration) {
 	d = max(d, 0)
 	g.mu.Lock()
@@ -204,13 +266,13 @@ func (g *governor) recordLateness(d time.Duration) {
 	if d > g.lateness {
 		g.lateness = d
 	} else {
-		g.lateness = g.lateness*15/16 + d/16
+		g.lateness = g.lateness*7/8 + d/8
 	}
 }
 
 // lateMarginLocked is the margin recent lateness calls for.
 func (g *governor) lateMarginLocked() time.Duration {
-	return min(2*g.lateness, maxLateMargin)
+	return min(g.lateness*3/2, maxLateMargin)
 }
 
 // maxLead bounds how far ahead a slot is asked for.
