@@ -111,7 +111,7 @@ configuration (config.example.yaml documents every key), run
 		defaultConfig = env
 	}
 	pf := root.PersistentFlags()
-	pf.StringVarP(&a.configPath, "config", "c", defaultConfig, "configuration file (default $KEAPSYNC_CONFIG, else keapsync.yaml)")
+	pf.StringVarP(&a.configPath, "config", "c", defaultConfig, "configuration file ($KEAPSYNC_CONFIG, else keapsync.yaml)")
 	pf.StringVar(&a.logFormat, "log-format", "", "log format on stderr: text or json (default: log.format, else text)")
 	pf.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn or error (default: log.level, else info for work, warn otherwise)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })

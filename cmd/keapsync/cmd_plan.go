@@ -82,8 +82,8 @@ func printPlan(w io.Writer, plan jobs.Plan, acct *accountConfig) error {
 		num(plan.DayBudget), plan.BackgroundShare*100)
 	switch {
 	case plan.FirstSyncDays <= 1:
-		fmt.Fprintf(w, "  First sync: %s calls, %.1f%% of one day's backfill share: done in one day.\n",
-			num(plan.FirstSync), plan.FirstSyncDays*100)
+		fmt.Fprintf(w, "  First sync: %s calls, %s of one day's backfill share: done in one day.\n",
+			num(plan.FirstSync), percent(plan.FirstSyncDays))
 	default:
 		fmt.Fprintf(w, "  First sync: %s calls, %.1f days of budget: it pauses when each day's share is spent and resumes after the reset.\n",
 			num(plan.FirstSync), plan.FirstSyncDays)
@@ -92,13 +92,13 @@ func printPlan(w io.Writer, plan jobs.Plan, acct *accountConfig) error {
 	if acct != nil && acct.Schedule != "" {
 		schedule = fmt.Sprintf("schedule %q", acct.Schedule)
 	}
-	fmt.Fprintf(w, "  Incremental runs: %s calls a run, %s, %.1f runs a day: %.1f%% of the daily budget.\n",
-		num(plan.Incremental), schedule, plan.RunsPerDay, plan.IncrementalShare*100)
+	fmt.Fprintf(w, "  Incremental runs: %s calls a run, %s, %.1f runs a day: %s of the daily budget.\n",
+		num(plan.Incremental), schedule, plan.RunsPerDay, percent(plan.IncrementalShare))
 	if acct != nil && acct.ReconcileDeletes != "" && plan.Reconcile > 0 {
 		if every := scheduleInterval(acct.ReconcileDeletes); every > 0 {
 			perDay := float64(plan.Reconcile) * float64(24*time.Hour) / float64(every)
-			fmt.Fprintf(w, "  Delete reconciliation %q: %s calls a run, %.1f a day on average (%.1f%% of the daily budget).\n",
-				acct.ReconcileDeletes, num(plan.Reconcile), perDay, perDay/float64(plan.DayBudget)*100)
+			fmt.Fprintf(w, "  Delete reconciliation %q: %s calls a run, %.1f a day on average (%s of the daily budget).\n",
+				acct.ReconcileDeletes, num(plan.Reconcile), perDay, percent(perDay/float64(plan.DayBudget)))
 		}
 	}
 	return nil
@@ -121,4 +121,12 @@ func scheduleInterval(expr string) time.Duration {
 	}
 	next := sched.Next(time.Now())
 	return sched.Next(next).Sub(next)
+}
+
+// percent writes a share as a percentage, "<0.1%" when it rounds to none.
+func percent(share float64) string {
+	if share > 0 && share < 0.001 {
+		return "<0.1%"
+	}
+	return fmt.Sprintf("%.1f%%", share*100)
 }

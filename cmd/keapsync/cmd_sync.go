@@ -127,10 +127,12 @@ func (a *app) sync(ctx context.Context, o syncOptions) error {
 	if !o.noETA {
 		a.countTotals(ctx, s, runs, pr)
 	}
+	started := time.Now()
 	final, err := a.workAndWait(ctx, s, runs, pr, o.every)
 	if err != nil {
 		return err
 	}
+	pr.summary(final, time.Since(started))
 	if o.asJSON {
 		if err := writeJSON(a.stdout, describeRuns(final, before)); err != nil {
 			return err
@@ -266,6 +268,6 @@ func runsOutcome(runs []warehouse.SyncRun) error {
 	if len(failed) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%d of %d runs did not succeed (retry them with keapsync jobs retry, see keapsync jobs list --state discarded):\n  %s",
+	return fmt.Errorf("%d of %d runs did not succeed (a new keapsync sync continues them from their checkpoints; keapsync jobs list --state discarded shows their jobs):\n  %s",
 		len(failed), len(runs), strings.Join(failed, "\n  "))
 }

@@ -95,14 +95,37 @@ func (pr *progress) update(runs []warehouse.SyncRun, quotas map[string]accountQu
 	}
 	for _, r := range runs {
 		last, seen := pr.printed[r.ID]
-		changed := !seen || last.status != r.Status
-		grew := seen && r.Pages != last.pages && now.Sub(last.at) >= plainEvery
-		if !changed && !grew {
+		var show bool
+		switch {
+		case r.Status == warehouse.RunRunning && r.Pages == 0:
+			// Not started yet: its first page or its end says more.
+		case !seen || last.status != r.Status:
+			show = true
+		default:
+			show = r.Pages != last.pages && now.Sub(last.at) >= plainEvery
+		}
+		if !show {
 			continue
 		}
 		pr.printed[r.ID] = plainState{status: r.Status, pages: r.Pages, at: now}
 		fmt.Fprintln(pr.w, pr.line(r, quotas[r.Account], now))
 	}
+}
+
+// summary is the last line: how the runs ended, their rows and calls.
+func (pr *progress) summary(runs []warehouse.SyncRun, took time.Duration) {
+	var ok int
+	var rows, calls, pages int64
+	for _, r := range runs {
+		if r.Status == warehouse.RunSucceeded {
+			ok++
+		}
+		rows += r.Rows()
+		calls += r.APICalls
+		pages += r.Pages
+	}
+	fmt.Fprintf(pr.w, "%d of %d runs succeeded in %s: %s pages, %s rows, %s API calls.\n",
+		ok, len(runs), roughDuration(took), num(pages), num(rows), num(calls))
 }
 
 func (pr *progress) redraw(runs []warehouse.SyncRun, quotas map[string]accountQuota, now time.Time) {
