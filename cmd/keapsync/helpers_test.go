@@ -57,11 +57,25 @@ func (s *syncBuffer) String() string {
 // runCLI runs a command line in-process with env as its whole
 // environment.
 func runCLI(ctx context.Context, env map[string]string, args ...string) result {
-	var stdout, stderr syncBuffer
-	a := &app{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+	return <-startCLI(ctx, env, args...).done
+}
+
+// running is a command line running in-process.
+type running struct {
+	stdout, stderr *syncBuffer
+	done           chan result
+}
+
+// startCLI starts a command line in-process; done receives its result.
+func startCLI(ctx context.Context, env map[string]string, args ...string) *running {
+	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan result, 1)}
+	a := &app{stdin: strings.NewReader(""), stdout: r.stdout, stderr: r.stderr,
 		getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
-	code := run(ctx, a, args)
-	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	go func() {
+		code := run(ctx, a, args)
+		r.done <- result{code: code, stdout: r.stdout.String(), stderr: r.stderr.String()}
+	}()
+	return r
 }
 
 // writeFile writes a file in dir and returns its path.
