@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -26,6 +27,9 @@ type app struct {
 	stdoutTTY bool
 	// stdinTTY says stdin is a terminal (the demo may wait for Enter).
 	stdinTTY bool
+	// width is the terminal's width (0: unknown), so redrawn lines never
+	// wrap.
+	width func() int
 
 	// The global flags.
 	configPath string
@@ -186,6 +190,7 @@ func osApp() *app {
 		getenv:    os.LookupEnv,
 		stdoutTTY: isTerminal(os.Stdout),
 		stdinTTY:  isTerminal(os.Stdin),
+		width:     func() int { return terminalWidth(os.Stdout) },
 	}
 }
 
@@ -200,4 +205,13 @@ func parseIDs(args []string) ([]int64, error) {
 		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// newProgress returns the progress display of a command writing to w.
+func (a *app) newProgress(w io.Writer, tty bool) *progress {
+	pr := newProgress(w, tty, time.Now)
+	if a.width != nil {
+		pr.width = a.width
+	}
+	return pr
 }

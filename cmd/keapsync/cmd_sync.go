@@ -123,7 +123,7 @@ func (a *app) sync(ctx context.Context, o syncOptions) error {
 	} else {
 		printStarted(a.stdout, runs, before)
 	}
-	pr := newProgress(progressOut, a.stdoutTTY && !o.asJSON, time.Now)
+	pr := a.newProgress(progressOut, a.stdoutTTY && !o.asJSON)
 	if !o.noETA {
 		a.countTotals(ctx, s, runs, pr)
 	}
@@ -219,7 +219,7 @@ func (a *app) countTotals(ctx context.Context, s *session, runs []warehouse.Sync
 // workAndWait works the pipeline's jobs in this process and follows runs
 // until every one has ended (through quota pauses) or ctx ends. On the
 // way out the workers stop softly, bounded by worker.shutdown_timeout.
-func (a *app) workAndWait(ctx context.Context, s *session, runs []warehouse.SyncRun, pr *progress, every time.Duration) ([]warehouse.SyncRun, error) {
+func (a *app) workAndWait(ctx context.Context, s *session, runs []warehouse.SyncRun, pr runsView, every time.Duration) ([]warehouse.SyncRun, error) {
 	// River cancels the jobs in flight when its start context ends: start
 	// it on a context of its own and stop it softly instead.
 	if err := s.p.Start(context.WithoutCancel(ctx)); err != nil {

@@ -47,6 +47,11 @@ func readQuota(ctx context.Context, wh *warehouse.Warehouse, pool *pgxpool.Pool,
 	return aq, nil
 }
 
+// runsView shows runs as Wait reports them.
+type runsView interface {
+	update(runs []warehouse.SyncRun, quotas map[string]accountQuota)
+}
+
 // progress shows sync runs as they go: a block of lines redrawn in place
 // on a terminal, otherwise a line per run when its state changes (and at
 // most every plainEvery while its pages grow).
@@ -54,6 +59,9 @@ type progress struct {
 	w   io.Writer
 	tty bool
 	now func() time.Time
+	// width is the terminal's width; redrawn lines are cut to it (a
+	// wrapped line would break the redraw).
+	width func() int
 
 	// totals are the records each run is expected to read (by run id),
 	// from count calls or the simulator; absent: unknown, no ETA.
@@ -134,8 +142,16 @@ func (pr *progress) redraw(runs []warehouse.SyncRun, quotas map[string]accountQu
 		fmt.Fprintf(&b, "\x1b[%dA", pr.drawn) // back to the block's first line
 	}
 	lines := 0
+	width := 0
+	if pr.width != nil {
+		width = pr.width()
+	}
 	for _, r := range runs {
-		b.WriteString("\x1b[2K" + pr.line(r, quotas[r.Account], now) + "\n")
+		line := pr.line(r, quotas[r.Account], now)
+		if width > 1 && len([]rune(line)) >= width {
+			line = string([]rune(line)[:width-1])
+		}
+		b.WriteString("\x1b[2K" + line + "\n")
 		lines++
 	}
 	pr.drawn = lines
