@@ -109,7 +109,9 @@ configuration (config.example.yaml documents every key), run
 			return nil
 		},
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},
+		Version:           versionString(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	defaultConfig := defaultConfigFile
 	if env, ok := a.getenv("KEAPSYNC_CONFIG"); ok && env != "" {
 		defaultConfig = env

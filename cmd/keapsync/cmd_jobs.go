@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -38,7 +39,7 @@ func (a *app) jobsListCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, s := range states {
-				if !contains(jobs.JobStates, s) {
+				if !slices.Contains(jobs.JobStates, s) {
 					return usagef("--state %q: want one of %s", s, strings.Join(jobs.JobStates, ", "))
 				}
 			}
@@ -67,15 +68,6 @@ func (a *app) jobsListCommand() *cobra.Command {
 	f.IntVar(&limit, "limit", 100, "list at most this many jobs")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func printJobs(w io.Writer, list []jobs.Job) error {

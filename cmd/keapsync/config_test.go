@@ -25,7 +25,8 @@ http: {listen: 127.0.0.1:9090, auth_token: ${KEAPSYNC_HTTP_TOKEN:-}}
 `
 
 func baseEnv() map[string]string {
-	return map[string]string{"DATABASE_URL": "postgres://keapsync@127.0.0.1:1/keapsync", "KEAP_API_KEY": testAPIKey}
+	// Nothing listens on port 1; the password only proves it never shows.
+	return map[string]string{"DATABASE_URL": "postgres://keapsync:" + testDBPassword + "@127.0.0.1:1/keapsync", "KEAP_API_KEY": testAPIKey}
 }
 
 func TestConfig_TheIssuesExampleIsValid(t *testing.T) {
@@ -65,6 +66,7 @@ accounts:
     reconcile_deletes: "off"
 http: {listen: "0.0.0.0:9090", auth_token: ${TOKEN}}
 log: {format: json, level: debug}
+worker: {job_timeout: 90s, overlap: 0s, shutdown_timeout: 1m}
 `
 	path := writeFile(t, dir, "k.yaml", cfg)
 	r := runCLI(context.Background(), map[string]string{"DB_PASSWORD": testDBPassword, "TOKEN": testToken}, "-c", path, "config", "check")
@@ -83,6 +85,9 @@ log: {format: json, level: debug}
 		"base_url: https://api.infusionsoft.com/crm/rest",
 		"- contacts", // every stream by default
 		"format: json",
+		"job_timeout: 1m30s",
+		"overlap: 0s",
+		"shutdown_timeout: 1m0s",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("config check output lacks %q:\n%s", want, r.stdout)

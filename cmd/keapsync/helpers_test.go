@@ -100,6 +100,9 @@ type testEnv struct {
 	data   string
 	state  string
 	river  string
+
+	mu      sync.Mutex
+	outputs []string // everything the commands printed, checked for secrets at the end
 }
 
 // envOptions shape a testEnv.
@@ -149,6 +152,11 @@ worker: {concurrency: 4, shutdown_timeout: 10s}
 http: {listen: "127.0.0.1:0"}
 %s`, data, state, river, sim.URL(), indent(o.account, "    "), o.extra)
 	e.config = writeFile(t, e.dir, "keapsync.yaml", cfg)
+	t.Cleanup(func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		assertNoSecret(t, "the commands' output", strings.Join(e.outputs, "\n"))
+	})
 	return e
 }
 
@@ -169,7 +177,16 @@ func (e *testEnv) run(args ...string) result {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	return runCLI(ctx, e.env, append([]string{"-c", e.config}, args...)...)
+	r := runCLI(ctx, e.env, append([]string{"-c", e.config}, args...)...)
+	e.record(r)
+	return r
+}
+
+// record keeps a command's output for the final check for secrets.
+func (e *testEnv) record(r result) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.outputs = append(e.outputs, r.stdout, r.stderr)
 }
 
 // mustRun runs args and fails the test unless the exit status is want.

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ func (e *testEnv) startWork(extraArgs ...string) (base string, stop func() resul
 			select {
 			case r := <-w.done:
 				res = &r
+				e.record(r)
 			case <-time.After(30 * time.Second):
 				e.t.Fatalf("work did not stop within 30s of its signal:\n%s", w.stderr.String())
 			}
@@ -95,7 +97,7 @@ func waitSucceeded(t *testing.T, base, auth string, streams ...string) jobs.Stat
 		if code == http.StatusOK && json.Unmarshal([]byte(body), &st) == nil {
 			done := 0
 			for _, ss := range st.Accounts[0].Streams {
-				if contains(streams, ss.Stream) && ss.State == jobs.StateSucceeded {
+				if slices.Contains(streams, ss.Stream) && ss.State == jobs.StateSucceeded {
 					done++
 				}
 			}
