@@ -178,7 +178,10 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 		Workers: demoWorkers, Logger: log, PollInterval: 200 * time.Millisecond, SnoozeJitter: 200 * time.Millisecond,
 		Accounts: []jobs.Account{{Name: demoAccount, Keap: keap.Config{
 			BaseURL: sim.URL(), Credential: keap.NewAPIKey(simOpts.APIKeys[0]),
-			Quota: keap.QuotaConfig{PerSecond: o.perSecond, PerMinute: -1, PerDay: int64(o.perDay), DayLength: o.day},
+			// No DayLength: until Keap's first response says when the day
+			// resets, the client counts toward a longer (UTC) day, which is
+			// stricter; the simulator's headers then set the real reset.
+			Quota: keap.QuotaConfig{PerSecond: o.perSecond, PerMinute: -1, PerDay: int64(o.perDay)},
 		}}},
 	}
 	p, err := jobs.New(jc)
@@ -284,8 +287,12 @@ func (a *app) demoSummary(ctx context.Context, pool *pgxpool.Pool, sim *keapsim.
 		calls += r.APICalls
 	}
 	days := len(pauses.seen) + 1
-	fmt.Fprintf(out, "\nAPI calls: %s made, %s rejected by Keap's limits; quota %d a day (a day lasting %s), so the sync paused %d time(s) and resumed after each reset, over %d quota day(s).\n",
-		num(st.Accepted), num(st.Rejected), o.perDay, o.day, len(pauses.seen), days)
+	rejected := num(st.Rejected) + " rejected by Keap's limits"
+	if st.Rejected > 0 {
+		rejected += fmt.Sprintf(" (spike arrest %d, minute %d, day %d: retried)", st.RejectedSpike, st.RejectedMinute, st.RejectedDay)
+	}
+	fmt.Fprintf(out, "\nAPI calls: %s made, %s; quota %d a day (a day lasting %s), so the sync paused %d time(s) and resumed after each reset, over %d quota day(s).\n",
+		num(st.Accepted), rejected, o.perDay, o.day, len(pauses.seen), days)
 	fmt.Fprintf(out, "Time: %s in all. On the real Keap (15,000 calls a day), the same %s calls take %s of one day's budget.\n",
 		roughDuration(took), num(st.Accepted), percent(float64(st.Accepted)/15_000))
 
