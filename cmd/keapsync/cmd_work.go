@@ -102,7 +102,8 @@ func (a *app) work(ctx context.Context, migrateFirst bool) error {
 			defer cancel()
 			_ = srv.Shutdown(shutCtx)
 		}()
-		a.announce(ln.Addr().String())
+		log.Info("keapsync: serving", "url", "http://"+ln.Addr().String()+"/", "metrics", "/metrics", "river_ui", "/riverui/",
+			"auth", cfg.HTTP.AuthToken != "")
 	}
 
 	// River cancels running jobs when its start context ends: start it on
@@ -140,10 +141,4 @@ func (a *app) work(ctx context.Context, migrateFirst bool) error {
 	}
 	log.Info("keapsync: stopped")
 	return runErr
-}
-
-// announce tells where the HTTP server listens (the port, when
-// http.listen asked for port 0), on stderr.
-func (a *app) announce(addr string) {
-	fmt.Fprintf(a.stderr, "keapsync: serving http://%s/ (metrics /metrics, River UI /riverui/)\n", addr)
 }

@@ -27,7 +27,7 @@ func (e *testEnv) startWork(extraArgs ...string) (base string, stop func() resul
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	w := startCLI(ctx, e.env, append([]string{"-c", e.config, "work"}, extraArgs...)...)
-	serving := regexp.MustCompile(`serving http://([^/]+)/`)
+	serving := regexp.MustCompile(`keapsync: serving.*url=http://([^/ ]+)/`)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if m := serving.FindStringSubmatch(w.stderr.String()); m != nil {
