@@ -64,6 +64,9 @@ func firstFencedBlock(t *testing.T, readme string) []string {
 	return nil
 }
 
+// raceEnabled is set when the tests run with -race (race_test.go).
+var raceEnabled bool
+
 var (
 	buildOnce sync.Once
 	binary    string
@@ -81,7 +84,11 @@ func keapsyncBinary(t *testing.T) string {
 			return
 		}
 		binary = filepath.Join(buildDir, "keapsync")
-		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+		args := []string{"build", "-o", binary}
+		if raceEnabled { // reuse the packages this test binary was built from
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
