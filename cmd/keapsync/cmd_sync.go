@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keapsync/keapsync/jobs"
+	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/warehouse"
+)
+
+// syncOptions are sync's flags.
+type syncOptions struct {
+	account   string
+	streams   []string
+	full      bool
+	reconcile bool
+	wait      bool
+	noETA     bool
+	asJSON    bool
+	every     time.Duration
+}
+
+func (a *app) syncCommand() *cobra.Command {
+	var o syncOptions
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Start a sync now, and with --wait work it here and follow it",
+		Long: `Sync starts a run of every stream of every account (or those named) now.
+A stream that is already being synced is not started twice: its run is
+joined. Without --wait, sync only enqueues the runs for the work processes
+and exits. With --wait, this process works the jobs too (alongside any
+work process, sharing the quota ledger) and follows the runs until they
+end, through quota pauses: progress per stream, redrawn on a terminal and
+as plain lines otherwise. Exit status 0 when every run succeeded, 1
+otherwise.
+
+To give an ETA, --wait spends one count call per stream of a first or
+full sync (--no-eta to skip them).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.sync(cmd.Context(), o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.account, "account", "", "only this account (default: every account)")
+	f.StringSliceVar(&o.streams, "stream", nil, "only these streams (repeat or comma-separate; default: the account's streams)")
+	f.BoolVar(&o.full, "full", false, "reread everything instead of what changed since the checkpoint")
+	f.BoolVar(&o.reconcile, "reconcile", false, "find deleted records now (list every id) instead of syncing changes")
+	f.BoolVar(&o.wait, "wait", false, "work the jobs in this process too and wait until the runs end")
+	f.BoolVar(&o.noETA, "no-eta", false, "with --wait: spend no count call to estimate the ETA")
+	f.BoolVar(&o.asJSON, "json", false, "print the runs as JSON (with --wait: when they end; progress goes to stderr)")
+	f.DurationVar(&o.every, "poll", time.Second, "with --wait: how often to look at the runs")
+	_ = f.MarkHidden("poll")
+	return cmd
+}
+
+// syncedRun is a run as sync prints it.
+type syncedRun struct {
+	Account string `json:"account"`
+	Stream  string `json:"stream"`
+	// Joined is set when the run was already active: this sync joined it
+	// rather than start another.
+	Joined bool `json:"joined"`
+	*jobs.RunInfo
+}
+
+func (a *app) sync(ctx context.Context, o syncOptions) error {
+	if o.full && o.reconcile {
+		return usagef("--full and --reconcile do not go together (a reconciliation always lists every id)")
+	}
+	if o.every <= 0 {
+		return usagef("--poll must be positive")
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	if err := checkStreams(cfg, o.account, o.streams); err != nil {
+		return err
+	}
+	s, err := a.openSession(ctx, "sync", o.account, pipelineOptions{})
+	if err != nil {
+		return err
+	}
+	defer s.close()
+
+	before := map[int64]bool{}
+	for _, name := range s.p.Accounts() {
+		active, err := s.p.Warehouse().ActiveRuns(ctx, s.pool, name)
+		if err != nil {
+			return err
+		}
+		for _, r := range active {
+			before[r.ID] = true
+		}
+	}
+	runs, err := s.p.Sync(ctx, jobs.SyncRequest{Account: o.account, Streams: o.streams, Full: o.full, Reconcile: o.reconcile})
+	if err != nil {
+		return err
+	}
+	if len(runs) == 0 {
+		fmt.Fprintln(a.stdout, "Nothing to run (no stream of the selection can be reconciled).")
+		return nil
+	}
+	if !o.wait {
+		if o.asJSON {
+			return writeJSON(a.stdout, describeRuns(runs, before))
+		}
+		printStarted(a.stdout, runs, before)
+		fmt.Fprintln(a.stdout, "The runs are enqueued for the work processes; follow them with keapsync status, or use sync --wait.")
+		return nil
+	}
+
+	progressOut := a.stdout
+	if o.asJSON {
+		progressOut = a.stderr
+	} else {
+		printStarted(a.stdout, runs, before)
+	}
+	pr := a.newProgress(progressOut, a.stdoutTTY && !o.asJSON)
+	if !o.noETA {
+		a.countTotals(ctx, s, runs, pr)
+	}
+	started := time.Now()
+	final, err := a.workAndWait(ctx, s, runs, pr, o.every)
+	if err != nil {
+		return err
+	}
+	pr.summary(final, time.Since(started))
+	if o.asJSON {
+		if err := writeJSON(a.stdout, describeRuns(final, before)); err != nil {
+			return err
+		}
+	}
+	return runsOutcome(final)
+}
+
+// checkStreams fails, before any side effect, for a stream that is not in
+// the catalogue or not synced by the selected accounts.
+func checkStreams(cfg *config, account string, streams []string) error {
+	if err := checkAccount(cfg, account); err != nil {
+		return err
+	}
+	for _, name := range streams {
+		if _, ok := keap.StreamByName(name); !ok {
+			return usagef("--stream %q is not a stream (streams: %s)", name, strings.Join(streamNames(), ", "))
+		}
+		for _, acct := range cfg.Accounts {
+			if account != "" && acct.Name != account {
+				continue
+			}
+			if len(acct.Streams) > 0 && !slices.Contains(acct.Streams, name) {
+				return usagef("--stream %q is not synced for account %s (its streams: %s)", name, acct.Name, strings.Join(acct.Streams, ", "))
+			}
+		}
+	}
+	return nil
+}
+
+func describeRuns(runs []warehouse.SyncRun, before map[int64]bool) []syncedRun {
+	out := make([]syncedRun, len(runs))
+	for i, r := range runs {
+		out[i] = syncedRun{Account: r.Account, Stream: r.Stream, Joined: before[r.ID], RunInfo: jobs.NewRunInfo(r)}
+	}
+	return out
+}
+
+func printStarted(w io.Writer, runs []warehouse.SyncRun, before map[int64]bool) {
+	var started, joined int
+	t := newTable(w)
+	fmt.Fprintln(t, "RUN\tACCOUNT\tSTREAM\tKIND\t")
+	for _, r := range runs {
+		what := "started"
+		if before[r.ID] {
+			what = "joined (already active)"
+			joined++
+		} else {
+			started++
+		}
+		kind := string(r.Kind)
+		if r.Backfill && r.Kind == warehouse.RunSync {
+			kind = "sync (full)"
+		}
+		fmt.Fprintf(t, "%d\t%s\t%s\t%s\t%s\n", r.ID, r.Account, r.Stream, kind, what)
+	}
+	_ = t.Flush()
+	fmt.Fprintf(w, "%d run(s) started, %d joined.\n", started, joined)
+}
+
+// countTotals asks Keap how many records each run of a full read will
+// read, for the ETA: one count call per countable stream.
+func (a *app) countTotals(ctx context.Context, s *session, runs []warehouse.SyncRun, pr *progress) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for _, r := range runs {
+		stream, ok := keap.StreamByName(r.Stream)
+		if !ok || !r.Backfill || stream.CountPath == "" {
+			continue
+		}
+		client := s.p.Client(r.Account)
+		if client == nil {
+			continue
+		}
+		n, err := client.Count(ctx, stream, time.Time{}, time.Time{})
+		if err != nil {
+			s.log.Debug("sync: count for the ETA failed", "account", r.Account, "stream", r.Stream, "err", err)
+			continue
+		}
+		pr.totals[r.ID] = n
+	}
+}
+
+// workAndWait works the pipeline's jobs in this process and follows runs
+// until every one has ended (through quota pauses) or ctx ends. On the
+// way out the workers stop softly, bounded by worker.shutdown_timeout.
+func (a *app) workAndWait(ctx context.Context, s *session, runs []warehouse.SyncRun, pr runsView, every time.Duration) ([]warehouse.SyncRun, error) {
+	// River cancels the jobs in flight when its start context ends: start
+	// it on a context of its own and stop it softly instead.
+	if err := s.p.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Worker.ShutdownTimeout)
+		defer cancel()
+		if err := s.p.Stop(stopCtx); err != nil {
+			s.log.Warn("sync: stopping the workers", "err", err)
+		}
+	}()
+	ids := make([]int64, len(runs))
+	for i, r := range runs {
+		ids[i] = r.ID
+	}
+	accounts := map[string]keap.QuotaConfig{}
+	for _, r := range runs {
+		if c := s.p.Client(r.Account); c != nil {
+			accounts[r.Account] = c.QuotaConfig()
+		}
+	}
+	final, err := s.p.Wait(ctx, ids, every, func(rs []warehouse.SyncRun) {
+		quotas := map[string]accountQuota{}
+		for name, q := range accounts {
+			if aq, err := readQuota(ctx, s.p.Warehouse(), s.pool, name, q, time.Now()); err == nil {
+				quotas[name] = aq
+			}
+		}
+		pr.update(rs, quotas)
+	})
+	if errors.Is(err, context.Canceled) {
+		return final, fmt.Errorf("interrupted: the runs go on with any keapsync work process (see keapsync status): %w", err)
+	}
+	return final, err
+}
+
+// runsOutcome is nil when every run succeeded.
+func runsOutcome(runs []warehouse.SyncRun) error {
+	var failed []string
+	for _, r := range runs {
+		if r.Status != warehouse.RunSucceeded {
+			failed = append(failed, fmt.Sprintf("%s/%s %s: %s", r.Account, r.Stream, r.Status, dash(truncate(r.LastError, 200))))
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d of %d runs did not succeed (a new keapsync sync continues them from their checkpoints; keapsync jobs list --state discarded shows their jobs):\n  %s",
+		len(failed), len(runs), strings.Join(failed, "\n  "))
+}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/keapsync/keapsync/jobs"
+)
+
+// TestCommands_AnOperatorsDay runs every database command in the order an
+// operator meets them, against real Postgres and the simulator.
+func TestCommands_AnOperatorsDay(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, envOptions{contacts: 300})
+
+	// Before migrate, commands say what to do.
+	r := e.mustRun(exitFailure, "status")
+	if !strings.Contains(r.stderr, "the database is not migrated to this version of keapsync: run keapsync migrate") {
+		t.Errorf("status before migrate: %v", r)
+	}
+
+	r = e.mustRun(exitOK, "migrate")
+	if !strings.Contains(r.stdout, "Migrated schemas") {
+		t.Errorf("migrate: %v", r)
+	}
+	r = e.mustRun(exitOK, "migrate")
+	if !strings.Contains(r.stdout, "Already up to date") {
+		t.Errorf("migrate again: %v", r)
+	}
+
+	// A fresh account: every stream never synced.
+	r = e.mustRun(exitOK, "status")
+	if !strings.Contains(r.stdout, "Account acme: quota today") || !strings.Contains(r.stdout, "contacts") ||
+		!strings.Contains(r.stdout, " never ") {
+		t.Errorf("status of a fresh account:\n%v", r)
+	}
+
+	// plan counts, fetching no data.
+	r = e.mustRun(exitOK, "plan", "--json")
+	var plans []jobs.Plan
+	if err := json.Unmarshal([]byte(r.stdout), &plans); err != nil || len(plans) != 1 {
+		t.Fatalf("plan --json: %v\n%v", err, r)
+	}
+	contacts := findPlan(t, plans[0], "contacts")
+	if contacts.Records != 300 || contacts.FirstSync != 1 {
+		t.Errorf("plan of contacts: %+v", contacts)
+	}
+	r = e.mustRun(exitOK, "plan")
+	for _, want := range []string{"Account acme (estimated with", "STREAM", "contacts", "total", "Daily budget: 1,000,000 calls", "First sync:"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("plan lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
+	// sync --wait works the jobs here and follows them to the end.
+	r = e.mustRun(exitOK, "sync", "--wait", "--poll", "100ms")
+	for _, want := range []string{"run(s) started, 0 joined", "acme/contacts", "succeeded", "done in"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("sync --wait lacks %q:\n%v", want, r)
+		}
+	}
+	r = e.mustRun(exitOK, "status", "--json")
+	var st jobs.Status
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, r.stdout)
+	}
+	for _, ss := range st.Accounts[0].Streams {
+		if ss.State != jobs.StateSucceeded || ss.LastSuccessAt == nil {
+			t.Errorf("after sync --wait, %s is %s", ss.Stream, ss.State)
+		}
+		if ss.Stream == "contacts" && ss.Rows != 300 {
+			t.Errorf("contacts rows %d, want 300", ss.Rows)
+		}
+	}
+	if st.Jobs["completed"] == 0 {
+		t.Errorf("no completed job counted: %v", st.Jobs)
+	}
+	r = e.mustRun(exitOK, "status", "--account", "acme")
+	if !strings.Contains(r.stdout, "succeeded") || !strings.Contains(r.stdout, "300") || !strings.Contains(r.stdout, "completed") {
+		t.Errorf("status after the sync:\n%s", r.stdout)
+	}
+
+	// jobs list, human and JSON, with filters.
+	r = e.mustRun(exitOK, "jobs", "list", "--state", "completed", "--limit", "5", "--json")
+	var list []jobs.Job
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) != 5 {
+		t.Fatalf("jobs list --json: %v (%d jobs)\n%s", err, len(list), r.stdout)
+	}
+	for _, j := range list {
+		if j.State != "completed" || j.Account != "acme" {
+			t.Errorf("listed %+v", j)
+		}
+	}
+	r = e.mustRun(exitOK, "jobs", "list", "--account", "acme")
+	if !strings.Contains(r.stdout, "ID") || !strings.Contains(r.stdout, "page") || !strings.Contains(r.stdout, "completed") {
+		t.Errorf("jobs list:\n%s", r.stdout)
+	}
+	r = e.mustRun(exitOK, "jobs", "list", "--state", "discarded")
+	if strings.TrimSpace(r.stdout) != "No jobs." {
+		t.Errorf("jobs list of no job: %q", r.stdout)
+	}
+
+	// sync without --wait enqueues for the workers; asking again joins.
+	r = e.mustRun(exitOK, "sync", "--stream", "contacts,companies")
+	if !strings.Contains(r.stdout, "2 run(s) started, 0 joined") || !strings.Contains(r.stdout, "enqueued for the work processes") {
+		t.Errorf("sync:\n%s", r.stdout)
+	}
+	r = e.mustRun(exitOK, "sync", "--stream", "contacts", "--json")
+	var runs []syncedRun
+	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 1 || !runs[0].Joined || runs[0].Stream != "contacts" {
+		t.Errorf("sync --json of an active stream: %v %+v\n%s", err, runs, r.stdout)
+	}
+
+	// cancel ends the run; retry resumes it.
+	r = e.mustRun(exitOK, "jobs", "list", "--state", "available", "--json")
+	list = nil
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) == 0 {
+		t.Fatalf("no available job after sync: %v\n%s", err, r.stdout)
+	}
+	id := fmt.Sprint(list[0].ID)
+	r = e.mustRun(exitOK, "jobs", "cancel", id)
+	if !strings.Contains(r.stdout, "Cancelled job "+id) || !strings.Contains(r.stdout, "now cancelled") {
+		t.Errorf("jobs cancel:\n%v", r)
+	}
+	r = e.mustRun(exitOK, "jobs", "retry", id)
+	if !strings.Contains(r.stdout, "Retried job "+id) {
+		t.Errorf("jobs retry:\n%v", r)
+	}
+	r = e.mustRun(exitOK, "jobs", "retry", "--all-discarded")
+	if !strings.Contains(r.stdout, "No discarded job to retry.") {
+		t.Errorf("jobs retry --all-discarded:\n%v", r)
+	}
+	r = e.mustRun(exitFailure, "jobs", "retry", "999999999")
+	if !strings.Contains(r.stderr, "job 999999999") || !strings.Contains(r.stderr, "not found") {
+		t.Errorf("retry of an unknown job:\n%v", r)
+	}
+
+	// A full resync through its pages, and the delete reconciliation.
+	r = e.mustRun(exitOK, "sync", "--wait", "--poll", "100ms", "--reconcile", "--stream", "contacts")
+	if !strings.Contains(r.stdout, "acme/contacts (reconcile)") {
+		t.Errorf("sync --reconcile:\n%s", r.stdout)
+	}
+	for _, out := range []string{r.stdout, r.stderr} {
+		assertNoSecret(t, "command output", out)
+	}
+}
+
+func findPlan(t *testing.T, p jobs.Plan, stream string) jobs.StreamPlan {
+	t.Helper()
+	for _, s := range p.Streams {
+		if s.Stream == stream {
+			return s
+		}
+	}
+	t.Fatalf("no plan for %s in %+v", stream, p)
+	return jobs.StreamPlan{}
+}
+
+func TestCommands_UsageErrorsExit2BeforeAnySideEffect(t *testing.T) {
+	t.Parallel()
+	// Nothing listens on port 1: a command that tried to connect would
+	// fail with exit 1, not 2.
+	path := writeFile(t, t.TempDir(), "k.yaml", validConfig)
+	env := baseEnv()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"status", "--frob"}, "unknown flag: --frob"},
+		{[]string{"status", "extra"}, `unknown command "extra"`},
+		{[]string{"--log-format", "xml", "status"}, `--log-format "xml": want text or json`},
+		{[]string{"--log-level", "loud", "status"}, `--log-level "loud": want debug`},
+		{[]string{"status", "--account", "nope"}, `--account "nope" is not configured`},
+		{[]string{"plan", "--account", "nope"}, `--account "nope" is not configured`},
+		{[]string{"sync", "--stream", "widgets"}, `--stream "widgets" is not a stream`},
+		{[]string{"sync", "--stream", "orders"}, `--stream "orders" is not synced for account acme`},
+		{[]string{"sync", "--full", "--reconcile"}, "--full and --reconcile do not go together"},
+		{[]string{"jobs", "list", "--state", "stuck"}, `--state "stuck": want one of`},
+		{[]string{"jobs", "list", "--limit", "0"}, "--limit 0: want 1 to 10000"},
+		{[]string{"jobs", "retry"}, "give the ids of the jobs to retry"},
+		{[]string{"jobs", "retry", "12", "--all-discarded"}, "not both"},
+		{[]string{"jobs", "retry", "twelve"}, `"twelve" is not a job id`},
+		{[]string{"jobs", "cancel"}, "give the ids of the jobs to cancel"},
+		{[]string{"jobs", "cancel", "-3"}, "unknown shorthand flag"},
+		{[]string{"jobs", "cancel", "0"}, `"0" is not a job id`},
+	} {
+		r := runCLI(context.Background(), env, append([]string{"-c", path}, tc.args...)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("keapsync %s: want exit 2 and %q, got %v", strings.Join(tc.args, " "), tc.want, r)
+		}
+		if strings.Contains(r.stderr, "database") {
+			t.Errorf("keapsync %s reached for the database:\n%s", strings.Join(tc.args, " "), r.stderr)
+		}
+	}
+}
+
+func TestCommands_ADatabaseThatDoesNotAnswerIsARuntimeFailure(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, t.TempDir(), "k.yaml", validConfig)
+	for _, args := range [][]string{{"migrate"}, {"status"}, {"sync"}, {"work"}} {
+		r := runCLI(context.Background(), baseEnv(), append([]string{"-c", path}, args...)...)
+		if r.code != exitFailure || !strings.Contains(r.stderr, "is PostgreSQL running, and does database_url name it?") {
+			t.Errorf("keapsync %s: %v", args[0], r)
+		}
+	}
+}
+
+func TestCommands_HelpAndVersion(t *testing.T) {
+	t.Parallel()
+	r := runCLI(context.Background(), nil, "--help")
+	for _, cmd := range []string{"migrate", "work", "sync", "status", "jobs", "plan", "config", "demo", "version"} {
+		if r.code != 0 || !strings.Contains(r.stdout, "  "+cmd+" ") {
+			t.Errorf("--help lacks %s: %v", cmd, r)
+		}
+	}
+	r = runCLI(context.Background(), nil, "version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "keapsync ") || !strings.Contains(r.stdout, "go1.") {
+		t.Errorf("version: %v", r)
+	}
+}
+
+func TestSync_WaitExits1WhenARunFails(t *testing.T) {
+	t.Parallel()
+	// The simulator knows another key: every call is a 401.
+	e := newTestEnv(t, envOptions{contacts: 50, simKey: "another-key-entirely"})
+	e.mustRun(exitOK, "migrate")
+	r := e.mustRun(exitFailure, "sync", "--wait", "--poll", "100ms", "--stream", "contacts")
+	if !strings.Contains(r.stderr, "1 of 1 runs did not succeed") || !strings.Contains(r.stderr, "acme/contacts failed") {
+		t.Errorf("sync --wait of a failing run:\n%v", r)
+	}
+	assertNoSecret(t, "sync output", r.stdout+r.stderr)
+}

@@ -1,0 +1,350 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/keapsync/keapsync/keap"
+)
+
+// Defaults of the configuration, as config.example.yaml documents them.
+const (
+	defaultConfigFile      = "keapsync.yaml"
+	defaultSchedule        = "0 2 * * *"
+	defaultReconcile       = "0 3 * * 0"
+	defaultListen          = "127.0.0.1:9090"
+	defaultConcurrency     = 4
+	defaultJobTimeout      = 60 * time.Second
+	defaultOverlap         = 10 * time.Minute
+	defaultMaxAttempts     = 10
+	defaultShutdownTimeout = 30 * time.Second
+	defaultPerSecond       = 5
+	defaultPerMinute       = 120
+	defaultPerDay          = 15_000
+	defaultBackgroundShare = 0.9
+	defaultLogFormat       = "text"
+	defaultLogLevel        = "info"
+)
+
+const (
+	off                = "off" // disables a schedule or the HTTP server
+	redactedText       = "[redacted]"
+	minAuthTokenLength = 16
+	maxConfigFileBytes = 1 << 20
+	maxAPIKeyFileBytes = 64 << 10
+	databaseURLExample = "postgres://user:password@host:5432/dbname"
+	// apiKeyFileOpenBits are the permission bits that let other users
+	// read an api_key_file.
+	apiKeyFileOpenBits = 0o077
+)
+
+// fileConfig is the configuration file's shape. Optional numbers are
+// pointers, so an absent key takes its default and a written zero is
+// checked like any other value.
+type fileConfig struct {
+	DatabaseURL string        `yaml:"database_url"`
+	DataSchema  string        `yaml:"data_schema"`
+	StateSchema string        `yaml:"state_schema"`
+	RiverSchema string        `yaml:"river_schema"`
+	Accounts    []fileAccount `yaml:"accounts"`
+	Worker      fileWorker    `yaml:"worker"`
+	HTTP        fileHTTP      `yaml:"http"`
+	Log         fileLog       `yaml:"log"`
+}
+
+type fileAccount struct {
+	Name             string    `yaml:"name"`
+	BaseURL          string    `yaml:"base_url"`
+	APIKey           string    `yaml:"api_key"`
+	APIKeyFile       string    `yaml:"api_key_file"`
+	Schedule         string    `yaml:"schedule"`
+	Streams          []string  `yaml:"streams"`
+	ReconcileDeletes string    `yaml:"reconcile_deletes"`
+	Quota            fileQuota `yaml:"quota"`
+}
+
+type fileQuota struct {
+	PerSecond       *int     `yaml:"per_second"`
+	PerMinute       *int     `yaml:"per_minute"`
+	PerDay          *int64   `yaml:"per_day"`
+	Reserve         *int64   `yaml:"reserve"`
+	BackgroundShare *float64 `yaml:"background_share"`
+}
+
+type fileWorker struct {
+	Concurrency     *int      `yaml:"concurrency"`
+	JobTimeout      *duration `yaml:"job_timeout"`
+	Overlap         *duration `yaml:"overlap"`
+	MaxAttempts     *int      `yaml:"max_attempts"`
+	ShutdownTimeout *duration `yaml:"shutdown_timeout"`
+}
+
+type fileHTTP struct {
+	Listen    *string `yaml:"listen"`
+	AuthToken string  `yaml:"auth_token"`
+}
+
+type fileLog struct {
+	Format string `yaml:"format"`
+	Level  string `yaml:"level"`
+}
+
+// duration is a time.Duration written with its unit ("30s"); a bare
+// number is refused (it would silently mean nanoseconds).
+type duration time.Duration
+
+// UnmarshalText parses "30s", "5m", "1h30m".
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = duration(v)
+	return nil
+}
+
+// config is a validated configuration with every default applied. It
+// prints no secret: the API keys are keap.APIKey and the token a secret.
+type config struct {
+	File        string
+	DatabaseURL secret // may hold a password
+	DataSchema  string
+	StateSchema string
+	RiverSchema string
+	Accounts    []accountConfig
+	Worker      workerConfig
+	HTTP        httpConfig
+	Log         logConfig
+
+	// Warnings are advice that does not stop the configuration loading.
+	Warnings []string
+}
+
+type accountConfig struct {
+	Name       string
+	BaseURL    string
+	APIKey     keap.APIKey
+	APIKeyFile string
+	// Schedule and ReconcileDeletes are cron expressions; "" is off.
+	Schedule         string
+	ReconcileDeletes string
+	Streams          []string // empty: every stream
+	Quota            keap.QuotaConfig
+}
+
+type workerConfig struct {
+	Concurrency     int
+	JobTimeout      time.Duration
+	Overlap         time.Duration
+	MaxAttempts     int
+	ShutdownTimeout time.Duration
+}
+
+type httpConfig struct {
+	Listen    string // "" is off
+	AuthToken secret
+}
+
+type logConfig struct {
+	Format string
+	Level  slog.Level
+	// LevelSet says log.level was written: commands other than work then
+	// keep to it instead of their quieter default.
+	LevelSet bool
+}
+
+// secret is a string that prints as [redacted] in every fmt verb, in
+// slog and in JSON.
+type secret string
+
+func (s secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redactedText
+}
+
+// Format prints the redacted form for every verb.
+func (s secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
+
+// LogValue keeps the secret out of logs.
+func (s secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalText keeps the secret out of JSON and YAML.
+func (s secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// reveal returns the secret itself, for the one place that needs it.
+func (s secret) reveal() string { return string(s) }
+
+// configProblem is one thing wrong with a configuration file.
+type configProblem struct {
+	line int    // 0: not tied to a line
+	path string // the key, "accounts[0].schedule"; "" for the file
+	msg  string
+}
+
+// configError lists everything wrong with a configuration file. It is a
+// bad configuration: the command exits with status 2 before any side
+// effect.
+type configError struct {
+	file     string
+	problems []configProblem
+}
+
+func (e *configError) Error() string {
+	lines := make([]string, 0, len(e.problems))
+	for _, p := range e.problems {
+		var b strings.Builder
+		b.WriteString(e.file)
+		if p.line > 0 {
+			fmt.Fprintf(&b, ":%d", p.line)
+		}
+		b.WriteString(": ")
+		if p.path != "" {
+			b.WriteString(p.path + ": ")
+		}
+		b.WriteString(p.msg)
+		lines = append(lines, b.String())
+	}
+	if len(lines) == 1 {
+		return "invalid configuration: " + lines[0]
+	}
+	return fmt.Sprintf("invalid configuration (%d problems):\n  %s", len(lines), strings.Join(lines, "\n  "))
+}
+
+// loadConfig reads, expands and validates the configuration file at path.
+// It touches neither the database nor the network; it reads the file and
+// any api_key_file.
+func loadConfig(path string, getenv func(string) (string, bool)) (*config, error) {
+	src, err := readLimited(path, maxConfigFileBytes)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &configError{file: path, problems: []configProblem{{msg: "no such file (name one with -c/--config or $KEAPSYNC_CONFIG; config.example.yaml documents every key)"}}}
+	}
+	if err != nil {
+		return nil, &configError{file: path, problems: []configProblem{{msg: err.Error()}}}
+	}
+	return parseConfig(path, src, getenv)
+}
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, limit+1)
+	n, err := f.Read(b)
+	for err == nil && n < len(b) {
+		var m int
+		m, err = f.Read(b[n:])
+		n += m
+	}
+	if int64(n) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return b[:n], nil
+}
+
+// parseConfig validates src, the configuration file named file.
+func parseConfig(file string, src []byte, getenv func(string) (string, bool)) (*config, error) {
+	expanded, exps, expErrs := expandEnv(string(src), getenv)
+	cerr := &configError{file: file}
+
+	ast, err := parser.ParseBytes([]byte(expanded), 0)
+	if err != nil {
+		cerr.problems = append(cerr.problems, yamlProblem(err))
+		return nil, cerr
+	}
+	var fc fileConfig
+	checker := &shapeChecker{}
+	if len(ast.Docs) > 1 {
+		cerr.problems = append(cerr.problems, configProblem{line: ast.Docs[1].GetToken().Position.Line, msg: "more than one YAML document"})
+	}
+	if len(ast.Docs) > 0 && unwrap(ast.Docs[0]) != nil {
+		checker.check(ast.Docs[0], reflect.TypeFor[fileConfig](), "")
+	}
+	for _, e := range expErrs {
+		cerr.problems = append(cerr.problems, configProblem{line: e.line, path: checker.pathAt(e.line, e.col), msg: e.reason})
+	}
+	cerr.problems = append(cerr.problems, checker.problems...)
+	if len(cerr.problems) > 0 {
+		return nil, cerr
+	}
+	if len(ast.Docs) > 0 && unwrap(ast.Docs[0]) != nil {
+		if err := yaml.NodeToValue(ast.Docs[0].Body, &fc, yaml.DisallowUnknownField()); err != nil {
+			cerr.problems = append(cerr.problems, yamlProblem(err))
+			return nil, cerr
+		}
+	}
+	v := validator{checker: checker, expanded: map[string]bool{}}
+	for _, e := range exps {
+		v.expanded[checker.pathAt(e.line, e.col)] = true
+	}
+	cfg := v.validate(&fc)
+	cfg.File = file
+	if len(v.problems) > 0 {
+		cerr.problems = v.problems
+		return nil, cerr
+	}
+	return cfg, nil
+}
+
+// yamlProblem turns a YAML parser or decoder error into a problem with its
+// line, without the Go type names the decoder mentions.
+func yamlProblem(err error) configProblem {
+	var ye yaml.Error
+	if errors.As(err, &ye) && ye.GetToken() != nil {
+		msg := ye.GetMessage()
+		if _, isType := err.(*yaml.TypeError); isType {
+			msg = "a value of the wrong kind"
+		}
+		return configProblem{line: ye.GetToken().Position.Line, msg: "YAML: " + msg}
+	}
+	return configProblem{msg: "YAML: " + err.Error()}
+}
+
+// pgPassword matches a password in a key=value connection string.
+var pgPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+
+// redactDatabaseURL hides the password of a connection string, as URL or
+// key=value pairs.
+func redactDatabaseURL(s string) string {
+	if u, err := url.Parse(s); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		q := u.Query()
+		if q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
+		return u.String()
+	}
+	return pgPassword.ReplaceAllString(s, "${1}xxxxx")
+}
+
+// account returns the configured account name, nil if none.
+func (c *config) account(name string) *accountConfig {
+	for i := range c.Accounts {
+		if c.Accounts[i].Name == name {
+			return &c.Accounts[i]
+		}
+	}
+	return nil
+}
+
+// keapConfig is the Keap client configuration of an account.
+func keapConfig(a accountConfig) keap.Config {
+	return keap.Config{BaseURL: a.BaseURL, Credential: a.APIKey, Quota: a.Quota}
+}
