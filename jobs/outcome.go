@@ -53,7 +53,10 @@ func (p *Pipeline) outcome(ctx context.Context, job *river.Job[PageArgs], a *acc
 			}
 			log.LogAttrs(ctx, slog.LevelInfo, "jobs: daily quota spent; paused until the reset", slog.Time("resume_at", until))
 		} else {
-			until = until.Add(jitter(250 * time.Millisecond))
+			// Wake a little before the slot opens and block for the rest
+			// (the client waits up to QuotaWait): a job waking after it
+			// would leave the reopened window idle meanwhile.
+			until = until.Add(-p.cfg.QuotaWait / 2).Add(jitter(p.cfg.QuotaWait / 4))
 			// River leaves a job snoozed for longer than its scheduler's
 			// interval (5s) "scheduled" until the scheduler next runs,
 			// which can waste seconds of a reopened window: wake a little
