@@ -40,21 +40,27 @@ func invalidValue(st *presence, why *string, reason string, b []byte) {
 	*why = reason + ": " + excerpt(b)
 }
 
-// excerptBytes is the most of a value a problem quotes.
-const excerptBytes = 32
+// excerptMax bounds a quoted excerpt's length.
+const excerptMax = 48
 
 // excerpt returns a short quoted excerpt of a JSON value for a problem:
-// at most excerptBytes of it, cut on a character boundary, with invalid
-// UTF-8 and control characters escaped.
+// its start, cut on a character boundary so that the quoted form, with
+// invalid UTF-8 and control characters escaped, fits in excerptMax bytes.
 func excerpt(b []byte) string {
-	if len(b) <= excerptBytes {
-		return strconv.Quote(string(b))
+	n := min(len(b), excerptMax)
+	for {
+		for n > 0 && n < len(b) && !utf8.RuneStart(b[n]) {
+			n--
+		}
+		q := strconv.Quote(string(b[:n]))
+		if n < len(b) {
+			q += "…"
+		}
+		if len(q) <= excerptMax+len("…") || n == 0 {
+			return q
+		}
+		n = n * 2 / 3
 	}
-	n := excerptBytes
-	for n > excerptBytes-utf8.UTFMax && !utf8.RuneStart(b[n]) {
-		n--
-	}
-	return strconv.Quote(string(b[:n])) + "…"
 }
 
 // jsonString returns the string a JSON string literal holds. Keap's strings
@@ -394,7 +400,10 @@ func (t *jTime) UnmarshalJSON(b []byte) error {
 	}
 	v, err := keap.ParseTime(s)
 	if err != nil {
-		t.st, t.why = invalid, err.Error()
+		if t.why = err.Error(); len(t.why) > 80 {
+			invalidValue(&t.st, &t.why, "not a timestamp", b)
+		}
+		t.st = invalid
 		return nil
 	}
 	t.v, t.st = v, present
