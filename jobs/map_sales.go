@@ -1,11 +1,6 @@
 package jobs
 
 import (
-	"encoding/json"
-	"strconv"
-	"strings"
-	"time"
-
 	"github.com/keapsync/keapsync/warehouse"
 )
 
@@ -339,75 +334,4 @@ func mapTransaction(m *rowMapper, raw []byte) warehouse.TableRow {
 		OrderIDs:           m.idList("order_ids", &r.OrderIDs),
 		TransactionDate:    m.timestamp("transaction_date", &r.TransactionDate),
 	}
-}
-
-// timeEither reads a timestamp under its v2 name, else its v1 name.
-func timeEither(m *rowMapper, name string, v *jTime, v1Name string, v1 *jTime) *time.Time {
-	if v.st != absent {
-		return m.timestamp(name, v)
-	}
-	return m.timestamp(v1Name, v1)
-}
-
-// jIDList is a list of ids: v2's array of id strings, or v1's string of
-// comma-separated ids ("12" or "12,15"). One id that is not an integer
-// makes the whole list unusable: a partial list would read as complete.
-type jIDList struct {
-	v   []int64
-	st  presence
-	why string
-}
-
-func (l *jIDList) UnmarshalJSON(b []byte) error {
-	switch {
-	case b[0] == 'n':
-		l.st = null
-	case b[0] == '[':
-		var elems []jInt
-		if err := json.Unmarshal(b, &elems); err != nil {
-			invalidValue(&l.st, &l.why, "not a list of ids", b)
-			return nil
-		}
-		l.v = make([]int64, len(elems))
-		for i, e := range elems {
-			if e.st != present {
-				invalidValue(&l.st, &l.why, "element "+strconv.Itoa(i)+" is not an id", b)
-				l.v = nil
-				return nil
-			}
-			l.v[i] = e.v
-		}
-		l.st = present
-	case b[0] == '"':
-		s, reason := jsonString(b)
-		if reason != "" {
-			invalidValue(&l.st, &l.why, reason, b)
-			return nil
-		}
-		l.v = []int64{}
-		for part := range strings.SplitSeq(s, ",") {
-			if part = strings.TrimSpace(part); part == "" {
-				continue
-			}
-			id, err := strconv.ParseInt(part, 10, 64)
-			if err != nil {
-				invalidValue(&l.st, &l.why, "not a list of ids", b)
-				l.v = nil
-				return nil
-			}
-			l.v = append(l.v, id)
-		}
-		l.st = present
-	case isNumberLiteral(b):
-		var id jInt
-		_ = id.UnmarshalJSON(b)
-		if id.st != present {
-			l.st, l.why = invalid, id.why
-			return nil
-		}
-		l.v, l.st = []int64{id.v}, present
-	default:
-		invalidValue(&l.st, &l.why, "not a list of ids", b)
-	}
-	return nil
 }

@@ -206,3 +206,11 @@ func (m *rowMapper) idList(name string, v *jIDList) []int64 {
 	}
 	return v.v
 }
+
+// timeEither reads a timestamp under its v2 name, else its v1 name.
+func timeEither(m *rowMapper, name string, v *jTime, v1Name string, v1 *jTime) *time.Time {
+	if v.st != absent {
+		return m.timestamp(name, v)
+	}
+	return m.timestamp(v1Name, v1)
+}
