@@ -32,8 +32,8 @@ const (
 	invalid                 // a value of the wrong type or form; see why
 )
 
-// invalidValue marks v as unusable: why says what was wrong, with a short
-// clipped excerpt of the JSON value.
+// invalidValue marks a field unusable (st) and says why, with a short
+// clipped excerpt of its JSON value b.
 func invalidValue(st *presence, why *string, reason string, b []byte) {
 	*st = invalid
 	*why = reason + ": " + excerpt(b)
@@ -68,14 +68,11 @@ func excerpt(b []byte) string {
 // stores, returns the reason instead.
 func jsonString(b []byte) (s string, reason string) {
 	inner := b[1 : len(b)-1]
-	if bytes.IndexByte(inner, '\\') < 0 {
-		if !utf8.Valid(inner) {
-			return "", "not valid UTF-8"
-		}
-		return string(inner), ""
-	}
 	if !utf8.Valid(inner) {
 		return "", "not valid UTF-8"
+	}
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return string(inner), ""
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
 		return "", "not a string"
