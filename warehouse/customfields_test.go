@@ -170,6 +170,15 @@ func TestRefreshCustomFieldView_TheFirstFieldSeenKeepsTheNameWhateverItsID(t *te
 	if !slices.Equal(assigned, []string{"10=region_10", "20=region"}) {
 		t.Errorf("assignments %v", assigned)
 	}
+	// Analysts find them in the definitions view.
+	rows, err = e.b.Pool.Query(context.Background(), fmt.Sprintf(`SELECT id || '=' || column_name FROM %s
+		WHERE account = 'acme' AND entity = 'contacts' ORDER BY id`, pgx.Identifier{e.b.Config.DataSchema, "custom_fields"}.Sanitize()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if listed, err := pgx.CollectRows(rows, pgx.RowTo[string]); err != nil || !slices.Equal(listed, assigned) {
+		t.Errorf("custom_fields lists %v (%v), want %v", listed, err, assigned)
+	}
 }
 
 func TestRefreshCustomFieldView_FieldsWithoutFieldNameOrWithDuplicateLabels(t *testing.T) {

@@ -160,6 +160,19 @@ $fn$;
 -- Existing fields get their names now, oldest first, as the views are rebuilt.
 SELECT /* TEMPLATE: state */refresh_custom_field_view(e) FROM unnest(ARRAY['contacts', 'companies', 'opportunities', 'orders']) e;
 
+-- Analysts find each field's column in the definitions view.
+CREATE OR REPLACE VIEW /* TEMPLATE: data */custom_fields AS
+    SELECT d.*, c.column_name
+    FROM (
+        SELECT 'contacts'::text AS entity, f.* FROM /* TEMPLATE: data */contact_custom_fields f
+        UNION ALL SELECT 'companies', f.* FROM /* TEMPLATE: data */company_custom_fields f
+        UNION ALL SELECT 'opportunities', f.* FROM /* TEMPLATE: data */opportunity_custom_fields f
+        UNION ALL SELECT 'orders', f.* FROM /* TEMPLATE: data */order_custom_fields f
+    ) d
+    LEFT JOIN /* TEMPLATE: state */custom_field_columns c ON c.account = d.account AND c.entity = d.entity AND c.field_id = d.id;
+COMMENT ON VIEW /* TEMPLATE: data */custom_fields IS 'Custom field definitions of every entity, one row per account, entity and field, with the field''s column in the entity''s named view (contacts_custom, ...).';
+COMMENT ON COLUMN /* TEMPLATE: data */custom_fields.column_name IS 'The field''s column in its entity''s named view; NULL for a field no refresh has seen yet.';
+
 -- +goose Down
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION /* TEMPLATE: state */refresh_custom_field_view(p_entity text) RETURNS integer
@@ -239,6 +252,13 @@ END
 $fn$;
 -- +goose StatementEnd
 SELECT /* TEMPLATE: state */refresh_custom_field_view(e) FROM unnest(ARRAY['contacts', 'companies', 'opportunities', 'orders']) e;
+DROP VIEW /* TEMPLATE: data */custom_fields;
+CREATE VIEW /* TEMPLATE: data */custom_fields AS
+    SELECT 'contacts'::text AS entity, f.* FROM /* TEMPLATE: data */contact_custom_fields f
+    UNION ALL SELECT 'companies', f.* FROM /* TEMPLATE: data */company_custom_fields f
+    UNION ALL SELECT 'opportunities', f.* FROM /* TEMPLATE: data */opportunity_custom_fields f
+    UNION ALL SELECT 'orders', f.* FROM /* TEMPLATE: data */order_custom_fields f;
+COMMENT ON VIEW /* TEMPLATE: data */custom_fields IS 'Custom field definitions of every entity, one row per account, entity and field.';
 DROP FUNCTION /* TEMPLATE: state */cf_name_free(text, text, text);
 DROP FUNCTION /* TEMPLATE: state */cf_base_name(text, text);
 DROP TABLE /* TEMPLATE: state */custom_field_columns;
