@@ -1,8 +1,6 @@
 package jobs
 
 import (
-	"strconv"
-
 	"github.com/keapsync/keapsync/warehouse"
 )
 
@@ -173,8 +171,10 @@ func mapContact(m *rowMapper, raw []byte) warehouse.TableRow {
 	if tags := r.TagIDs; tags != nil {
 		row.Tags = make([]warehouse.ContactTagsRow, len(tags))
 		for i := range tags {
-			row.Tags[i].TagID = m.bigint("tag_ids["+strconv.Itoa(i)+"]", &tags[i])
+			m.enter("tag_ids", i)
+			row.Tags[i].TagID = m.bigint("", &tags[i])
 		}
+		m.leave()
 	}
 	return row
 }
