@@ -1,8 +1,12 @@
 package jobs
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
+	"time"
 
 	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/warehouse"
@@ -35,47 +39,178 @@ func mapPage(s keap.Stream, kind warehouse.RunKind, recs []keap.Record) (mappedP
 	return m, nil
 }
 
-// mapRecord turns a record into its row. (A stopgap storing the raw record
-// only, until the typed per-stream mappers land.)
+// recordMapper types one stream's record: it decodes raw once and returns
+// the stream's row type, recording in m what it could not type.
+type recordMapper func(m *rowMapper, raw []byte) warehouse.TableRow
+
+// recordMappers holds a mapper for every stream of the catalogue
+// (TestMapRecord_EveryStreamHasAMapper checks it).
+var recordMappers = map[string]recordMapper{
+	"contact_custom_fields":     mapContactCustomField,
+	"company_custom_fields":     mapCompanyCustomField,
+	"opportunity_custom_fields": mapOpportunityCustomField,
+	"order_custom_fields":       mapOrderCustomField,
+	"users":                     mapUser,
+	"tag_categories":            mapTagCategory,
+	"tags":                      mapTag,
+	"companies":                 mapCompany,
+	"contacts":                  mapContact,
+	"products":                  mapProduct,
+	"opportunities":             mapOpportunity,
+	"orders":                    mapOrder,
+	"subscriptions":             mapSubscription,
+	"payments":                  mapPayment,
+	"transactions":              mapTransaction,
+	"notes":                     mapNote,
+	"tasks":                     mapTask,
+	"campaigns":                 mapCampaign,
+}
+
+// mapRecord turns a record into its row: the typed columns and child rows
+// of the stream's table, and a problem for each value that could not be
+// typed (its column NULL). Raw stays the record exactly as received.
 func mapRecord(s keap.Stream, id int64, r keap.Record) warehouse.Row {
-	var v warehouse.TableRow
-	switch s.Name {
-	case "contacts":
-		v = &warehouse.ContactsRow{}
-	case "companies":
-		v = &warehouse.CompaniesRow{}
-	case "tag_categories":
-		v = &warehouse.TagCategoriesRow{}
-	case "tags":
-		v = &warehouse.TagsRow{}
-	case "opportunities":
-		v = &warehouse.OpportunitiesRow{}
-	case "orders":
-		v = &warehouse.OrdersRow{}
-	case "products":
-		v = &warehouse.ProductsRow{}
-	case "subscriptions":
-		v = &warehouse.SubscriptionsRow{}
-	case "payments":
-		v = &warehouse.PaymentsRow{}
-	case "transactions":
-		v = &warehouse.TransactionsRow{}
-	case "notes":
-		v = &warehouse.NotesRow{}
-	case "tasks":
-		v = &warehouse.TasksRow{}
-	case "campaigns":
-		v = &warehouse.CampaignsRow{}
-	case "users":
-		v = &warehouse.UsersRow{}
-	case "contact_custom_fields":
-		v = &warehouse.ContactCustomFieldsRow{}
-	case "company_custom_fields":
-		v = &warehouse.CompanyCustomFieldsRow{}
-	case "opportunity_custom_fields":
-		v = &warehouse.OpportunityCustomFieldsRow{}
-	case "order_custom_fields":
-		v = &warehouse.OrderCustomFieldsRow{}
+	row := warehouse.Row{ID: id, Raw: r.Raw}
+	mapper := recordMappers[s.Name]
+	if mapper == nil {
+		row.Problems = []warehouse.Problem{{Field: "$", Reason: "no mapper for stream " + strconv.Quote(s.Name)}}
+		return row
 	}
-	return warehouse.Row{ID: id, Raw: r.Raw, Values: v}
+	var m rowMapper
+	row.Values = mapper(&m, r.Raw)
+	row.Problems = m.problems
+	return row
+}
+
+// rowMapper reads a decoded record's fields into typed values, collecting
+// a problem, named by the field's JSON path, for each that cannot be typed.
+// A typed value points into the decoded record: no copies.
+type rowMapper struct {
+	problems []warehouse.Problem
+	list     string // the list whose element is being read; "" at the top
+	index    int
+}
+
+// decode decodes raw into rec, a pointer to a stream's struct of tolerant
+// fields. A nested object or list of the wrong shape is left zero and
+// becomes a problem; a record that is not valid JSON leaves every column
+// NULL.
+func (m *rowMapper) decode(raw []byte, rec any) {
+	err := json.Unmarshal(raw, rec)
+	if err == nil {
+		return
+	}
+	var typeErr *json.UnmarshalTypeError
+	if !errors.As(err, &typeErr) {
+		m.problems = append(m.problems, warehouse.Problem{Field: "$", Reason: "not valid JSON"})
+		return
+	}
+	m.shapeProblems("", raw, reflect.TypeOf(rec).Elem())
+}
+
+// enter starts reading element i of list; leave returns to the top.
+// Elements of lists are read only at the record's top level.
+func (m *rowMapper) enter(list string, i int) { m.list, m.index = list, i }
+func (m *rowMapper) leave()                   { m.list = "" }
+
+// path is the JSON path of field name in the current element.
+func (m *rowMapper) path(name string) string {
+	if m.list == "" {
+		return name
+	}
+	p := m.list + "[" + strconv.Itoa(m.index) + "]"
+	if name == "" {
+		return p
+	}
+	return p + "." + name
+}
+
+func (m *rowMapper) problem(name, why string) {
+	m.problems = append(m.problems, warehouse.Problem{Field: m.path(name), Reason: why})
+}
+
+// usable reports whether a field holds a usable value, recording a problem
+// when it holds a wrong one.
+func (m *rowMapper) usable(name string, st presence, why string) bool {
+	if st == invalid {
+		m.problem(name, why)
+	}
+	return st == present
+}
+
+func (m *rowMapper) text(name string, v *jText) *string {
+	if !m.usable(name, v.st, v.why) {
+		return nil
+	}
+	return &v.v
+}
+
+func (m *rowMapper) bigint(name string, v *jInt) *int64 {
+	if !m.usable(name, v.st, v.why) {
+		return nil
+	}
+	return &v.v
+}
+
+func (m *rowMapper) integer(name string, v *jInt) *int32 {
+	if !m.usable(name, v.st, v.why) {
+		return nil
+	}
+	if v.v < -1<<31 || v.v > 1<<31-1 {
+		m.problem(name, "out of the integer range: "+strconv.FormatInt(v.v, 10))
+		return nil
+	}
+	n := int32(v.v)
+	return &n
+}
+
+func (m *rowMapper) decimal(name string, v *jNum) *warehouse.Decimal {
+	if !m.usable(name, v.st, v.why) {
+		return nil
+	}
+	return &v.v
+}
+
+func (m *rowMapper) money(name string, v *jMoney) *warehouse.Decimal {
+	if !m.usable(name, v.st, v.why) {
+		return nil
+	}
+	return &v.v
+}
+
+func (m *rowMapper) boolean(name string, v *jBool) *bool {
+	if !m.usable(name, v.st, v.why) {
+		return nil
+	}
+	return &v.v
+}
+
+func (m *rowMapper) timestamp(name string, v *jTime) *time.Time {
+	if !m.usable(name, v.st, v.why) {
+		return nil
+	}
+	return &v.v
+}
+
+func (m *rowMapper) date(name string, v *jDate) *time.Time {
+	if !m.usable(name, v.st, v.why) {
+		return nil
+	}
+	return &v.v
+}
+
+// idList returns a list of ids, for a bigint[] column.
+func (m *rowMapper) idList(name string, v *jIDList) []int64 {
+	if !m.usable(name, v.st, v.why) {
+		return nil
+	}
+	return v.v
+}
+
+// timeEither reads a timestamp under its v2 name, else its v1 name.
+func timeEither(m *rowMapper, name string, v *jTime, v1Name string, v1 *jTime) *time.Time {
+	if v.st != absent {
+		return m.timestamp(name, v)
+	}
+	return m.timestamp(v1Name, v1)
 }
