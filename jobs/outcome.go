@@ -34,7 +34,8 @@ import (
 //     connection): River retries with backoff, from the checkpoint. On the
 //     last attempt the run fails too; retrying the discarded job later
 //     resumes the run.
-func (p *Pipeline) outcome(ctx context.Context, job *river.Job[PageArgs], a *account, run warehouse.SyncRun, err error) error {
+func (p *Pipeline) outcome(jobCtx context.Context, job *river.Job[PageArgs], a *account, run warehouse.SyncRun, err error) error {
+	ctx := jobCtx
 	log := p.logger(job.Args)
 	now := p.cfg.Now()
 	if errors.Is(ctx.Err(), context.Canceled) && !errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely) {
@@ -43,6 +44,10 @@ func (p *Pipeline) outcome(ctx context.Context, job *river.Job[PageArgs], a *acc
 		log.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "jobs: stopping; page left for another worker")
 		return river.JobSnooze(time.Second)
 	}
+	// The bookkeeping below must happen even when the job's own deadline
+	// has passed (a slow commit), or a run would stay running with no job.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(jobCtx), bookkeepingTimeout)
+	defer cancel()
 	var qe *keap.QuotaError
 	if errors.As(err, &qe) {
 		until := qe.RetryAt
@@ -92,6 +97,9 @@ func (p *Pipeline) outcome(ctx context.Context, job *river.Job[PageArgs], a *acc
 	return err
 }
 
+// bookkeepingTimeout bounds recording a job's outcome in the database.
+const bookkeepingTimeout = 15 * time.Second
+
 // maxShortSnooze bounds snoozes for the per-second and per-minute windows
 // below River's scheduler interval (5s), so the job stays available.
 const maxShortSnooze = 4500 * time.Millisecond
@@ -100,6 +108,10 @@ const maxShortSnooze = 4500 * time.Millisecond
 func permanent(err error) bool {
 	var ce *commitError
 	if errors.As(err, &ce) {
+		// A commit cut short by the job's deadline is worth another try.
+		if errors.Is(ce.err, context.DeadlineExceeded) {
+			return false
+		}
 		return !warehouse.IsRetryable(ce.err)
 	}
 	return keap.IsPermanent(err)

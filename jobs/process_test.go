@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"flag"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -51,7 +52,20 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(workerEnv); spec != "" {
 		os.Exit(runWorker(spec))
 	}
+	// Most of these tests wait: on quotas paced like Keap's, on worker
+	// processes, on River's rescuer. Let more of them wait at once than
+	// the default of one per CPU, unless -test.parallel says otherwise.
+	flag.Parse()
+	if !flagSet("test.parallel") {
+		_ = flag.Set("test.parallel", "6")
+	}
 	os.Exit(m.Run())
+}
+
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // runWorker works the spec's jobs until SIGTERM (or SIGKILL).

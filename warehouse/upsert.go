@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -316,6 +317,13 @@ func (t *tableSQL) prepareRow(account string, r *Row) (*preparedRow, error) {
 	problems := r.Problems
 	if replaced {
 		problems = append(problems[:len(problems):len(problems)], Problem{Field: "raw", Reason: `\u0000 replaced with \ufffd: jsonb cannot store it`})
+	}
+	if !utf8.Valid(raw) {
+		// Keap's data is user-controlled: a record with bytes that are not
+		// UTF-8 is stored with them replaced (jsonb takes only UTF-8),
+		// rather than failing its page.
+		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
+		problems = append(problems[:len(problems):len(problems)], Problem{Field: "raw", Reason: "bytes that are not UTF-8 replaced with \ufffd: jsonb cannot store them"})
 	}
 	w := newRowWriter(t.Table, account, r.ID, len(t.copyCols), problems)
 	if !r.Values.writeTo(w) {

@@ -151,7 +151,7 @@ func TestUpsert_OddValueIsNullWithProblemAndPageSucceeds(t *testing.T) {
 	odd.Values.(*warehouse.ContactsRow).FamilyName = new("bad\x00nul")
 	odd.Values.(*warehouse.ContactsRow).ScoreValue = new("\xff\xfe not utf-8")
 	odd.Problems = []warehouse.Problem{{Field: "birth_date", Reason: "not a date: 31/02/1990"}}
-	odd.Raw = []byte(`{"id":"1","given_name":"Odd","birth_date":"31/02/1990","notes":"nul \u0000 inside, escaped \\u0000 not"}`)
+	odd.Raw = []byte(`{"id":"1","given_name":"Odd","birth_date":"31/02/1990","notes":"nul \u0000 inside, escaped \\u0000 not","title":"` + "bad \xff\xfe bytes" + `"}`)
 	res, err := b.Warehouse.Upsert(ctx, b.Pool, "contacts", warehouse.Page{Account: "acme", Rows: []warehouse.Row{odd, contactRow(2, "Fine")}})
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +179,7 @@ func TestUpsert_OddValueIsNullWithProblemAndPageSucceeds(t *testing.T) {
 			t.Errorf("problems %+v do not record %s", problems, f)
 		}
 	}
-	if raw["birth_date"] != "31/02/1990" || raw["notes"] != "nul \ufffd inside, escaped \\u0000 not" {
+	if raw["birth_date"] != "31/02/1990" || raw["notes"] != "nul \ufffd inside, escaped \\u0000 not" || raw["title"] != "bad \ufffd bytes" {
 		t.Errorf("raw = %v, want the odd values kept", raw)
 	}
 	if n := count(t, b, "SELECT count(*) FROM %s.contacts WHERE id = 2 AND _problems IS NULL"); n != 1 {
