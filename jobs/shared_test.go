@@ -22,7 +22,7 @@ func TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt(t *testing.T) {
 	const (
 		perSecond = 5
 		perWindow = 8
-		window    = 6 * time.Second
+		window    = 8 * time.Second
 	)
 	acct := testAccount{
 		name: "acme",
@@ -32,7 +32,7 @@ func TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt(t *testing.T) {
 		// Keap (1% of a real minute is 600ms); a compressed window gets an
 		// absolute one.
 		quota: keap.QuotaConfig{PerSecond: perSecond, PerMinute: perWindow, Minute: window, PerDay: -1,
-			WindowMargin: 100 * time.Millisecond},
+			WindowMargin: 200 * time.Millisecond},
 	}
 	e := setup(t, []testAccount{acct}, nil)
 	sim := e.sims["acme"]
@@ -69,9 +69,26 @@ func TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	final, err := e.p.Wait(ctx, ids, 100*time.Millisecond, func([]warehouse.SyncRun) {
-		samples = append(samples, sample{time.Now(), sim.Stats().Accepted})
-	})
+	// The simulator's count is sampled often (it costs no database query)
+	// while the runs go on.
+	stopSampling := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			samples = append(samples, sample{time.Now(), sim.Stats().Accepted})
+			select {
+			case <-stopSampling:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	final, err := e.p.Wait(ctx, ids, 200*time.Millisecond, nil)
+	close(stopSampling)
+	<-sampled
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,34 +106,42 @@ func TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt(t *testing.T) {
 	}
 	e.assertMatchesTruth("acme")
 
-	// Utilization: after the first window, over whole windows while every
-	// run was still going (the last sample is the end).
-	var first time.Time
-	for _, s := range samples {
-		if s.accepted > 0 {
-			first = s.at
+	// Utilization: the window allows perWindow requests per window, so
+	// while work is queued each full window's worth of requests starts a
+	// window after the last. Measure from the first request of the second
+	// window's batch to the first request of the last whole batch before
+	// the end: k batches of perWindow requests took span; a quota used
+	// fully would take k windows. (Batch starts are found from the samples,
+	// to within their period; counting over a fixed interval instead would
+	// depend on where the batches fall.)
+	batchStart := func(k int64) (time.Time, bool) { // when the k-th batch (from 0) began
+		for _, s := range samples[:len(samples)-1] {
+			if s.accepted > k*perWindow {
+				return s.at, true
+			}
+		}
+		return time.Time{}, false
+	}
+	t1, ok := batchStart(1)
+	if !ok {
+		t.Fatal("work was not queued past the first window: make the tenant larger")
+	}
+	var k int64
+	var t2 time.Time
+	for n := int64(2); ; n++ {
+		at, ok := batchStart(n)
+		if !ok {
 			break
 		}
+		k, t2 = n-1, at
 	}
-	from, to := first.Add(window), first.Add(window)
-	var fromN, toN int64 = -1, -1
-	windows := 0
-	for _, s := range samples[:len(samples)-1] {
-		if fromN < 0 && !s.at.Before(from) {
-			fromN, from = s.accepted, s.at
-		}
-		if fromN >= 0 && s.at.Sub(from) >= time.Duration(windows+1)*window {
-			windows++
-			toN, to = s.accepted, s.at
-		}
+	if k < 3 {
+		t.Fatalf("work was queued for only %d windows after the first: make the tenant larger", k)
 	}
-	if windows < 3 {
-		t.Fatalf("work was queued for only %d windows after the first: make the tenant larger", windows)
-	}
-	elapsed := to.Sub(from)
-	utilization := float64(toN-fromN) / (float64(perWindow) * elapsed.Seconds() / window.Seconds())
-	t.Logf("%d requests over %s (%d windows): utilization %.3f of the %d-per-%s window; peak %d",
-		toN-fromN, elapsed.Round(time.Millisecond), windows, utilization, perWindow, window, st.PeakMinute)
+	span := t2.Sub(t1)
+	utilization := float64(k) * window.Seconds() / span.Seconds()
+	t.Logf("%d windows of %d requests in %s: utilization %.3f of the %d-per-%s window; peak %d",
+		k, perWindow, span.Round(time.Millisecond), utilization, perWindow, window, st.PeakMinute)
 	if utilization < 0.95 {
 		t.Errorf("utilization %.3f of the tightest window while work was queued, want >= 0.95", utilization)
 	}
