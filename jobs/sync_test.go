@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,20 +16,33 @@ import (
 	"github.com/keapsync/keapsync/warehouse"
 )
 
+// TestSync_FullSyncOfEveryStreamMatchesTheSimulator syncs a tenant at
+// Keap's default quota (5 a second, 120 a minute) and checks every stream
+// against the simulator; typed columns, child rows and custom-field views
+// are checked by TestSync_TypedColumnsAndChildRowsMatchTheSimulator.
 func TestSync_FullSyncOfEveryStreamMatchesTheSimulator(t *testing.T) {
 	t.Parallel()
-	e := setup(t, []testAccount{unthrottled("acme", 1200)}, nil)
+	acct := testAccount{
+		name:  "acme",
+		sim:   keapsim.Options{Contacts: 1200, Seed: 3},
+		quota: keap.QuotaConfig{},
+	}
+	e := setup(t, []testAccount{acct}, nil)
 	e.start()
 	runs := e.sync(jobs.SyncRequest{}, 2*time.Minute)
-	if len(runs) == 0 {
-		t.Fatal("no run started")
+	if len(runs) != len(keap.Streams) {
+		t.Fatalf("%d runs started for %d streams", len(runs), len(keap.Streams))
 	}
 	for _, r := range runs {
-		if r.Kind != warehouse.RunSync || r.Pages == 0 {
+		if r.Kind != warehouse.RunSync || r.Pages == 0 || !r.Backfill && r.Stream != "contact_custom_fields" &&
+			!strings.HasSuffix(r.Stream, "_custom_fields") {
 			t.Errorf("run %+v", r)
 		}
 	}
 	e.assertMatchesTruth("acme")
+	if st := e.sims["acme"].Stats(); st.Rejected != 0 {
+		t.Errorf("%d requests rejected: %+v", st.Rejected, st)
+	}
 }
 
 func TestSync_DailyCapPausesAndResumesAfterTheResetWithoutFetchingAPageTwice(t *testing.T) {

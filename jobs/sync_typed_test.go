@@ -187,6 +187,69 @@ func TestSync_TypedColumnsAndChildRowsMatchTheSimulator(t *testing.T) {
 	if err != nil || defs == 0 || untyped != 0 {
 		t.Errorf("contact custom fields: %d, %d without label, type or group (%v)", defs, untyped, err)
 	}
+
+	// Every contact's custom field values read back from contacts_custom,
+	// by name and typed, as the record holds them.
+	columns := map[string]string{} // field id -> view column
+	rows = query(fmt.Sprintf(`SELECT id::text, column_name FROM %s WHERE account = 'acme' AND entity = 'contacts'`, table("custom_fields")))
+	var fieldID, column string
+	if _, err := pgx.ForEachRow(rows, []any{&fieldID, &column}, func() error { columns[fieldID] = column; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(columns) == 0 {
+		t.Fatal("no contact custom field has a view column")
+	}
+	truth, err = sim.Records("contacts", streamFieldsOf(t, "contacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checked int
+	for _, tr := range truth {
+		var rec struct {
+			CustomFields []struct {
+				ID      string          `json:"id"`
+				Content json.RawMessage `json:"content"`
+			} `json:"custom_fields"`
+		}
+		if err := json.Unmarshal(tr.Raw, &rec); err != nil {
+			t.Fatal(err)
+		}
+		for _, cf := range rec.CustomFields {
+			col, ok := columns[cf.ID]
+			if !ok {
+				t.Fatalf("contact %d: custom field %s has no view column", tr.ID, cf.ID)
+			}
+			var got *string
+			err := e.pool.QueryRow(ctx, fmt.Sprintf(`SELECT %s::text FROM %s WHERE account = 'acme' AND id = $1`,
+				pgx.Identifier{col}.Sanitize(), table("contacts_custom")), tr.ID).Scan(&got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want *string
+			if string(cf.Content) != "null" {
+				var v any
+				if err := json.Unmarshal(cf.Content, &v); err != nil {
+					t.Fatal(err)
+				}
+				w := fmt.Sprint(v)
+				want = &w
+			}
+			if (got == nil) != (want == nil) || (got != nil && *got != *want) {
+				t.Errorf("contact %d, %s: view reads %v, the record holds %s", tr.ID, col, orNULL(got), cf.Content)
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Error("no custom field value was checked")
+	}
+}
+
+func orNULL(s *string) string {
+	if s == nil {
+		return "NULL"
+	}
+	return *s
 }
 
 func streamFieldsOf(t *testing.T, name string) []string {
