@@ -1,8 +1,10 @@
 package keapsim
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -23,6 +25,7 @@ const (
 	FaultReset       FaultKind = "reset"        // the connection is reset without a response
 	FaultTruncated   FaultKind = "truncated"    // 200 whose JSON body is cut in half
 	FaultContentType FaultKind = "content_type" // 200 with the JSON body labelled text/html
+	FaultHuge        FaultKind = "huge"         // 200 with a 100 MB JSON body (one record with a 100 MB string)
 )
 
 // Fault injects a failure into accepted API requests (a 429 is never
@@ -48,7 +51,7 @@ var ErrInvalidFault = errors.New("keapsim: invalid fault")
 
 func (f Fault) validate() error {
 	switch f.Kind {
-	case Fault500, Fault502, Fault503, FaultHTML, FaultSlow, FaultReset, FaultTruncated, FaultContentType:
+	case Fault500, Fault502, Fault503, FaultHTML, FaultSlow, FaultReset, FaultTruncated, FaultContentType, FaultHuge:
 	default:
 		return fmt.Errorf("%w: unknown kind %q", ErrInvalidFault, f.Kind)
 	}
@@ -126,6 +129,8 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault) bo
 			_ = tc.SetLinger(0) // RST rather than FIN
 		}
 		_ = conn.Close()
+	case FaultHuge:
+		writeHuge(w, r)
 	case FaultSlow:
 		d := f.Delay
 		if d <= 0 {
@@ -143,6 +148,31 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault) bo
 		return false
 	}
 	return true
+}
+
+// hugeSize is the body size of FaultHuge.
+const hugeSize = 100 << 20
+
+// writeHuge writes a 200 whose JSON body is 100 MB: a list envelope keyed by
+// the path's last element, holding one record with a 100 MB string, written
+// in chunks (never held in memory whole).
+func writeHuge(w http.ResponseWriter, r *http.Request) {
+	key := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	head := `{"` + key + `":[{"id":"1","notes":"`
+	tail := `"}],"next_page_token":""}`
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(head)+hugeSize+len(tail)))
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.WriteString(w, head); err != nil {
+		return
+	}
+	chunk := bytes.Repeat([]byte("a"), 1<<20)
+	for range hugeSize >> 20 {
+		if _, err := w.Write(chunk); err != nil {
+			return // the client stopped reading
+		}
+	}
+	_, _ = io.WriteString(w, tail)
 }
 
 // writeBody writes a 200 JSON body, damaged if the fault says so.

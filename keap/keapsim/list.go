@@ -170,6 +170,9 @@ func (s *Server) appendRecord(b []byte, o *obj, d *streamDef, r *rec, fields fie
 	if n > 0 {
 		b = append(b, ',')
 	}
+	if raw, ok := s.raw[d.name][r.id]; ok {
+		return append(b, raw...)
+	}
 	o.begin(b)
 	d.render(s, o, r, fields)
 	return o.end()

@@ -236,13 +236,46 @@ func (s *Server) Records(stream string, fields []string) ([]TruthRecord, error) 
 		var o obj
 		o.begin(nil)
 		d.render(s, &o, r, mask)
+		rendered := o.end()
+		if raw, ok := s.raw[stream][r.id]; ok {
+			rendered = append([]byte(nil), raw...)
+		}
 		out = append(out, TruthRecord{
 			ID: r.id, Version: r.version,
 			Updated: time.UnixMilli(r.updated).UTC(), Created: time.UnixMilli(r.created).UTC(),
-			Raw: o.end(),
+			Raw: rendered,
 		})
 	}
 	return out, nil
+}
+
+// SetRaw makes the record id of stream render as raw, byte for byte, in
+// every list (v1 and v2) and in Records, whatever fields are asked: hostile
+// or malformed content for tests (NUL bytes, invalid UTF-8, huge numbers,
+// deep nesting). The record keeps its place in filters and orders. Nil raw
+// restores the generated rendering.
+func (s *Server) SetRaw(stream string, id int64, raw []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.mutableTable(stream)
+	if err != nil {
+		return err
+	}
+	if i, ok := t.find(id); !ok || t.recs[i].deleted {
+		return fmt.Errorf("%w: %s %d", ErrNoRecord, stream, id)
+	}
+	if raw == nil {
+		delete(s.raw[stream], id)
+		return nil
+	}
+	if s.raw == nil {
+		s.raw = map[string]map[int64][]byte{}
+	}
+	if s.raw[stream] == nil {
+		s.raw[stream] = map[int64][]byte{}
+	}
+	s.raw[stream][id] = append([]byte(nil), raw...)
+	return nil
 }
 
 // Live returns the number of live records of a stream.

@@ -25,6 +25,9 @@ type Server struct {
 
 	mu     sync.RWMutex // guards tables and their records
 	tables map[string]*table
+	// raw holds records set to render as given bytes (SetRaw), by stream
+	// and id.
+	raw    map[string]map[int64][]byte
 	routes map[string]route
 
 	qmu    sync.Mutex // guards quota, stats and faults
