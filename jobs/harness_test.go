@@ -71,8 +71,8 @@ func setup(t testing.TB, accounts []testAccount, mod func(*jobs.Config)) *env {
 		PollInterval: 100 * time.Millisecond,
 		// Small pages: many pages from small tenants, cheap under -race.
 		PageSize: testPageSize,
-		Logger:       slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Retry:        jobs.RetryConfig{BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond},
+		Logger:   slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Retry:    jobs.RetryConfig{BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond},
 	}
 	for _, ta := range accounts {
 		sim := keapsim.New(t, ta.sim)

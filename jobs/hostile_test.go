@@ -155,5 +155,3 @@ func TestHostile_AHundredMegabyteResponseFailsItsPageClearlyAndNothingElse(t *te
 	}
 	e.assertMatchesTruth("acme", "tasks", "notes")
 }
-
-

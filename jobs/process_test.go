@@ -2,8 +2,8 @@ package jobs_test
 
 import (
 	"context"
-	"flag"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
