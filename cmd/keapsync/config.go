@@ -88,6 +88,8 @@ type fileWorker struct {
 	Overlap         *duration `yaml:"overlap"`
 	MaxAttempts     *int      `yaml:"max_attempts"`
 	ShutdownTimeout *duration `yaml:"shutdown_timeout"`
+	RescueAfter     *duration `yaml:"rescue_after"`
+	PageSize        *int      `yaml:"page_size"`
 }
 
 type fileHTTP struct {
@@ -149,6 +151,8 @@ type workerConfig struct {
 	Overlap         time.Duration
 	MaxAttempts     int
 	ShutdownTimeout time.Duration
+	RescueAfter     time.Duration // 0: job_timeout + 30s
+	PageSize        int           // 0: each stream's largest
 }
 
 type httpConfig struct {

@@ -162,13 +162,15 @@ func poolSize(cfg *config) int32 {
 func jobsConfig(cfg *config, pool *pgxpool.Pool, o pipelineOptions) jobs.Config {
 	jc := jobs.Config{
 		Pool: pool, DataSchema: cfg.DataSchema, StateSchema: cfg.StateSchema, RiverSchema: cfg.RiverSchema,
-		Workers:    cfg.Worker.Concurrency,
-		Schedules:  o.schedules,
-		Overlap:    cfg.Worker.Overlap,
-		JobTimeout: cfg.Worker.JobTimeout,
-		Retry:      jobs.RetryConfig{MaxAttempts: cfg.Worker.MaxAttempts},
-		Logger:     o.logger,
-		Metrics:    o.metrics,
+		Workers:     cfg.Worker.Concurrency,
+		Schedules:   o.schedules,
+		Overlap:     cfg.Worker.Overlap,
+		JobTimeout:  cfg.Worker.JobTimeout,
+		RescueAfter: cfg.Worker.RescueAfter,
+		PageSize:    cfg.Worker.PageSize,
+		Retry:       jobs.RetryConfig{MaxAttempts: cfg.Worker.MaxAttempts},
+		Logger:      o.logger,
+		Metrics:     o.metrics,
 	}
 	if cfg.Worker.Overlap == 0 {
 		jc.Overlap = time.Nanosecond // jobs reads 0 as its default; "no overlap" is the smallest one

@@ -114,6 +114,11 @@ type envOptions struct {
 	account string
 	// simKey is the key the simulator accepts (default testAPIKey).
 	simKey string
+	// sim, when set, configures the simulator (its Contacts and APIKeys
+	// are filled from the fields above when empty); default unthrottled.
+	sim *keapsim.Options
+	// quota is the account's quota line (default generous).
+	quota string
 }
 
 func newTestEnv(t *testing.T, o envOptions) *testEnv {
@@ -126,8 +131,21 @@ func newTestEnv(t *testing.T, o envOptions) *testEnv {
 	}
 	pool := warehousetest.NewPool(t, 2)
 	data, state, river := warehousetest.Schemas(t, pool)
-	sim := keapsim.New(t, keapsim.Options{Contacts: o.contacts, APIKeys: []string{o.simKey},
-		PerSecond: -1, PerMinute: -1, PerDay: -1, TenantPerMinute: -1})
+	simOpts := keapsim.Options{Contacts: o.contacts, APIKeys: []string{o.simKey},
+		PerSecond: -1, PerMinute: -1, PerDay: -1, TenantPerMinute: -1}
+	if o.sim != nil {
+		simOpts = *o.sim
+		if simOpts.Contacts == 0 {
+			simOpts.Contacts = o.contacts
+		}
+		if len(simOpts.APIKeys) == 0 {
+			simOpts.APIKeys = []string{o.simKey}
+		}
+	}
+	if o.quota == "" {
+		o.quota = "{per_second: 1000, per_minute: 100000, per_day: 1000000}"
+	}
+	sim := keapsim.New(t, simOpts)
 	dbURL, err := url.Parse(warehousetest.DatabaseURL())
 	if err != nil {
 		t.Fatal(err)
@@ -146,11 +164,11 @@ accounts:
   - name: acme
     base_url: %s
     api_key: ${KEAP_API_KEY}
-    quota: {per_second: 1000, per_minute: 100000, per_day: 1000000}
+    quota: %s
 %s
 worker: {concurrency: 4, shutdown_timeout: 10s}
 http: {listen: "127.0.0.1:0"}
-%s`, data, state, river, sim.URL(), indent(o.account, "    "), o.extra)
+%s`, data, state, river, sim.URL(), o.quota, indent(o.account, "    "), o.extra)
 	e.config = writeFile(t, e.dir, "keapsync.yaml", cfg)
 	t.Cleanup(func() {
 		e.mu.Lock()

@@ -226,6 +226,13 @@ func (v *validator) worker(fw fileWorker) workerConfig {
 			w.Concurrency = n
 		}
 	}
+	if fw.PageSize != nil {
+		if n := *fw.PageSize; n < 1 || n > 1000 {
+			v.add("worker.page_size", "must be 1 to 1000, got %d", n)
+		} else {
+			w.PageSize = n
+		}
+	}
 	if fw.MaxAttempts != nil {
 		if n := *fw.MaxAttempts; n < 1 {
 			v.add("worker.max_attempts", "must be at least 1, got %d", n)
@@ -242,6 +249,7 @@ func (v *validator) worker(fw fileWorker) workerConfig {
 		{"job_timeout", fw.JobTimeout, &w.JobTimeout, time.Second},
 		{"overlap", fw.Overlap, &w.Overlap, 0},
 		{"shutdown_timeout", fw.ShutdownTimeout, &w.ShutdownTimeout, 0},
+		{"rescue_after", fw.RescueAfter, &w.RescueAfter, time.Second},
 	} {
 		if d.in == nil {
 			continue
@@ -251,6 +259,9 @@ func (v *validator) worker(fw fileWorker) workerConfig {
 		} else {
 			*d.out = got
 		}
+	}
+	if w.RescueAfter != 0 && w.RescueAfter <= w.JobTimeout {
+		v.add("worker.rescue_after", "must be longer than worker.job_timeout (%v), or running jobs would be rescued, got %v", w.JobTimeout, w.RescueAfter)
 	}
 	return w
 }
