@@ -78,7 +78,7 @@ func TestChaos_WorkProcessesKilledAtRandomEachRoundLoseNothing(t *testing.T) {
 		contacts: 1500,
 		sim: &keapsim.Options{PerSecond: perSecond, PerMinute: perMinute, PerDay: -1, TenantPerMinute: -1,
 			Seed: time.Now().UnixNano()},
-		quota: fmt.Sprintf("{per_second: %d, per_minute: %d, per_day: 1000000}", perSecond, perMinute),
+		quota:   fmt.Sprintf("{per_second: %d, per_minute: %d, per_day: 1000000}", perSecond, perMinute),
 		account: "schedule: \"off\"\nreconcile_deletes: \"off\"\n",
 		extra:   "",
 	})
