@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -106,6 +110,8 @@ func runWorker(specJSON string) int {
 			Retry: keap.RetryConfig{BaseDelay: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond},
 		}})
 	}
+	stats := &ledgerStats{}
+	jc.Metrics = stats
 	p, err := jobs.New(jc)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
@@ -119,7 +125,48 @@ func runWorker(specJSON string) int {
 	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = p.Stop(stopCtx)
+	stats.print(os.Stdout)
 	return 0
+}
+
+// ledgerStats records how long the shared quota ledger took to answer each
+// reservation of a worker process.
+type ledgerStats struct {
+	jobs.NopMetrics
+	mu    sync.Mutex
+	store []time.Duration
+}
+
+func (s *ledgerStats) Call(_ string, c keap.Call) {
+	if c.Store <= 0 {
+		return
+	}
+	s.mu.Lock()
+	s.store = append(s.store, c.Store)
+	if os.Getenv("KEAPSYNC_DEBUG_LEDGER") != "" && c.Store > 50*time.Millisecond {
+		fmt.Fprintf(os.Stderr, "SLOW reserve #%d %s %s\n", len(s.store), c.Path, c.Store)
+	}
+	s.mu.Unlock()
+}
+
+// ledgerSummary is what a worker reports of its reservations at exit.
+type ledgerSummary struct {
+	Reserves int           `json:"reserves"`
+	P50      time.Duration `json:"p50"`
+	P99      time.Duration `json:"p99"`
+	Max      time.Duration `json:"max"`
+}
+
+func (s *ledgerStats) print(w io.Writer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	slices.Sort(s.store)
+	sum := ledgerSummary{Reserves: len(s.store)}
+	if n := len(s.store); n > 0 {
+		sum.P50, sum.P99, sum.Max = s.store[n/2], s.store[(n*99)/100], s.store[n-1]
+	}
+	b, _ := json.Marshal(sum)
+	fmt.Fprintf(w, "LEDGER %s\n", b)
 }
 
 // worker is a worker process.
@@ -153,6 +200,26 @@ func (e *env) spawn(spec workerSpec) *worker {
 	}
 	e.t.Cleanup(func() { w.kill() })
 	return w
+}
+
+// stop sends SIGTERM, waits for the process, and returns the ledger
+// summary it printed.
+func (w *worker) stop(t testing.TB) ledgerSummary {
+	t.Helper()
+	if w.cmd.ProcessState == nil {
+		_ = w.cmd.Process.Signal(syscall.SIGTERM)
+		_ = w.cmd.Wait()
+	}
+	out := w.out.String()
+	i := strings.LastIndex(out, "LEDGER ")
+	if i < 0 {
+		t.Fatalf("the worker printed no ledger summary:\n%s", out)
+	}
+	var sum ledgerSummary
+	if err := json.Unmarshal([]byte(strings.TrimSpace(strings.SplitN(out[i+len("LEDGER "):], "\n", 2)[0])), &sum); err != nil {
+		t.Fatal(err)
+	}
+	return sum
 }
 
 // kill sends SIGKILL and reaps the process.

@@ -47,6 +47,11 @@ type Call struct {
 	// *QuotaError returned to the caller, and Attempt the attempt that
 	// was refused (greater than 1 when a retry was).
 	Refused bool
+
+	// Store is how long the quota store took to answer the call's
+	// reservation (a round trip to the shared ledger), waits for the slot
+	// excluded: the ledger's latency as the workers see it.
+	Store time.Duration
 }
 
 // observe reports c to Config.ObserveFunc, if set.

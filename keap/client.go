@@ -122,7 +122,7 @@ func (c *Client) get(ctx context.Context, req request, decode func(*response) er
 		if err != nil {
 			return err
 		}
-		slot, err := c.gov.reserveSlot(ctx, req.background)
+		slot, storeTook, err := c.gov.reserveSlot(ctx, req.background)
 		if err != nil {
 			if first {
 				c.gov.setWarm()
@@ -132,7 +132,7 @@ func (c *Client) get(ctx context.Context, req request, decode func(*response) er
 				if qe.Err == nil && lastRateLimit != nil {
 					qe.Err = lastRateLimit
 				}
-				c.observe(Call{Path: req.path, Stream: req.stream, Attempt: attempt, Err: err, Quota: unknownQuota, Refused: true})
+				c.observe(Call{Path: req.path, Stream: req.stream, Attempt: attempt, Err: err, Quota: unknownQuota, Refused: true, Store: storeTook})
 			}
 			return err
 		}
@@ -147,7 +147,7 @@ func (c *Client) get(ctx context.Context, req request, decode func(*response) er
 			resp.elapsed = elapsed
 			err = decode(resp)
 		}
-		call := Call{Path: req.path, Stream: req.stream, Duration: elapsed, Attempt: attempt, Err: err, Quota: unknownQuota}
+		call := Call{Path: req.path, Stream: req.stream, Duration: elapsed, Attempt: attempt, Err: err, Quota: unknownQuota, Store: storeTook}
 		if resp != nil {
 			call.Status, call.Quota = resp.status, resp.quota
 		}

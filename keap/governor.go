@@ -153,12 +153,13 @@ func (g *governor) callLimitsLocked(now time.Time, background bool) QuotaLimits 
 // than MaxWait or ctx's deadline, or when the day's budget for the call's
 // priority is spent.
 func (g *governor) reserve(ctx context.Context, background bool) error {
-	_, err := g.reserveSlot(ctx, background)
+	_, _, err := g.reserveSlot(ctx, background)
 	return err
 }
 
-// reserveSlot is reserve, returning the slot taken.
-func (g *governor) reserveSlot(ctx context.Context, background bool) (time.Time, error) {
+// reserveSlot is reserve, returning the slot taken and how long the store
+// took to grant it.
+func (g *governor) reserveSlot(ctx context.Context, background bool) (slot time.Time, store time.Duration, err error) {
 	now := g.clock.Now()
 	maxWait := g.cfg.MaxWait
 	if dl, ok := ctx.Deadline(); ok {
@@ -177,26 +178,28 @@ func (g *governor) reserveSlot(ctx context.Context, background bool) (time.Time,
 	from, wait := now.Add(lead), max(maxWait-lead, 0)
 	if pause.After(from) {
 		if pause.Sub(now) > maxWait {
-			return time.Time{}, &QuotaError{Window: pauseWindow, RetryAt: pause}
+			return time.Time{}, 0, &QuotaError{Window: pauseWindow, RetryAt: pause}
 		}
 		from, wait = pause, maxWait-pause.Sub(now)
 	}
+	asked := g.clock.Now()
 	grant, err := g.store.Reserve(ctx, g.account, from, wait, lim)
+	store = g.clock.Now().Sub(asked)
 	g.recordStoreLatency(g.clock.Now().Sub(now))
 	if err != nil {
-		return time.Time{}, fmt.Errorf("quota store: %w", err)
+		return time.Time{}, store, fmt.Errorf("quota store: %w", err)
 	}
 	if !grant.OK {
-		return time.Time{}, &QuotaError{Window: grant.Window, RetryAt: grant.At}
+		return time.Time{}, store, &QuotaError{Window: grant.Window, RetryAt: grant.At}
 	}
 	if d := grant.At.Sub(g.clock.Now()); d > 0 {
 		// The slot is taken even if ctx ends first: Keap may count a call
 		// the store granted, so the store must too.
 		if err := g.clock.Sleep(ctx, d); err != nil {
-			return time.Time{}, err
+			return time.Time{}, store, err
 		}
 	}
-	return grant.At, nil
+	return grant.At, store, nil
 }
 
 // sent notes when the call of slot was written to its connection (zero:
