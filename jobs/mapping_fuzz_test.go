@@ -6,10 +6,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/keap/keapsim"
+	"github.com/keapsync/keapsync/keap/keaptest"
 	"github.com/keapsync/keapsync/warehouse"
 )
 
@@ -145,4 +147,30 @@ func changedColumns(base, got warehouse.TableRow) []string {
 		out = append(out, bv.Type().Field(i).Name)
 	}
 	return out
+}
+
+// TestMapRecord_FuzzedBriefly gives FuzzMapRecord's property a few seconds
+// of random inputs in the normal test run.
+func TestMapRecord_FuzzedBriefly(t *testing.T) {
+	t.Parallel()
+	sim := keapsim.New(t, keapsim.Options{Contacts: 40})
+	var seeds [][]byte
+	for _, s := range keap.Streams {
+		if s.Mode == keap.ModeSingle {
+			seeds = append(seeds, []byte(`{"id":"1","label":"x","field_name":"y","field_type":"TEXT","options":[{"id":"1","label":"a"}],"group_id":"2"}`))
+			continue
+		}
+		recs, err := sim.Records(s.Name, simFields(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds = append(seeds, recs[0].Raw)
+	}
+	n := 0
+	keaptest.FuzzBriefly(t, 3*time.Second, seeds, func(tb testing.TB, raw []byte) {
+		s := keap.Streams[n%len(keap.Streams)]
+		n++
+		in := bytes.Clone(raw)
+		checkRow(tb.(*testing.T), s, in, mapRecord(s, 1, keap.Record{ID: "1", Raw: raw}))
+	})
 }

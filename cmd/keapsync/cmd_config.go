@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/spf13/cobra"
@@ -80,6 +82,8 @@ type printedWorker struct {
 	Overlap         string `yaml:"overlap"`
 	MaxAttempts     int    `yaml:"max_attempts"`
 	ShutdownTimeout string `yaml:"shutdown_timeout"`
+	RescueAfter     string `yaml:"rescue_after"`
+	PageSize        string `yaml:"page_size"`
 }
 
 type printedHTTP struct {
@@ -94,12 +98,21 @@ type printedLog struct {
 
 // printable is cfg with its secrets redacted.
 func printable(cfg *config) printedConfig {
+	rescue := cfg.Worker.RescueAfter
+	if rescue == 0 {
+		rescue = cfg.Worker.JobTimeout + 30*time.Second
+	}
+	pageSize := "largest"
+	if cfg.Worker.PageSize > 0 {
+		pageSize = strconv.Itoa(cfg.Worker.PageSize)
+	}
 	p := printedConfig{
 		DatabaseURL: redactDatabaseURL(cfg.DatabaseURL.reveal()),
 		DataSchema:  cfg.DataSchema, StateSchema: cfg.StateSchema, RiverSchema: cfg.RiverSchema,
 		Worker: printedWorker{
 			Concurrency: cfg.Worker.Concurrency, JobTimeout: cfg.Worker.JobTimeout.String(), Overlap: cfg.Worker.Overlap.String(),
 			MaxAttempts: cfg.Worker.MaxAttempts, ShutdownTimeout: cfg.Worker.ShutdownTimeout.String(),
+			RescueAfter: rescue.String(), PageSize: pageSize,
 		},
 		HTTP: printedHTTP{Listen: orDefault(cfg.HTTP.Listen, off), AuthToken: cfg.HTTP.AuthToken.String()},
 		Log:  printedLog{Format: cfg.Log.Format, Level: strings.ToLower(cfg.Log.Level.String())},

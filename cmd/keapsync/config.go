@@ -268,6 +268,7 @@ func parseConfig(file string, src []byte, getenv func(string) (string, bool)) (*
 	ast, err := parser.ParseBytes([]byte(expanded), 0)
 	if err != nil {
 		cerr.problems = append(cerr.problems, yamlProblem(err))
+		scrubExpanded(cerr, exps)
 		return nil, cerr
 	}
 	var fc fileConfig
@@ -283,11 +284,13 @@ func parseConfig(file string, src []byte, getenv func(string) (string, bool)) (*
 	}
 	cerr.problems = append(cerr.problems, checker.problems...)
 	if len(cerr.problems) > 0 {
+		scrubExpanded(cerr, exps)
 		return nil, cerr
 	}
 	if len(ast.Docs) > 0 && unwrap(ast.Docs[0]) != nil {
 		if err := yaml.NodeToValue(ast.Docs[0].Body, &fc, yaml.DisallowUnknownField()); err != nil {
 			cerr.problems = append(cerr.problems, yamlProblem(err))
+			scrubExpanded(cerr, exps)
 			return nil, cerr
 		}
 	}
@@ -299,9 +302,26 @@ func parseConfig(file string, src []byte, getenv func(string) (string, bool)) (*
 	cfg.File = file
 	if len(v.problems) > 0 {
 		cerr.problems = v.problems
+		scrubExpanded(cerr, exps)
 		return nil, cerr
 	}
 	return cfg, nil
+}
+
+// scrubExpanded replaces, in every problem, the values the environment
+// put in the file with the references that put them there: a variable
+// may hold a secret, and a file may use it in the wrong place (an API key
+// where a number belongs), so an error never quotes one.
+func scrubExpanded(cerr *configError, exps []expansion) {
+	for i := range cerr.problems {
+		for _, e := range exps {
+			if e.defaulted || len(e.value) < 4 {
+				continue // a default is in the file itself; short values are no secret
+			}
+			cerr.problems[i].msg = strings.ReplaceAll(cerr.problems[i].msg, e.value, "${"+e.name+"}")
+			cerr.problems[i].path = strings.ReplaceAll(cerr.problems[i].path, e.value, "${"+e.name+"}")
+		}
+	}
 }
 
 // yamlProblem turns a YAML parser or decoder error into a problem with its

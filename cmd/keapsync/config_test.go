@@ -192,6 +192,8 @@ func TestConfig_BadConfigsNameTheirFieldAndLine(t *testing.T) {
 			[]string{`k.yaml:10: worker.concurrency: must be 1 to 1000, got 0`}},
 		{"duration without unit", replace("concurrency: 4", "concurrency: 4, job_timeout: 60"), nil,
 			[]string{`worker.job_timeout: want a duration with a unit, like 30s or 5m, got "60"`}},
+		{"a secret where a number belongs is named, never quoted", replace("per_day: 15000", "per_day: ${KEAP_API_KEY}"), nil,
+			[]string{`k.yaml:9: accounts[0].quota.per_day`, `${KEAP_API_KEY}`}},
 		{"rescue sooner than a job may run", replace("concurrency: 4", "concurrency: 4, job_timeout: 1m, rescue_after: 30s"), nil,
 			[]string{`worker.rescue_after: must be longer than worker.job_timeout (1m0s), or running jobs would be rescued, got 30s`}},
 		{"bad log format", validConfig + "log: {format: xml}\n", nil,

@@ -11,7 +11,8 @@ import (
 type expansion struct {
 	line, col int // 1-based, in the expanded text
 	name      string
-	defaulted bool // the variable was unset or empty and a default was given
+	defaulted bool   // the variable was unset or empty and a default was given
+	value     string // what the reference was replaced with
 }
 
 // expandError is a reference that could not be expanded: an unset
@@ -109,7 +110,7 @@ func expandEnv(src string, getenv func(string) (string, bool)) (string, []expans
 						reason: fmt.Sprintf("${%s} is part of an unquoted value and its value holds YAML syntax: put the whole value in double quotes", name)})
 				}
 				lineOut.WriteString(yamlEscape(val, quote, whole))
-				exps = append(exps, expansion{line: lineNo, col: col, name: name, defaulted: defaulted})
+				exps = append(exps, expansion{line: lineNo, col: col, name: name, defaulted: defaulted, value: val})
 				j += end
 			default:
 				lineOut.WriteByte(c)

@@ -32,7 +32,7 @@ var twoCommands = []string{
 	"bash .ci/postgres && go test -race ./...             # every test (.ci/run runs exactly this, plus vet)",
 }
 
-func readRepoFile(t *testing.T, name string) string {
+func readRepoFile(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(repoRoot, name))
 	if err != nil {
