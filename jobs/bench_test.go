@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -126,8 +127,30 @@ func BenchmarkFullSync(b *testing.B) {
 		b.ReportMetric(float64(records)/elapsed.Seconds(), "records/s")
 		b.ReportMetric(float64(calls)/float64(minPages), "call_ratio")
 		b.ReportMetric(peak, "peak_heap_mb")
+		if rss, ok := peakRSS(); ok {
+			b.ReportMetric(rss, "peak_rss_mb")
+		}
 		b.Logf("%d contacts: %d records in %s, %d calls for %d minimum pages", contacts, records, elapsed.Round(time.Millisecond), calls, minPages)
 	}
+}
+
+// peakRSS is the process's peak resident set size in MB (VmHWM), when the
+// system reports it.
+func peakRSS() (float64, bool) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 2 && f[1] == "kB" {
+				kb, err := strconv.ParseFloat(f[0], 64)
+				return kb / 1024, err == nil
+			}
+		}
+	}
+	return 0, false
 }
 
 // quotaMinimum is the least time a quota of perSecond calls a second and
