@@ -2,11 +2,13 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
@@ -99,4 +101,51 @@ func riverLockID(schema string) int64 {
 	h := fnv.New64a()
 	h.Write([]byte("keapsync migrate river " + schema))
 	return int64(h.Sum64())
+}
+
+// MigrationStatus says how far a database's schemas are migrated, against
+// what this build holds.
+type MigrationStatus struct {
+	Warehouse, WarehouseLatest int64
+	River, RiverLatest         int
+}
+
+// Current reports whether every schema is at this build's latest version.
+func (s MigrationStatus) Current() bool {
+	return s.Warehouse >= s.WarehouseLatest && s.River >= s.RiverLatest
+}
+
+// String describes the status for an operator.
+func (s MigrationStatus) String() string {
+	return fmt.Sprintf("keapsync schema at version %d of %d, River at %d of %d", s.Warehouse, s.WarehouseLatest, s.River, s.RiverLatest)
+}
+
+// Migrations reports how far cfg's schemas are migrated, reading the
+// database only (readiness checks, `keapsync migrate` saying what it did).
+func Migrations(ctx context.Context, pool *pgxpool.Pool, cfg MigrateConfig) (MigrationStatus, error) {
+	var s MigrationStatus
+	if cfg.RiverSchema == "" {
+		cfg.RiverSchema = DefaultRiverSchema
+	}
+	var err error
+	s.Warehouse, s.WarehouseLatest, err = migrations.Versions(ctx, pool, migrations.Config{DataSchema: cfg.DataSchema, StateSchema: cfg.StateSchema})
+	if err != nil {
+		return s, fmt.Errorf("jobs: migrations: %w", err)
+	}
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Schema: cfg.RiverSchema, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return s, fmt.Errorf("jobs: river migrations: %w", err)
+	}
+	all := migrator.AllVersions()
+	s.RiverLatest = all[len(all)-1].Version
+	existing, err := migrator.ExistingVersions(ctx)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && (pgErr.Code == "42P01" || pgErr.Code == "3F000"): // no table or schema yet
+	case err != nil:
+		return s, fmt.Errorf("jobs: river migrations: %w", err)
+	case len(existing) > 0:
+		s.River = existing[len(existing)-1].Version
+	}
+	return s, nil
 }

@@ -138,3 +138,24 @@ func TestWarehouse_OneTablePerStream(t *testing.T) {
 		t.Errorf("warehouse table %s belongs to no stream", name)
 	}
 }
+
+func TestMigrations_ReportsHowFarTheSchemasAre(t *testing.T) {
+	t.Parallel()
+	pool := warehousetest.NewPool(t, 4)
+	cfg := migrateConfig(t, pool)
+	ctx := context.Background()
+	before, err := jobs.Migrations(ctx, pool, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Warehouse != 0 || before.River != 0 || before.WarehouseLatest == 0 || before.RiverLatest == 0 || before.Current() {
+		t.Fatalf("before migrating: %+v (%s)", before, before)
+	}
+	if _, err := jobs.Migrate(ctx, pool, cfg); err != nil {
+		t.Fatal(err)
+	}
+	after, err := jobs.Migrations(ctx, pool, cfg)
+	if err != nil || !after.Current() || after.Warehouse != before.WarehouseLatest || after.River != before.RiverLatest {
+		t.Fatalf("after migrating: %+v, %v", after, err)
+	}
+}

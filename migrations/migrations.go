@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -257,3 +258,35 @@ type renderedInfo struct {
 }
 
 func (i renderedInfo) Size() int64 { return i.size }
+
+// Versions reports the version the database's schemas for cfg are at (0
+// when never migrated) and the latest version built in.
+func Versions(ctx context.Context, pool *pgxpool.Pool, cfg Config) (applied, latest int64, err error) {
+	cfg, err = cfg.WithDefaults()
+	if err != nil {
+		return 0, 0, err
+	}
+	entries, err := fs.ReadDir(embedded, "sql")
+	if err != nil {
+		return 0, 0, fmt.Errorf("migrations: %w", err)
+	}
+	for _, e := range entries {
+		digits, _, _ := strings.Cut(e.Name(), "_")
+		v, err := strconv.ParseInt(digits, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("migrations: %s has no version number", e.Name())
+		}
+		latest = max(latest, v)
+	}
+	table := pgx.Identifier{cfg.StateSchema, "goose_db_version"}.Sanitize()
+	var exists bool
+	if err := pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
+		return 0, latest, fmt.Errorf("migrations: version: %w", err)
+	}
+	if exists {
+		if err := pool.QueryRow(ctx, "SELECT coalesce(max(version_id), 0) FROM "+table+" WHERE is_applied").Scan(&applied); err != nil {
+			return 0, latest, fmt.Errorf("migrations: version: %w", err)
+		}
+	}
+	return applied, latest, nil
+}

@@ -4,20 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/keapsync/keapsync/jobs"
-	"github.com/keapsync/keapsync/migrations"
 )
 
 // connectTimeout bounds reaching the database when a command starts.
@@ -58,79 +50,13 @@ func openDB(ctx context.Context, databaseURL string, maxConns int32, command str
 	return pool, nil
 }
 
-// schemaVersions says how far the database's schemas are migrated.
-type schemaVersions struct {
-	Warehouse, WarehouseLatest int64
-	River, RiverLatest         int
-}
-
-// current reports whether both are at the latest version.
-func (v schemaVersions) current() bool {
-	return v.Warehouse >= v.WarehouseLatest && v.River >= v.RiverLatest
-}
-
-func (v schemaVersions) String() string {
-	return fmt.Sprintf("keapsync schema at version %d of %d, River at %d of %d", v.Warehouse, v.WarehouseLatest, v.River, v.RiverLatest)
-}
-
 // errNotMigrated is returned (wrapped) when the schemas are behind.
 var errNotMigrated = errors.New("the database is not migrated to this version of keapsync: run keapsync migrate")
 
 // readSchemaVersions compares the database's migrations with those built
-// into this binary. The migrations package keeps goose's version table
-// in the state schema; this reads it directly (see the report: an API to
-// ask for pending migrations would be better).
-func readSchemaVersions(ctx context.Context, pool *pgxpool.Pool, cfg *config) (schemaVersions, error) {
-	var v schemaVersions
-	latest, err := latestWarehouseVersion()
-	if err != nil {
-		return v, err
-	}
-	v.WarehouseLatest = latest
-	table := pgx.Identifier{cfg.StateSchema, "goose_db_version"}.Sanitize()
-	var exists bool
-	if err := pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
-		return v, fmt.Errorf("schema version: %w", err)
-	}
-	if exists {
-		if err := pool.QueryRow(ctx, "SELECT coalesce(max(version_id), 0) FROM "+table+" WHERE is_applied").Scan(&v.Warehouse); err != nil {
-			return v, fmt.Errorf("schema version: %w", err)
-		}
-	}
-	migrator, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Schema: cfg.RiverSchema, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return v, fmt.Errorf("river schema version: %w", err)
-	}
-	all := migrator.AllVersions()
-	v.RiverLatest = all[len(all)-1].Version
-	existing, err := migrator.ExistingVersions(ctx)
-	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && (pgErr.Code == "42P01" || pgErr.Code == "3F000") { // undefined table or schema
-			return v, nil
-		}
-		return v, fmt.Errorf("river schema version: %w", err)
-	}
-	if len(existing) > 0 {
-		v.River = existing[len(existing)-1].Version
-	}
-	return v, nil
-}
-
-// latestWarehouseVersion is the newest migration built into the binary.
-func latestWarehouseVersion() (int64, error) {
-	entries, err := fs.ReadDir(migrations.Source(), ".")
-	if err != nil {
-		return 0, fmt.Errorf("migrations: %w", err)
-	}
-	var latest int64
-	for _, e := range entries {
-		digits, _, _ := strings.Cut(e.Name(), "_")
-		if n, err := strconv.ParseInt(digits, 10, 64); err == nil && n > latest {
-			latest = n
-		}
-	}
-	return latest, nil
+// into this binary.
+func readSchemaVersions(ctx context.Context, pool *pgxpool.Pool, cfg *config) (jobs.MigrationStatus, error) {
+	return jobs.Migrations(ctx, pool, jobs.MigrateConfig{DataSchema: cfg.DataSchema, StateSchema: cfg.StateSchema, RiverSchema: cfg.RiverSchema})
 }
 
 // requireMigrated fails unless the schemas are current.
@@ -139,7 +65,7 @@ func requireMigrated(ctx context.Context, pool *pgxpool.Pool, cfg *config) error
 	if err != nil {
 		return err
 	}
-	if !v.current() {
+	if !v.Current() {
 		return fmt.Errorf("%w (%v)", errNotMigrated, v)
 	}
 	return nil
