@@ -206,6 +206,20 @@ func (p *Pipeline) streamStatus(ctx context.Context, a *account, s keap.Stream) 
 	return ss, nil
 }
 
+// Quota reads account's quota from the shared ledger, cheaply (one query):
+// what Status reports of it, for progress displays polling it often.
+func (p *Pipeline) Quota(ctx context.Context, account string) (QuotaStatus, error) {
+	a := p.accounts[account]
+	if a == nil {
+		return QuotaStatus{}, fmt.Errorf("jobs: quota of %q: %w", account, ErrUnknownAccount)
+	}
+	q, err := p.quotaStatus(ctx, a)
+	if err != nil {
+		return QuotaStatus{}, fmt.Errorf("jobs: quota of %s: %w", account, err)
+	}
+	return q, nil
+}
+
 // quotaStatus reads the account's quota from the shared ledger: the
 // configured limits, tightened by those Keap reported.
 func (p *Pipeline) quotaStatus(ctx context.Context, a *account) (QuotaStatus, error) {

@@ -236,16 +236,14 @@ func (a *app) workAndWait(ctx context.Context, s *session, runs []warehouse.Sync
 	for i, r := range runs {
 		ids[i] = r.ID
 	}
-	accounts := map[string]keap.QuotaConfig{}
+	accounts := map[string]bool{}
 	for _, r := range runs {
-		if c := s.p.Client(r.Account); c != nil {
-			accounts[r.Account] = c.QuotaConfig()
-		}
+		accounts[r.Account] = true
 	}
 	final, err := s.p.Wait(ctx, ids, every, func(rs []warehouse.SyncRun) {
 		quotas := map[string]accountQuota{}
-		for name, q := range accounts {
-			if aq, err := readQuota(ctx, s.p.Warehouse(), s.pool, name, q, time.Now()); err == nil {
+		for name := range accounts {
+			if aq, err := readQuota(ctx, s.p, name); err == nil {
 				quotas[name] = aq
 			}
 		}

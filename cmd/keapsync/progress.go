@@ -8,9 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/jobs"
 	"github.com/keapsync/keapsync/warehouse"
 )
 
@@ -24,25 +22,16 @@ type accountQuota struct {
 	ResetAt           time.Time
 }
 
-// readQuota reads account's quota from the ledger, as jobs.Status does
-// (the configured daily limit, tightened by what Keap reported, less the
-// reserve), without Status's per-table row counts.
-func readQuota(ctx context.Context, wh *warehouse.Warehouse, pool *pgxpool.Pool, account string, q keap.QuotaConfig, now time.Time) (accountQuota, error) {
-	st, _, err := wh.QuotaLedger(pool).State(ctx, account, now, q.Minute)
+// readQuota reads account's daily quota from the ledger (jobs.Pipeline.Quota:
+// one query, without Status's per-table row counts).
+func readQuota(ctx context.Context, p *jobs.Pipeline, account string) (accountQuota, error) {
+	q, err := p.Quota(ctx, account)
 	if err != nil {
 		return accountQuota{}, err
 	}
-	aq := accountQuota{Limit: -1, Left: -1, Used: st.DayCount}
-	if q.PerDay > 0 {
-		limit := q.PerDay
-		if st.DayLimit > 0 {
-			limit = min(limit, st.DayLimit)
-		}
-		aq.Limit = max(limit-q.Reserve, 0)
-		aq.Left = max(aq.Limit-aq.Used, 0)
-	}
-	if st.DayResetAt.After(now) {
-		aq.ResetAt = st.DayResetAt
+	aq := accountQuota{Limit: q.DayLimit, Used: q.DayUsed, Left: q.DayLeft}
+	if q.ResetAt != nil {
+		aq.ResetAt = *q.ResetAt
 	}
 	return aq, nil
 }
