@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -145,6 +146,12 @@ type statusCollector struct {
 	p       *jobs.Pipeline
 	timeout time.Duration
 
+	// The status costs a few queries per stream (a row count among
+	// them): scrapes within statusMaxAge of the last reuse it.
+	mu       sync.Mutex
+	cached   jobs.Status
+	cachedAt time.Time
+
 	up, quotaUsed, quotaLimit, quotaAvailable, quotaReset *prometheus.Desc
 	rows, state, lastSuccess, lag, pausedUntil, jobs      *prometheus.Desc
 }
@@ -177,6 +184,27 @@ func newStatusCollector(p *jobs.Pipeline) *statusCollector {
 	}
 }
 
+// statusMaxAge is how long a status read for a scrape serves the next ones.
+const statusMaxAge = 10 * time.Second
+
+// status returns the status, read again when the cached one is older than
+// statusMaxAge.
+func (c *statusCollector) status() (jobs.Status, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.cachedAt.IsZero() && time.Since(c.cachedAt) < statusMaxAge {
+		return c.cached, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	st, err := c.p.Status(ctx, "")
+	if err != nil {
+		return jobs.Status{}, err
+	}
+	c.cached, c.cachedAt = st, time.Now()
+	return st, nil
+}
+
 // Describe sends the descriptors.
 func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.up, c.quotaUsed, c.quotaLimit, c.quotaAvailable, c.quotaReset,
@@ -189,9 +217,7 @@ var streamStates = []string{jobs.StateNever, jobs.StateRunning, jobs.StatePaused
 
 // Collect reads the status and sends it.
 func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-	defer cancel()
-	st, err := c.p.Status(ctx, "")
+	st, err := c.status()
 	if err != nil {
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0)
 		return
