@@ -20,6 +20,12 @@ type Config struct {
 	// Size it to at least Workers times the number of accounts plus 4.
 	Pool *pgxpool.Pool
 
+	// LedgerPool, when set, serves the shared quota ledger's reservations
+	// alone: a few connections of their own keep every Keap call from
+	// waiting behind page commits for a connection when many jobs run at
+	// once. Default Pool.
+	LedgerPool *pgxpool.Pool
+
 	// DataSchema, StateSchema and RiverSchema name the schemas, as given to
 	// Migrate. Defaults "keap", "keapsync" and "river".
 	DataSchema, StateSchema, RiverSchema string

@@ -60,7 +60,11 @@ func New(cfg Config) (*Pipeline, error) {
 		log:      cfg.Logger,
 		metrics:  cfg.Metrics,
 	}
-	ledger := wh.QuotaLedger(cfg.Pool)
+	ledgerPool := cfg.LedgerPool
+	if ledgerPool == nil {
+		ledgerPool = cfg.Pool
+	}
+	ledger := wh.QuotaLedger(ledgerPool)
 	for i, a := range cfg.Accounts {
 		kc := a.Keap
 		kc.Account = a.Name

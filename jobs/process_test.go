@@ -90,15 +90,25 @@ func runWorker(specJSON string) int {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		return 2
 	}
-	cfg.MaxConns = 16
+	// Jobs hold a connection only while they commit; the database allows
+	// 100 for every test at once.
+	cfg.MaxConns = int32(min(spec.Workers*len(spec.Accounts)+6, 20))
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		return 1
 	}
 	defer pool.Close()
+	ledgerCfg := cfg.Copy()
+	ledgerCfg.MaxConns = 3
+	ledgerPool, err := pgxpool.NewWithConfig(ctx, ledgerCfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		return 1
+	}
+	defer ledgerPool.Close()
 	jc := jobs.Config{
-		Pool: pool, DataSchema: spec.Data, StateSchema: spec.State, RiverSchema: spec.River,
+		Pool: pool, LedgerPool: ledgerPool, DataSchema: spec.Data, StateSchema: spec.State, RiverSchema: spec.River,
 		Workers: spec.Workers, JobTimeout: spec.JobTimeout, RescueAfter: spec.RescueAfter, QuotaWait: spec.QuotaWait,
 		PollInterval: 100 * time.Millisecond, SnoozeJitter: 100 * time.Millisecond, PageSize: spec.PageSize,
 		Retry:  jobs.RetryConfig{BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond},

@@ -75,10 +75,11 @@ func listOrNone[T int | int64](vs []T) string {
 
 // session is a command's configuration, database and pipeline.
 type session struct {
-	cfg  *config
-	pool *pgxpool.Pool
-	p    *jobs.Pipeline
-	log  *slog.Logger
+	cfg        *config
+	pool       *pgxpool.Pool
+	ledgerPool *pgxpool.Pool
+	p          *jobs.Pipeline
+	log        *slog.Logger
 }
 
 // openSession loads the configuration, checks that account (unless empty)
@@ -104,15 +105,25 @@ func (a *app) openSession(ctx context.Context, command, account string, o pipeli
 		pool.Close()
 		return nil, err
 	}
-	p, err := newPipeline(jobsConfig(cfg, pool, o), cfg.File)
+	ledgerPool, err := openDB(ctx, cfg.DatabaseURL.reveal(), ledgerPoolSize, command)
 	if err != nil {
 		pool.Close()
 		return nil, err
 	}
-	return &session{cfg: cfg, pool: pool, p: p, log: o.logger}, nil
+	o.ledgerPool = ledgerPool
+	p, err := newPipeline(jobsConfig(cfg, pool, o), cfg.File)
+	if err != nil {
+		pool.Close()
+		ledgerPool.Close()
+		return nil, err
+	}
+	return &session{cfg: cfg, pool: pool, ledgerPool: ledgerPool, p: p, log: o.logger}, nil
 }
 
-func (s *session) close() { s.pool.Close() }
+func (s *session) close() {
+	s.pool.Close()
+	s.ledgerPool.Close()
+}
 
 // checkAccount fails for an account that is not configured (bad usage,
 // found before any side effect).

@@ -62,9 +62,15 @@ func (a *app) work(ctx context.Context, migrateFirst bool) error {
 		return err
 	}
 
+	ledgerPool, err := openDB(ctx, cfg.DatabaseURL.reveal(), ledgerPoolSize, "work")
+	if err != nil {
+		return err
+	}
+	defer ledgerPool.Close()
+
 	registry := prometheus.NewRegistry()
 	metrics := newPromMetrics(registry)
-	p, err := newPipeline(jobsConfig(cfg, pool, pipelineOptions{schedules: true, logger: log, metrics: metrics}), cfg.File)
+	p, err := newPipeline(jobsConfig(cfg, pool, pipelineOptions{schedules: true, logger: log, metrics: metrics, ledgerPool: ledgerPool}), cfg.File)
 	if err != nil {
 		return err
 	}

@@ -77,6 +77,8 @@ type pipelineOptions struct {
 	schedules bool
 	logger    *slog.Logger
 	metrics   jobs.Metrics
+	// ledgerPool serves the quota ledger alone (jobs.Config.LedgerPool).
+	ledgerPool *pgxpool.Pool
 }
 
 // poolSize is the connections a pipeline of cfg needs (jobs.Config.Pool).
@@ -84,10 +86,14 @@ func poolSize(cfg *config) int32 {
 	return int32(cfg.Worker.Concurrency*len(cfg.Accounts) + 6)
 }
 
+// ledgerPoolSize is the connections of the quota ledger's own pool: its
+// reservations are batched per account, so a few serve every job.
+const ledgerPoolSize = 3
+
 // jobsConfig translates the configuration for package jobs.
 func jobsConfig(cfg *config, pool *pgxpool.Pool, o pipelineOptions) jobs.Config {
 	jc := jobs.Config{
-		Pool: pool, DataSchema: cfg.DataSchema, StateSchema: cfg.StateSchema, RiverSchema: cfg.RiverSchema,
+		Pool: pool, LedgerPool: o.ledgerPool, DataSchema: cfg.DataSchema, StateSchema: cfg.StateSchema, RiverSchema: cfg.RiverSchema,
 		Workers:     cfg.Worker.Concurrency,
 		Schedules:   o.schedules,
 		Overlap:     cfg.Worker.Overlap,
