@@ -102,27 +102,33 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 		}
 	}
 
-	// Fair progress: halfway through (by pages), every account has done at
-	// least half as much as the one furthest ahead.
+	// Fair progress: when half of all pages are done, every account has
+	// done at least a quarter of its own pages. Accounts differ in size
+	// (their seeds differ), so each is measured against its own total; an
+	// account starved by the others' backlog would stand near zero.
 	last := samples[len(samples)-1]
 	var lastTotal int64
 	for _, n := range last.pages {
 		lastTotal += n
 	}
 	for _, s := range samples {
-		var sum, lo, hi int64
-		lo = 1 << 62
-		for _, ta := range tas {
-			n := s.pages[ta.name]
+		var sum int64
+		for _, n := range s.pages {
 			sum += n
-			lo, hi = min(lo, n), max(hi, n)
 		}
-		if sum*2 >= lastTotal {
-			if float64(lo) < 0.5*float64(hi) {
-				t.Errorf("halfway (%d of %d pages), an account had %d pages while another had %d: %v", sum, lastTotal, lo, hi, s.pages)
+		if sum*2 < lastTotal {
+			continue
+		}
+		frac := map[string]string{}
+		for _, ta := range tas {
+			f := float64(s.pages[ta.name]) / float64(max(last.pages[ta.name], 1))
+			frac[ta.name] = fmt.Sprintf("%d/%d", s.pages[ta.name], last.pages[ta.name])
+			if f < 0.25 {
+				t.Errorf("halfway (%d of %d pages), %s had done %.0f%% of its pages", sum, lastTotal, ta.name, 100*f)
 			}
-			break
 		}
+		t.Logf("halfway (%d of %d pages): %v", sum, lastTotal, frac)
+		break
 	}
 
 	// The ledger: every call took a reservation; the pace it allowed.
@@ -135,7 +141,13 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 	// On two cores shared by three workers and the database the p99 is a
 	// few hundred milliseconds at the start's burst; a second would mean
 	// the ledger paces the calls.
-	if p99 > time.Second {
+	// The short run shares its cores with the rest of the test run (under
+	// -race, too), so it allows twice that.
+	limit := 2 * time.Second
+	if chaosFull() {
+		limit = time.Second
+	}
+	if p99 > limit {
 		t.Errorf("the ledger's p99 reservation latency is %s: it would pace the calls", p99)
 	}
 	var pagesTotal int64
