@@ -143,8 +143,9 @@ func runWorker(specJSON string) int {
 // reservation of a worker process.
 type ledgerStats struct {
 	jobs.NopMetrics
-	mu    sync.Mutex
-	store []time.Duration
+	mu      sync.Mutex
+	store   []time.Duration
+	refused int
 }
 
 func (s *ledgerStats) Call(_ string, c keap.Call) {
@@ -153,6 +154,9 @@ func (s *ledgerStats) Call(_ string, c keap.Call) {
 	}
 	s.mu.Lock()
 	s.store = append(s.store, c.Store)
+	if c.Refused {
+		s.refused++
+	}
 	if os.Getenv("KEAPSYNC_DEBUG_LEDGER") != "" && c.Store > 50*time.Millisecond {
 		fmt.Fprintf(os.Stderr, "SLOW reserve #%d %s %s\n", len(s.store), c.Path, c.Store)
 	}
@@ -161,17 +165,20 @@ func (s *ledgerStats) Call(_ string, c keap.Call) {
 
 // ledgerSummary is what a worker reports of its reservations at exit.
 type ledgerSummary struct {
-	Reserves int           `json:"reserves"`
-	P50      time.Duration `json:"p50"`
-	P99      time.Duration `json:"p99"`
-	Max      time.Duration `json:"max"`
+	Reserves int `json:"reserves"`
+	// Refused counts the reservations the ledger answered with a slot
+	// further away than the job may wait (it snoozed instead).
+	Refused int           `json:"refused"`
+	P50     time.Duration `json:"p50"`
+	P99     time.Duration `json:"p99"`
+	Max     time.Duration `json:"max"`
 }
 
 func (s *ledgerStats) print(w io.Writer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	slices.Sort(s.store)
-	sum := ledgerSummary{Reserves: len(s.store)}
+	sum := ledgerSummary{Reserves: len(s.store), Refused: s.refused}
 	if n := len(s.store); n > 0 {
 		sum.P50, sum.P99, sum.Max = s.store[n/2], s.store[(n*99)/100], s.store[n-1]
 	}

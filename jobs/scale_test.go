@@ -24,11 +24,16 @@ import (
 // p99 latency as the workers saw them.
 func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T) {
 	t.Parallel()
-	accounts, contacts, pageSize := 4, 800, testPageSize
+	// The full version paces every account by its quota (1 call a second,
+	// 20 calls a second in all, pages of 250 records), within what two
+	// cores can decode and upsert: the ledger's latency is then its own,
+	// not a saturated machine's, and the pace each account reaches shows
+	// whether the ledger holds it back. The short version is bound by the
+	// machine it shares with the rest of the test run.
+	accounts, contacts, pageSize, perSecond := 4, 800, testPageSize, 10
 	if chaosFull() {
-		accounts, contacts, pageSize = 20, 50_000, 1000
+		accounts, contacts, pageSize, perSecond = 20, 50_000, 250, 1
 	}
-	const perSecond = 10
 	var tas []testAccount
 	for i := range accounts {
 		tas = append(tas, testAccount{
@@ -84,7 +89,7 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 		}
 		total += r.APICalls
 	}
-	var reserves int
+	var reserves, refused int
 	var p99, worst time.Duration
 	for i, w := range workers {
 		sum := w.stop(t)
@@ -93,13 +98,32 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 			t.Logf("%s", w.out.String())
 		}
 		reserves += sum.Reserves
+		refused += sum.Refused
 		p99, worst = max(p99, sum.P99), max(worst, sum.Max)
 	}
+	var requests, spikes, peakSecond int64
 	for _, ta := range tas {
 		e.assertMatchesTruth(ta.name)
-		if st := e.sims[ta.name].Stats(); st.RejectedMinute != 0 || st.RejectedDay != 0 || st.PeakSecond > perSecond {
+		// Keap's spike arrest spaces calls (1/perSecond apart, less a
+		// tolerance the simulator puts at 10%); a rolling second may hold
+		// one call more than perSecond when two calls are a little under
+		// the interval apart, which Keap accepts.
+		st := e.sims[ta.name].Stats()
+		if st.RejectedMinute != 0 || st.RejectedDay != 0 || st.RejectedTenant != 0 || st.PeakSecond > int64(perSecond)+1 {
 			t.Errorf("%s: quota overrun %+v", ta.name, st)
 		}
+		requests += st.Requests
+		spikes += st.RejectedSpike
+		peakSecond = max(peakSecond, st.PeakSecond)
+	}
+	// A spike 429 costs a call. The quota-bound full version must have
+	// none. In the short one, three processes calling 10 times a second
+	// on two cores busy with the rest of the test run sometimes send a
+	// call a few milliseconds late, so that the next process's call, on
+	// time, comes under the spacing Keap allows; the client retries it.
+	// (TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt holds three processes at Keap's 5/s to zero.)
+	if allowed := requests / 50; (chaosFull() && spikes != 0) || spikes > allowed {
+		t.Errorf("%d spike 429s in %d requests", spikes, requests)
 	}
 
 	// Fair progress: when half of all pages are done, every account has
@@ -133,8 +157,17 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 
 	// The ledger: every call took a reservation; the pace it allowed.
 	rate := float64(reserves) / elapsed.Seconds()
-	t.Logf("%d accounts x %d contacts, 3 workers: %d calls in %s; ledger: %d reserves, %.0f reserves/s, p99 %s, max %s",
-		accounts, contacts, total, elapsed.Round(time.Millisecond), reserves, rate, p99.Round(time.Microsecond), worst.Round(time.Microsecond))
+	utilization := float64(requests) / elapsed.Seconds() / float64(accounts*perSecond)
+	t.Logf("%d accounts x %d contacts, 3 workers: %d requests (%d for pages) in %s, %d spike 429s, peak second %d; "+
+		"ledger: %d reserves (%d refused: slot beyond the job's wait), %.1f reserves/s, p99 %s, max %s; quota utilization %.3f",
+		accounts, contacts, requests, total, elapsed.Round(time.Millisecond), spikes, peakSecond,
+		reserves, refused, rate, p99.Round(time.Microsecond), worst.Round(time.Microsecond), utilization)
+	// Quota-bound, every account calls at nearly its quota's pace from the
+	// first call to the last (the cold start and each account's last pages
+	// fall short of it).
+	if chaosFull() && utilization < 0.8 {
+		t.Errorf("the accounts used %.3f of their quotas' pace: something other than the quota set it", utilization)
+	}
 	// Each governor asks for its slots ahead by the ledger's recent
 	// latency (up to 250ms), and reservations waiting for one account go
 	// in one statement: a latency within that lead never delays a call.
