@@ -381,21 +381,21 @@ func decodePage(s Stream, req PageRequest, status int, contentType string, body 
 
 // decodeRecord extracts a record's id and update time.
 func decodeRecord(s Stream, raw json.RawMessage) (Record, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
-		return Record{}, fmt.Errorf("not a JSON object")
-	}
 	idField := s.IDField
 	if idField == "" {
 		idField = "id"
 	}
-	id, err := recordID(fields[idField])
+	idRaw, updatedRaw, ok := memberPair(raw, idField, s.UpdatedField)
+	if !ok {
+		return Record{}, fmt.Errorf("not a JSON object")
+	}
+	id, err := recordID(idRaw)
 	if err != nil {
 		return Record{}, fmt.Errorf("%s: %w", idField, err)
 	}
 	rec := Record{ID: id, Raw: raw}
 	if s.UpdatedField != "" {
-		rec.Updated, err = recordTime(fields[s.UpdatedField])
+		rec.Updated, err = recordTime(updatedRaw)
 		if err != nil {
 			return Record{}, fmt.Errorf("%s: %w", s.UpdatedField, err)
 		}
