@@ -90,9 +90,14 @@ func runWorker(specJSON string) int {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		return 2
 	}
-	// Jobs hold a connection only while they commit; the database allows
-	// 100 for every test at once.
-	cfg.MaxConns = int32(min(spec.Workers*len(spec.Accounts)+6, 20))
+	// Jobs hold a connection only while they commit, and the database
+	// allows 100 for every test at once: 10 and the ledger's 2 per worker
+	// process (the full chaos suite runs alone and may take 20).
+	maxConns := 10
+	if os.Getenv("KEAPSYNC_CHAOS") == "1" {
+		maxConns = 20
+	}
+	cfg.MaxConns = int32(min(spec.Workers*len(spec.Accounts)+6, maxConns))
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
@@ -100,7 +105,7 @@ func runWorker(specJSON string) int {
 	}
 	defer pool.Close()
 	ledgerCfg := cfg.Copy()
-	ledgerCfg.MaxConns = 3
+	ledgerCfg.MaxConns = 2
 	ledgerPool, err := pgxpool.NewWithConfig(ctx, ledgerCfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)

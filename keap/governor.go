@@ -45,6 +45,7 @@ type governor struct {
 	storeLatency time.Duration // recent time a reservation took (see leadTime)
 	lateness     time.Duration // recent delay of calls after their slots (see recordLateness)
 	warm         bool          // the first call is done (see waitWarm)
+	lastRelease  time.Time     // when pace last let a call go
 	warming      chan struct{} // closed when warm
 }
 
@@ -199,7 +200,36 @@ func (g *governor) reserveSlot(ctx context.Context, background bool) (slot time.
 			return time.Time{}, store, err
 		}
 	}
+	if err := g.pace(ctx); err != nil {
+		return time.Time{}, store, err
+	}
 	return grant.At, store, nil
+}
+
+// pace holds a call whose slot has come until the spike interval has
+// passed since this client last let a call go. Slots are spaced by more
+// than the interval, but a call that leaves late (a goroutine woken late on
+// a busy machine, a pause of the process) would otherwise be followed, on
+// time, by the next, closer than Keap's spike arrest allows. Calls held
+// here leave later than their slots, which the window's margin covers.
+// Other processes' calls are kept apart by the margins alone.
+func (g *governor) pace(ctx context.Context) error {
+	if g.cfg.PerSecond <= 0 {
+		return nil
+	}
+	g.mu.Lock()
+	interval := max(g.cfg.Second/time.Duration(g.cfg.PerSecond), g.spikeEvery)
+	now := g.clock.Now()
+	at := now
+	if next := g.lastRelease.Add(interval); next.After(at) {
+		at = next
+	}
+	g.lastRelease = at
+	g.mu.Unlock()
+	if d := at.Sub(now); d > 0 {
+		return g.clock.Sleep(ctx, d)
+	}
+	return nil
 }
 
 // sent notes when the call of slot was written to its connection (zero:

@@ -330,3 +330,35 @@ func TestGovernor_BackgroundShareLeavesTheEndOfTheDayToForeground(t *testing.T) 
 		})
 	}
 }
+
+// A call that left late after its slot is not followed closer than the
+// spike interval by the next, even when the next one's slot has come.
+func TestGovernor_PaceKeepsTheSpikeIntervalAfterALateCall(t *testing.T) {
+	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: -1, PerDay: -1})
+	ctx := context.Background()
+	start := clock.Now()
+	if err := g.pace(ctx); err != nil || !clock.Now().Equal(start) {
+		t.Fatalf("first call held until %v (err %v)", clock.Now().Sub(start), err)
+	}
+	// The next slot comes 50ms after the first call actually left (it
+	// left 150ms late): the next call waits out the interval.
+	clock.Advance(50 * time.Millisecond)
+	if err := g.pace(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := clock.Now().Sub(start); got != 200*time.Millisecond {
+		t.Fatalf("second call left %v after the first, want 200ms", got)
+	}
+	// Calls further apart than the interval are not held.
+	clock.Advance(time.Second)
+	before := clock.Now()
+	if err := g.pace(ctx); err != nil || !clock.Now().Equal(before) {
+		t.Fatalf("a call a second later was held %v (err %v)", clock.Now().Sub(before), err)
+	}
+	// A canceled context ends the wait.
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := g.pace(canceled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("pace with a canceled context = %v", err)
+	}
+}
