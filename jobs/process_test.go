@@ -61,7 +61,7 @@ func TestMain(m *testing.M) {
 	// the default of one per CPU, unless -test.parallel says otherwise.
 	flag.Parse()
 	if !flagSet("test.parallel") {
-		_ = flag.Set("test.parallel", "6")
+		_ = flag.Set("test.parallel", "4")
 	}
 	os.Exit(m.Run())
 }

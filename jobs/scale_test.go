@@ -30,7 +30,7 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 	// not a saturated machine's, and the pace each account reaches shows
 	// whether the ledger holds it back. The short version is bound by the
 	// machine it shares with the rest of the test run.
-	accounts, contacts, pageSize, perSecond := 4, 800, testPageSize, 10
+	accounts, contacts, pageSize, perSecond := 4, 800, testPageSize, 5
 	if chaosFull() {
 		accounts, contacts, pageSize, perSecond = 20, 50_000, 250, 1
 	}
@@ -117,7 +117,7 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 		peakSecond = max(peakSecond, st.PeakSecond)
 	}
 	// A spike 429 costs a call. The quota-bound full version must have
-	// none. In the short one, three processes calling 10 times a second
+	// none. In the short one, three processes calling 5 times a second
 	// on two cores busy with the rest of the test run sometimes send a
 	// call a few milliseconds late, so that the next process's call, on
 	// time, comes under the spacing Keap allows; the client retries it.

@@ -128,7 +128,7 @@ func TestNew_Defaults(t *testing.T) {
 	q := c.cfg.Quota
 	if c.cfg.BaseURL != DefaultBaseURL || q.PerSecond != 5 || q.PerMinute != 120 || q.PerDay != 15_000 ||
 		q.Second != time.Second || q.Minute != time.Minute || q.DayLength != 0 || q.MaxWait != 66*time.Second ||
-		q.WindowMargin != 600*time.Millisecond || q.SpacingMargin != 60*time.Millisecond || q.BackgroundShare != 0.9 {
+		q.WindowMargin != 600*time.Millisecond || q.SpacingMargin != 100*time.Millisecond || q.BackgroundShare != 0.9 {
 		t.Fatalf("defaults: %+v %+v", c.cfg.BaseURL, q)
 	}
 	if _, ok := c.cfg.Store.(*MemoryQuotaStore); !ok {

@@ -138,7 +138,7 @@ type QuotaConfig struct {
 	// PerSecond). Keap measures the spacing at arrival, so jitter between
 	// two requests in flight must not bring them closer than its spike
 	// arrest tolerates, nor may a grant that reached a process late over a
-	// loaded shared ledger. Default 60ms; negative means none. When calls
+	// loaded shared ledger. Default 100ms; negative means none. When calls
 	// leave later than their slots (a loaded machine), the governor widens
 	// it to one and a half times the recent delay, up to 500ms.
 	SpacingMargin time.Duration
@@ -251,7 +251,7 @@ func (c Config) withDefaults() Config {
 		q.MaxWait = q.Minute + q.Minute/10
 	}
 	if q.SpacingMargin == 0 {
-		q.SpacingMargin = 60 * time.Millisecond
+		q.SpacingMargin = 100 * time.Millisecond
 	}
 	if q.WindowMargin == 0 {
 		q.WindowMargin = q.Minute / 100

@@ -22,11 +22,11 @@ const noDayLimit = math.MaxInt64 / 2
 // later than its slot; if the next request is not delayed, the two arrive
 // closer than granted. A grant that reaches a process late (a slow
 // round trip to the shared ledger under load) has the same effect. The
-// governor therefore widens the spacing by SpacingMargin (default 60ms) and
+// governor therefore widens the spacing by SpacingMargin (default 100ms) and
 // the rolling window by WindowMargin (default 1% of the window) over what
 // Keap enforces. The spike arrest also tolerates 10% below its interval, so
-// the default spacing absorbs ~80ms of jitter and the window ~600ms; the
-// cost is a quarter of the per-second rate, which is never the binding
+// the default spacing absorbs ~120ms of jitter and the window ~600ms; the
+// cost is a third of the per-second rate, which is never the binding
 // limit at the defaults (120 a minute is 2 a second), and 1% of the minute.
 type governor struct {
 	account string

@@ -103,8 +103,8 @@ func TestNewClient_SharedFakeClockMakesQuotaWaitsInstant(t *testing.T) {
 	if st := sim.Stats(); st.Requests != 10 || st.Rejected != 0 {
 		t.Fatalf("stats %+v", st)
 	}
-	// 5 a second plus the default 60ms margin: nine waits of 260ms.
-	if got := clock.Now().Sub(start); got != 9*260*time.Millisecond {
+	// 5 a second plus the default 100ms margin: nine waits of 300ms.
+	if got := clock.Now().Sub(start); got != 9*300*time.Millisecond {
 		t.Fatalf("ten calls took %v of fake time", got)
 	}
 }
