@@ -49,7 +49,7 @@ func BenchmarkClientQuota(b *testing.B) {
 			Quota: QuotaConfig{
 				PerSecond: perSecond, PerMinute: perMinute, PerDay: perDay,
 				Second: second, Minute: minute,
-				// The default 20ms would be 100% of the compressed
+				// The default 100ms would be five times the compressed
 				// interval; 10ms still absorbs 12ms of jitter here.
 				SpacingMargin: 10 * time.Millisecond,
 			},
