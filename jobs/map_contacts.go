@@ -168,66 +168,39 @@ func mapContact(m *rowMapper, raw []byte) warehouse.TableRow {
 	row.PhoneNumbers = phoneRows(m, "phone_numbers", r.PhoneNumbers)
 	row.Phone = primaryPhone(row.PhoneNumbers)
 	row.Addresses = addressRows(m, "addresses", r.Addresses)
-	if tags := r.TagIDs; tags != nil {
-		row.Tags = make([]warehouse.ContactTagsRow, len(tags))
-		for i := range tags {
-			m.enter("tag_ids", i)
-			row.Tags[i].TagID = m.bigint("", &tags[i])
-		}
-		m.leave()
-	}
+	row.Tags = childRows(m, "tag_ids", r.TagIDs, func(id *jInt) warehouse.ContactTagsRow {
+		return warehouse.ContactTagsRow{TagID: m.bigint("", id)}
+	})
 	return row
 }
 
 func emailRows(m *rowMapper, name string, elems []emailJSON) []warehouse.ContactEmailAddressesRow {
-	if elems == nil {
-		return nil
-	}
-	rows := make([]warehouse.ContactEmailAddressesRow, len(elems))
-	for i := range elems {
-		m.enter(name, i)
-		e := &elems[i]
-		rows[i] = warehouse.ContactEmailAddressesRow{
+	return childRows(m, name, elems, func(e *emailJSON) warehouse.ContactEmailAddressesRow {
+		return warehouse.ContactEmailAddressesRow{
 			Field:          m.text("field", &e.Field),
 			Email:          m.text("email", &e.Email),
 			IsOptIn:        m.boolean("is_opt_in", &e.IsOptIn),
 			EmailOptStatus: m.text("email_opt_status", &e.EmailOptStatus),
 			OptInReason:    m.text("opt_in_reason", &e.OptInReason),
 		}
-	}
-	m.leave()
-	return rows
+	})
 }
 
 func phoneRows(m *rowMapper, name string, elems []phoneJSON) []warehouse.ContactPhoneNumbersRow {
-	if elems == nil {
-		return nil
-	}
-	rows := make([]warehouse.ContactPhoneNumbersRow, len(elems))
-	for i := range elems {
-		m.enter(name, i)
-		p := &elems[i]
-		rows[i] = warehouse.ContactPhoneNumbersRow{
+	return childRows(m, name, elems, func(p *phoneJSON) warehouse.ContactPhoneNumbersRow {
+		return warehouse.ContactPhoneNumbersRow{
 			Field:      m.text("field", &p.Field),
 			Number:     m.text("number", &p.Number),
 			NumberE164: m.text("number_e164", &p.NumberE164),
 			Extension:  m.text("extension", &p.Extension),
 			Type:       m.text("type", &p.Type),
 		}
-	}
-	m.leave()
-	return rows
+	})
 }
 
 func addressRows(m *rowMapper, name string, elems []addressJSON) []warehouse.ContactAddressesRow {
-	if elems == nil {
-		return nil
-	}
-	rows := make([]warehouse.ContactAddressesRow, len(elems))
-	for i := range elems {
-		m.enter(name, i)
-		a := &elems[i]
-		rows[i] = warehouse.ContactAddressesRow{
+	return childRows(m, name, elems, func(a *addressJSON) warehouse.ContactAddressesRow {
+		return warehouse.ContactAddressesRow{
 			Field:       m.text("field", &a.Field),
 			Line1:       m.text("line1", &a.Line1),
 			Line2:       m.text("line2", &a.Line2),
@@ -237,9 +210,7 @@ func addressRows(m *rowMapper, name string, elems []addressJSON) []warehouse.Con
 			PostalCode:  postalCode(m, "", a),
 			CountryCode: m.text("country_code", &a.CountryCode),
 		}
-	}
-	m.leave()
-	return rows
+	})
 }
 
 // postalCode is the address's postal code, else its zip code with the

@@ -203,13 +203,8 @@ func mapOrder(m *rowMapper, raw []byte) warehouse.TableRow {
 		}
 	}
 
-	if r.OrderItems != nil {
-		row.Items = make([]warehouse.OrderItemsRow, len(r.OrderItems))
-	}
-	for i := range r.OrderItems {
-		m.enter("order_items", i)
-		it := &r.OrderItems[i]
-		row.Items[i] = warehouse.OrderItemsRow{
+	row.Items = childRows(m, "order_items", r.OrderItems, func(it *orderItemJSON) warehouse.OrderItemsRow {
+		return warehouse.OrderItemsRow{
 			ItemID:         m.bigint("id", &it.ID),
 			Name:           m.text("name", &it.Name),
 			Description:    m.text("description", &it.Description),
@@ -222,8 +217,7 @@ func mapOrder(m *rowMapper, raw []byte) warehouse.TableRow {
 			ProductID:      m.bigint("product.id", &it.Product.ID),
 			SKU:            m.text("product.sku", &it.Product.SKU),
 		}
-	}
-	m.leave()
+	})
 	return row
 }
 

@@ -113,6 +113,21 @@ func (m *rowMapper) decode(raw []byte, rec any) {
 func (m *rowMapper) enter(list string, i int) { m.list, m.index = list, i }
 func (m *rowMapper) leave()                   { m.list = "" }
 
+// childRows maps the elements of the JSON array list (nil when absent) to
+// child rows, each element's problems named by its path ("list[i].field").
+func childRows[E, R any](m *rowMapper, list string, elems []E, build func(*E) R) []R {
+	if elems == nil {
+		return nil
+	}
+	rows := make([]R, len(elems))
+	for i := range elems {
+		m.enter(list, i)
+		rows[i] = build(&elems[i])
+	}
+	m.leave()
+	return rows
+}
+
 // path is the JSON path of field name in the current element.
 func (m *rowMapper) path(name string) string {
 	if m.list == "" {
