@@ -1,52 +1,15 @@
 package jobs_test
 
 import (
-	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/keapsync/keapsync/jobs"
 	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/keap/keapsim"
+	"github.com/keapsync/keapsync/warehouse/warehousetest"
 )
-
-// dumpSchemas returns every row of every table in the env's schemas (River's
-// job table with its args, errors and metadata included) as text.
-func (e *env) dumpSchemas(t *testing.T) string {
-	t.Helper()
-	ctx := context.Background()
-	rows, err := e.pool.Query(ctx, `SELECT table_schema, table_name FROM information_schema.tables
-		WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE'`, []string{e.mig.DataSchema, e.mig.StateSchema, e.mig.RiverSchema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []pgx.Identifier
-	var schema, name string
-	if _, err := pgx.ForEachRow(rows, []any{&schema, &name}, func() error {
-		tables = append(tables, pgx.Identifier{schema, name})
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if len(tables) < 20 {
-		t.Fatalf("found only %d tables to search", len(tables))
-	}
-	var b strings.Builder
-	for _, tbl := range tables {
-		var dump *string
-		if err := e.pool.QueryRow(ctx, fmt.Sprintf(`SELECT string_agg(r::text, E'\n') FROM %s r`, tbl.Sanitize())).Scan(&dump); err != nil {
-			t.Fatal(err)
-		}
-		if dump != nil {
-			b.WriteString(*dump)
-		}
-	}
-	return b.String()
-}
 
 // TestSecrets_APIKeyNeverReachesTheDatabaseOrTheLogs syncs with a
 // distinctive key through faults and retries, and with a rejected key: the
@@ -67,7 +30,7 @@ func TestSecrets_APIKeyNeverReachesTheDatabaseOrTheLogs(t *testing.T) {
 	e.sync(jobs.SyncRequest{Account: "acme"}, time.Minute)
 	e.syncNoCheck(jobs.SyncRequest{Account: "other"}, time.Minute)
 
-	dump := e.dumpSchemas(t)
+	dump := warehousetest.DumpSchemas(t, e.pool, 20, e.mig.DataSchema, e.mig.StateSchema, e.mig.RiverSchema)
 	logs := e.logs.String()
 	if !strings.Contains(logs, "API key rejected") || !strings.Contains(dump, "rejected the API key") {
 		t.Fatal("the rejected key left no trace in the logs or the runs: the test proved nothing")

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/keapsync/keapsync/keap/keapsim"
+	"github.com/keapsync/keapsync/warehouse/warehousetest"
 )
 
 // testWrongKey is an API key Keap rejects: it must not show anywhere either.
@@ -98,7 +98,7 @@ worker:`, rejecting.URL()), 1)
 	w := stop()
 
 	// Every table of every schema keapsync uses.
-	dump := dumpTables(t, e)
+	dump := warehousetest.DumpSchemas(t, e.pool, 20, e.data, e.state, e.river)
 	if !strings.Contains(dump, "rejected the API key") || !strings.Contains(dump, "503") {
 		t.Error("the database holds no trace of the failures: the audit looks at the wrong tables")
 	}
@@ -118,35 +118,4 @@ worker:`, rejecting.URL()), 1)
 			t.Errorf("%s shows the rejected API key", where)
 		}
 	}
-}
-
-// dumpTables returns every row of every table of e's schemas as text.
-func dumpTables(t *testing.T, e *testEnv) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	rows, err := e.pool.Query(ctx, `SELECT table_schema, table_name FROM information_schema.tables
-		WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE'`, []string{e.data, e.state, e.river})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []pgx.Identifier
-	var schema, name string
-	if _, err := pgx.ForEachRow(rows, []any{&schema, &name}, func() error {
-		tables = append(tables, pgx.Identifier{schema, name})
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, tbl := range tables {
-		var dump *string
-		if err := e.pool.QueryRow(ctx, fmt.Sprintf(`SELECT string_agg(r::text, E'\n') FROM %s r`, tbl.Sanitize())).Scan(&dump); err != nil {
-			t.Fatal(err)
-		}
-		if dump != nil {
-			b.WriteString(*dump)
-		}
-	}
-	return b.String()
 }

@@ -7,8 +7,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -89,4 +92,42 @@ func New(tb testing.TB, maxConns int32) Bundle {
 		tb.Fatalf("warehousetest: %v", err)
 	}
 	return Bundle{Pool: pool, Warehouse: w, Config: cfg}
+}
+
+// DumpSchemas returns every row of every table in schemas (River's job
+// table with its args, errors and metadata, if its schema is among them) as
+// text, for tests that search the whole database for what must not be
+// there. It fails tb when it finds fewer than minTables tables, so a wrong
+// schema name cannot make the search vacuous.
+func DumpSchemas(tb testing.TB, pool *pgxpool.Pool, minTables int, schemas ...string) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rows, err := pool.Query(ctx, `SELECT table_schema, table_name FROM information_schema.tables
+		WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE'`, schemas)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var tables []pgx.Identifier
+	var schema, name string
+	if _, err := pgx.ForEachRow(rows, []any{&schema, &name}, func() error {
+		tables = append(tables, pgx.Identifier{schema, name})
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	if len(tables) < minTables {
+		tb.Fatalf("found only %d tables to search in %v", len(tables), schemas)
+	}
+	var b strings.Builder
+	for _, tbl := range tables {
+		var dump *string
+		if err := pool.QueryRow(ctx, fmt.Sprintf(`SELECT string_agg(r::text, E'\n') FROM %s r`, tbl.Sanitize())).Scan(&dump); err != nil {
+			tb.Fatal(err)
+		}
+		if dump != nil {
+			b.WriteString(*dump)
+		}
+	}
+	return b.String()
 }
