@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"sort"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/keapsync/keapsync/jobs"
 	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/keap/keapsim"
+	"github.com/keapsync/keapsync/keap/keaptest"
 	"github.com/keapsync/keapsync/warehouse"
 	"github.com/keapsync/keapsync/warehouse/warehousetest"
 )
@@ -31,7 +30,7 @@ type env struct {
 	sims map[string]*keapsim.Server
 	cfg  jobs.Config
 	p    *jobs.Pipeline
-	logs *syncBuffer
+	logs *keaptest.SyncBuffer
 	wh   *warehouse.Warehouse
 }
 
@@ -60,7 +59,7 @@ func setup(t testing.TB, accounts []testAccount, mod func(*jobs.Config)) *env {
 	t.Helper()
 	pool := warehousetest.NewPool(t, 20)
 	data, state, river := warehousetest.Schemas(t, pool)
-	e := &env{t: t, pool: pool, sims: map[string]*keapsim.Server{}, logs: &syncBuffer{},
+	e := &env{t: t, pool: pool, sims: map[string]*keapsim.Server{}, logs: &keaptest.SyncBuffer{},
 		mig: jobs.MigrateConfig{DataSchema: data, StateSchema: state, RiverSchema: river}}
 	if _, err := jobs.Migrate(context.Background(), pool, e.mig); err != nil {
 		t.Fatal(err)
@@ -152,18 +151,6 @@ func (e *env) syncNoCheck(req jobs.SyncRequest, timeout time.Duration) []warehou
 	return final
 }
 
-// streamFields is what keapsync asks of a stream, as the simulator's
-// Records takes it: the catalogue's fields, or the defaults.
-func streamFields(s keap.Stream) []string {
-	switch {
-	case s.Version == keap.V1 && len(s.OptionalProperties) > 0:
-		return s.OptionalProperties
-	case len(s.Fields) > 0:
-		return s.Fields
-	}
-	return []string{}
-}
-
 // assertMatchesTruth checks that every stream of account in the warehouse
 // equals the simulator's live records: the same ids live (the rest soft
 // deleted), each with the same raw record.
@@ -246,20 +233,15 @@ func jsonEqual(a, b string) bool {
 	return string(ja) == string(jb)
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+// streamFields is what keapsync asks of a stream, as the simulator's
+// Records takes it: the catalogue's fields, or the defaults. (The
+// internal tests' simFields is the same; this package cannot reach it.)
+func streamFields(s keap.Stream) []string {
+	switch {
+	case s.Version == keap.V1 && len(s.OptionalProperties) > 0:
+		return s.OptionalProperties
+	case len(s.Fields) > 0:
+		return s.Fields
+	}
+	return []string{}
 }

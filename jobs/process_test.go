@@ -21,6 +21,7 @@ import (
 
 	"github.com/keapsync/keapsync/jobs"
 	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/keap/keaptest"
 	"github.com/keapsync/keapsync/warehouse/warehousetest"
 )
 
@@ -194,7 +195,7 @@ func (s *ledgerStats) print(w io.Writer) {
 // worker is a worker process.
 type worker struct {
 	cmd *exec.Cmd
-	out *syncBuffer
+	out *keaptest.SyncBuffer
 }
 
 // spawn starts a worker process on the env's schemas and accounts.
@@ -213,7 +214,7 @@ func (e *env) spawn(spec workerSpec) *worker {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	w := &worker{out: &syncBuffer{}}
+	w := &worker{out: &keaptest.SyncBuffer{}}
 	w.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	w.cmd.Env = append(os.Environ(), workerEnv+"="+string(b), workerKeyEnv+"="+e.sims[spec.Accounts[0].Name].APIKey())
 	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out

@@ -16,6 +16,7 @@ import (
 
 	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/keap/keapsim"
+	"github.com/keapsync/keapsync/keap/keaptest"
 )
 
 // chaosRounds is how many rounds the chaos test runs: KEAPSYNC_CHAOS_ROUNDS,
@@ -37,12 +38,12 @@ func chaosRounds(t *testing.T) int {
 // workProcess is a `keapsync work` process.
 type workProcess struct {
 	cmd *exec.Cmd
-	out *syncBuffer
+	out *keaptest.SyncBuffer
 }
 
 func (e *testEnv) spawnWork(t *testing.T, bin string) *workProcess {
 	t.Helper()
-	w := &workProcess{out: &syncBuffer{}}
+	w := &workProcess{out: &keaptest.SyncBuffer{}}
 	w.cmd = exec.Command(bin, "-c", e.config, "work")
 	for k, v := range e.env {
 		w.cmd.Env = append(w.cmd.Env, k+"="+v)

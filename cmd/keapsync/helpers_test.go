@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/keapsync/keapsync/keap/keapsim"
+	"github.com/keapsync/keapsync/keap/keaptest"
 	"github.com/keapsync/keapsync/warehouse/warehousetest"
 )
 
@@ -36,24 +36,6 @@ func (r result) String() string {
 	return fmt.Sprintf("exit %d\n--- stdout:\n%s--- stderr:\n%s", r.code, r.stdout, r.stderr)
 }
 
-// syncBuffer is a writer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // runCLI runs a command line in-process with env as its whole
 // environment.
 func runCLI(ctx context.Context, env map[string]string, args ...string) result {
@@ -62,13 +44,13 @@ func runCLI(ctx context.Context, env map[string]string, args ...string) result {
 
 // running is a command line running in-process.
 type running struct {
-	stdout, stderr *syncBuffer
+	stdout, stderr *keaptest.SyncBuffer
 	done           chan result
 }
 
 // startCLI starts a command line in-process; done receives its result.
 func startCLI(ctx context.Context, env map[string]string, args ...string) *running {
-	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan result, 1)}
+	r := &running{stdout: &keaptest.SyncBuffer{}, stderr: &keaptest.SyncBuffer{}, done: make(chan result, 1)}
 	a := &app{stdin: strings.NewReader(""), stdout: r.stdout, stderr: r.stderr,
 		getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
 	go func() {
