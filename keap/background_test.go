@@ -21,7 +21,8 @@ func TestClient_BackfillLeavesTheEndOfTheDayToIncrementalSyncs(t *testing.T) {
 	})
 	ctx := context.Background()
 	contacts := keap.MustStream(t, "contacts")
-	reset := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	// Midnight, and the default DayResetMargin.
+	reset := time.Date(2026, 3, 5, 0, 0, 2, 0, time.UTC)
 	wantDayRefusal := func(err error) {
 		t.Helper()
 		var qe *keap.QuotaError

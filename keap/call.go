@@ -48,6 +48,17 @@ type Call struct {
 	// was refused (greater than 1 when a retry was).
 	Refused bool
 
+	// HeldBack reports that the call was not sent: just before its first
+	// byte was written it was later after its slot than the quota's
+	// margins allow (see QuotaConfig.SpacingMargin), so it took a new
+	// slot. Keap never saw it; Err is the lateness error, and Attempt the
+	// attempt that is made again.
+	HeldBack bool
+
+	// Lateness is how long after its slot the call's request was about to
+	// be written (a goroutine woken late, a new connection, a slow grant).
+	Lateness time.Duration
+
 	// Store is how long the quota store took to answer the call's
 	// reservation (a round trip to the shared ledger), waits for the slot
 	// excluded: the ledger's latency as the workers see it.

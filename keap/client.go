@@ -10,9 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"mime"
-	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
@@ -34,6 +32,10 @@ type Client struct {
 
 	mu        sync.Mutex
 	lastQuota QuotaReading
+
+	// beforeWrite, when set (tests), runs between a call's grant and the
+	// check of its lateness (see gate).
+	beforeWrite func()
 }
 
 // New validates cfg, fills in its defaults and returns a Client.
@@ -42,24 +44,12 @@ func New(cfg Config) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("keap: new client: %w", err)
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		dialer := &net.Dialer{Timeout: cfg.Timeouts.Dial, KeepAlive: 30 * time.Second}
-		hc = &http.Client{
-			Timeout: cfg.Timeouts.Request,
-			Transport: &http.Transport{
-				Proxy:                 http.ProxyFromEnvironment,
-				DialContext:           dialer.DialContext,
-				TLSHandshakeTimeout:   cfg.Timeouts.TLSHandshake,
-				ResponseHeaderTimeout: cfg.Timeouts.ResponseHeader,
-				MaxIdleConnsPerHost:   32,
-				IdleConnTimeout:       90 * time.Second,
-				ForceAttemptHTTP2:     true,
-			},
-			// A redirect could carry the key to another host; Keap's API
-			// does not redirect, so none is followed.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+	hc := &http.Client{
+		Timeout:   cfg.Timeouts.Request,
+		Transport: newTransport(cfg.Timeouts),
+		// A redirect could carry the key to another host; Keap's API does
+		// not redirect, so none is followed.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return &Client{
 		cfg:       cfg,
@@ -69,6 +59,26 @@ func New(cfg Config) (*Client, error) {
 		log:       cfg.Logger,
 		lastQuota: unknownQuota,
 	}, nil
+}
+
+// CloseIdleConnections closes the client's kept-alive connections that
+// carry no request (as http.Client's does): a process that stops calling
+// Keap lets them go.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
+// ForgetQuota makes the client's quota store forget what Keap reported for
+// the client's account (limits, the day's reset and count), keeping the
+// slots granted, and lifts this client's pauses: the operator's way out of a
+// reading that should not have been believed. The next response brings
+// Keap's word again.
+func (c *Client) ForgetQuota(ctx context.Context) error {
+	c.gov.mu.Lock()
+	c.gov.pauseUntil, c.gov.pauseWindow = time.Time{}, ""
+	c.gov.mu.Unlock()
+	if err := c.cfg.Store.Forget(ctx, c.cfg.Account); err != nil {
+		return fmt.Errorf("keap: forget quota of %s: %w", c.cfg.Account, err)
+	}
+	return nil
 }
 
 // QuotaConfig returns the client's quota configuration with its defaults
@@ -104,29 +114,33 @@ type request struct {
 	background bool
 }
 
+// maxHeldBack is how many times in a row a call may be held back for
+// leaving too late after its slot before it fails (transiently: River
+// retries it later) rather than take yet another slot.
+const maxHeldBack = 8
+
 // get sends GET req through the governor, retrying what can be retried,
 // and hands the 2xx response to decode. A body that decode finds
-// truncated is retried like a dropped connection. Every attempt, and a
-// refusal by the governor, is reported to Config.ObserveFunc.
+// truncated is retried like a dropped connection. Every attempt, every
+// call held back for lateness, and a refusal by the governor, is reported
+// to Config.ObserveFunc.
 func (c *Client) get(ctx context.Context, req request, decode func(*response) error) error {
 	rawURL := c.base + req.path
 	if len(req.query) > 0 {
 		rawURL += "?" + req.query.Encode()
 	}
 	var lastRateLimit *RateLimitError
+	heldBack := 0
 	for attempt := 1; ; attempt++ {
-		// A client's first call goes alone: it pays for new connections
-		// and a cold process, so it may reach Keap late, and its answer
-		// brings Keap's limits before more calls are made.
-		first, err := c.gov.waitWarm(ctx)
+		first, err := c.gov.waitFirst(ctx)
 		if err != nil {
 			return err
 		}
-		slot, storeTook, err := c.gov.reserveSlot(ctx, req.background)
+		s, storeTook, err := c.gov.reserve(ctx, req.background)
+		if first && err != nil {
+			c.gov.firstDone()
+		}
 		if err != nil {
-			if first {
-				c.gov.setWarm()
-			}
 			var qe *QuotaError
 			if errors.As(err, &qe) {
 				if qe.Err == nil && lastRateLimit != nil {
@@ -136,18 +150,32 @@ func (c *Client) get(ctx context.Context, req request, decode func(*response) er
 			}
 			return err
 		}
+		g := &gate{clock: c.cfg.Clock, slot: s.at, deadline: s.deadline, beforeWrite: c.beforeWrite}
 		start := time.Now()
-		resp, wrote, err := c.send(ctx, rawURL, req.path)
+		resp, err := c.send(ctx, rawURL, req.path, g)
 		elapsed := time.Since(start)
-		c.gov.sent(slot, wrote)
 		if first {
-			c.gov.setWarm()
+			c.gov.firstDone()
 		}
+		if g.refused() && ctx.Err() == nil {
+			// Nothing was written: Keap never saw the call. Its slot stays
+			// spent in the store (which is safe); the call takes another.
+			heldBack++
+			c.observe(Call{Path: req.path, Stream: req.stream, Attempt: attempt, Err: errLate, Quota: unknownQuota,
+				HeldBack: true, Lateness: g.lateness, Store: storeTook})
+			if heldBack >= maxHeldBack {
+				return fmt.Errorf("%w, %d times in a row (is the machine overloaded?)", errLate, heldBack)
+			}
+			attempt--
+			continue
+		}
+		heldBack = 0
 		if err == nil {
 			resp.elapsed = elapsed
 			err = decode(resp)
 		}
-		call := Call{Path: req.path, Stream: req.stream, Duration: elapsed, Attempt: attempt, Err: err, Quota: unknownQuota, Store: storeTook}
+		call := Call{Path: req.path, Stream: req.stream, Duration: elapsed, Attempt: attempt, Err: err, Quota: unknownQuota,
+			Store: storeTook, Lateness: g.lateness}
 		if resp != nil {
 			call.Status, call.Quota = resp.status, resp.quota
 		}
@@ -205,16 +233,11 @@ func (c *Client) quotaErrorAfter(rle *RateLimitError) *QuotaError {
 	now := c.cfg.Clock.Now()
 	wait := c.cfg.Quota.Minute
 	switch {
-	case rle.HasRetryAfter:
-		wait = rle.RetryAfter
 	case rle.Cause == CauseDay:
-		c.gov.mu.Lock()
-		reset := c.gov.limitsLocked(now).DayResetAt
-		c.gov.mu.Unlock()
-		if !rle.Quota.DayResetAt.IsZero() {
-			reset = rle.Quota.DayResetAt
-		}
-		return &QuotaError{Window: WindowDay, RetryAt: reset, Err: rle}
+		// The store holds the day as spent; a reservation then tells how
+		// long, without a call. Snooze a minute at most before asking.
+	case rle.HasRetryAfter && rle.RetryAfter <= wait:
+		wait = rle.RetryAfter
 	case rle.Cause == CauseSpike:
 		wait = c.cfg.Quota.Second
 	}
@@ -258,38 +281,25 @@ func isRetryable(err error) bool {
 	return false
 }
 
-// send makes one request and turns any non-2xx answer into a typed error.
-// The response (status and quota, without a body) comes with the error
-// whenever Keap answered.
-//
-// wrote is when the request was written to the connection (zero if it
-// never was), which tells how late after its slot the call really left.
-func (c *Client) send(ctx context.Context, rawURL, path string) (resp0 *response, wrote time.Time, err0 error) {
-	var wroteMu sync.Mutex
-	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
-		wroteMu.Lock()
-		wrote = time.Now()
-		wroteMu.Unlock()
-	}}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodGet, rawURL, nil)
+// send makes one request, through g, and turns any non-2xx answer into a
+// typed error. The response (status and quota, without a body) comes with
+// the error whenever Keap answered.
+func (c *Client) send(ctx context.Context, rawURL, path string, g *gate) (*response, error) {
+	req, err := http.NewRequestWithContext(withGate(ctx, g), http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, time.Time{}, &RequestError{Reason: "bad URL for " + path}
+		return nil, &RequestError{Reason: "bad URL for " + path}
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	if err := c.cfg.Credential.Apply(ctx, req); err != nil {
-		return nil, time.Time{}, fmt.Errorf("credential: %w", err)
+		return nil, fmt.Errorf("credential: %w", err)
 	}
-	secrets := credentialValues(req.Header)
-	r, err := c.sendRequest(req, secrets, path)
-	wroteMu.Lock()
-	defer wroteMu.Unlock()
-	return r, wrote, err
+	return c.sendRequest(req, credentialValues(req.Header), path, g.slot)
 }
 
 // sendRequest does the request and turns any non-2xx answer into a typed
 // error.
-func (c *Client) sendRequest(req *http.Request, secrets []string, path string) (*response, error) {
+func (c *Client) sendRequest(req *http.Request, secrets []string, path string, slot time.Time) (*response, error) {
 	ctx := req.Context()
 	start := time.Now()
 	resp, err := c.http.Do(req)
@@ -305,7 +315,7 @@ func (c *Client) sendRequest(req *http.Request, secrets []string, path string) (
 	c.mu.Lock()
 	c.lastQuota = quota
 	c.mu.Unlock()
-	if err := c.gov.observe(ctx, quota); err != nil {
+	if err := c.gov.observe(ctx, quota, slot); err != nil {
 		// The response is good and its call is spent; a store failure
 		// must not waste it. The next Reserve will surface a lasting one.
 		c.log.LogAttrs(ctx, slog.LevelWarn, "keap: quota observe failed", slog.String("error", err.Error()))

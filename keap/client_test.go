@@ -264,8 +264,9 @@ func TestClient_Day429StopsAllCallsUntilReset(t *testing.T) {
 	}, nil)
 	ctx := context.Background()
 	_, err := env.client.ListPage(ctx, testStream, PageRequest{})
-	midnight := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
-	wantQuotaError(t, errors.Unwrap(err), WindowDay, midnight)
+	// Midnight, and the default DayResetMargin.
+	afterMidnight := time.Date(2026, 3, 5, 0, 0, 2, 0, time.UTC)
+	wantQuotaError(t, errors.Unwrap(err), WindowDay, afterMidnight)
 	if n := env.requests.Load(); n != 1 {
 		t.Fatalf("%d requests, want 1: a day 429 must not be retried", n)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -36,11 +35,7 @@ type Config struct {
 	UserAgent string
 
 	// Timeouts bound each HTTP request. See Timeouts for the defaults.
-	// Ignored when HTTPClient is set.
 	Timeouts Timeouts
-
-	// HTTPClient sends the requests. Default: a client built from Timeouts.
-	HTTPClient *http.Client
 
 	// Logger receives the client's structured logs (retries, rate limits).
 	// Default: a logger that discards everything. No log line ever holds the
@@ -58,9 +53,9 @@ type Config struct {
 	// inject a fake one.
 	Clock Clock
 
-	// Store holds the quota counts. Default NewMemoryQuotaStore(), which
-	// shares one budget only inside this process; the warehouse's Postgres
-	// ledger shares it across processes and restarts.
+	// Store holds the quota counts. Default NewMemoryQuotaStore on Clock,
+	// which shares one budget only inside this process; the warehouse's
+	// Postgres ledger shares it across processes, machines and restarts.
 	Store QuotaStore
 
 	// MaxBodyBytes bounds how much of a response body is read. Default
@@ -109,8 +104,17 @@ type QuotaConfig struct {
 	// DayLength is the length of a quota day when Keap has not sent
 	// x-keap-product-quota-expiry-time. Default 0: UTC calendar days
 	// (reset at 00:00 UTC). Non-zero days are aligned to multiples of
-	// DayLength (tests only).
+	// DayLength since the Unix epoch (tests only). A reported reset more
+	// than a day (plus an hour; DayLength plus a twenty-fourth) ahead is
+	// absurd and not obeyed.
 	DayLength time.Duration
+
+	// DayResetMargin is how long after the day's reset the first call of
+	// the new day may leave, so that Keap's reset has surely passed: the
+	// expiry header's millisecond precision and any offset between Keap's
+	// clock and the quota store's are covered by it. Default 2s (of a
+	// 24-hour day); negative means none.
+	DayResetMargin time.Duration
 
 	// Reserve is the part of the daily budget left unused, for other
 	// integrations sharing the key. Default 0; must be less than PerDay.
@@ -135,18 +139,20 @@ type QuotaConfig struct {
 	MaxWait time.Duration
 
 	// SpacingMargin is added to the spacing between calls (Second /
-	// PerSecond). Keap measures the spacing at arrival, so jitter between
-	// two requests in flight must not bring them closer than its spike
-	// arrest tolerates, nor may a grant that reached a process late over a
-	// loaded shared ledger. Default 100ms; negative means none. When calls
-	// leave later than their slots (a loaded machine), the governor widens
-	// it to one and a half times the recent delay, up to 500ms.
+	// PerSecond). Keap measures the spacing when a call arrives, and a call
+	// may leave after its slot (a goroutine woken late on a busy machine,
+	// a grant that came back slowly, a new connection): the margin is how
+	// late a call may leave and still arrive a full interval after the one
+	// before it. A call that would leave later than the smaller of the two
+	// margins (less the uncertainty of the store's clock) is held back
+	// before its first byte and takes a new slot. Default 100ms; negative
+	// means none (calls must then leave exactly on their slots).
 	SpacingMargin time.Duration
 
 	// WindowMargin is added to the rolling window, for the same reason: a
-	// request delayed in flight must not still be inside Keap's window when
-	// the governor considers it expired. Default Minute/100 (600ms);
-	// negative means none.
+	// call that left late must not still be inside Keap's window when the
+	// store considers it expired. Default Minute/100 (600ms); negative
+	// means none.
 	WindowMargin time.Duration
 }
 
@@ -256,6 +262,9 @@ func (c Config) withDefaults() Config {
 	if q.WindowMargin == 0 {
 		q.WindowMargin = q.Minute / 100
 	}
+	if q.DayResetMargin == 0 {
+		q.DayResetMargin = 2 * time.Second
+	}
 	r := &c.Retry
 	if r.MaxAttempts == 0 {
 		r.MaxAttempts = 5
@@ -270,7 +279,7 @@ func (c Config) withDefaults() Config {
 		c.Clock = SystemClock{}
 	}
 	if c.Store == nil {
-		c.Store = NewMemoryQuotaStore()
+		c.Store = NewMemoryQuotaStore(c.Clock.Now)
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 64 << 20

@@ -3,6 +3,7 @@ package keap
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"sync"
 	"time"
@@ -13,256 +14,67 @@ const noDayLimit = math.MaxInt64 / 2
 
 // governor keeps every call of one client inside Keap's quota. The counts,
 // and the limits Keap reported to any process, live in the QuotaStore
-// (shared by processes); the governor holds what Keap's headers last told
-// this client about the limits, and pauses that 429s impose.
+// (shared by processes, on one clock); the governor turns the configuration
+// into each reservation's limits, holds the short pauses that 429s impose,
+// and bounds how late a granted call may leave.
 //
-// Latency margin: Keap (and the simulator) measure spacing and the rolling
-// window when a request arrives, while the governor grants slots at send
-// time. A request delayed in flight, or whose goroutine woke late, arrives
-// later than its slot; if the next request is not delayed, the two arrive
-// closer than granted. A grant that reaches a process late (a slow
-// round trip to the shared ledger under load) has the same effect. The
-// governor therefore widens the spacing by SpacingMargin (default 100ms) and
-// the rolling window by WindowMargin (default 1% of the window) over what
-// Keap enforces. The spike arrest also tolerates 10% below its interval, so
-// the default spacing absorbs ~120ms of jitter and the window ~600ms; the
-// cost is a third of the per-second rate, which is never the binding
-// limit at the defaults (120 a minute is 2 a second), and 1% of the minute.
+// Why a late call must not leave: Keap measures spacing and the rolling
+// window when a request arrives, while the store grants slots. Slots are
+// spaced by the spike interval plus SpacingMargin, and the window is
+// WindowMargin longer than Keap's. A call that leaves at most L after its
+// slot, followed by one that leaves on time, arrives at least
+// interval+SpacingMargin-L after it; and the calls any Keap window counts
+// had their slots inside a span WindowMargin+L longer than that window's,
+// at worst. So every call that leaves within min(SpacingMargin,
+// WindowMargin) of its slot keeps Keap's spacing and window, on any machine
+// and across processes, however late other calls are (less twice the
+// uncertainty of the store's clock as converted to ours, since two
+// processes may err in opposite directions). The client checks the
+// lateness just before the request is written (see gate); a call later than
+// that takes a new slot, and the old one stays spent in the store.
 type governor struct {
 	account string
 	store   QuotaStore
 	clock   Clock
 	cfg     QuotaConfig
+	log     *slog.Logger
 
 	mu          sync.Mutex
-	dayLimit    int64         // x-keap-product-quota-limit last reported, -1 unknown
-	windowLimit int64         // x-keap-product-throttle-limit last reported, -1 unknown
-	spikeEvery  time.Duration // spacing implied by x-keap-product-spike-limit, 0 unknown
-	dayResetAt  time.Time     // x-keap-product-quota-expiry-time last reported
-	pauseUntil  time.Time     // no call before this (a 429 said so)
-	pauseWindow string        // the window that imposed pauseUntil
-
-	storeLatency time.Duration // recent time a reservation took (see leadTime)
-	lateness     time.Duration // recent delay of calls after their slots (see recordLateness)
-	warm         bool          // the first call is done (see waitWarm)
-	lastRelease  time.Time     // when pace last let a call go
-	warming      chan struct{} // closed when warm
+	pauseUntil  time.Time // no call before this (a 429 said so)
+	pauseWindow string    // the window that imposed pauseUntil
+	absurd      map[string]bool
+	heard       bool          // the client's first call is over (see waitFirst)
+	hearing     chan struct{} // closed when it is
 }
 
 func newGovernor(cfg Config) *governor {
 	return &governor{
-		account:     cfg.Account,
-		store:       cfg.Store,
-		clock:       cfg.Clock,
-		cfg:         cfg.Quota,
-		dayLimit:    -1,
-		windowLimit: -1,
-		lateness:    coldLateness(cfg.Clock),
+		account: cfg.Account,
+		store:   cfg.Store,
+		clock:   cfg.Clock,
+		cfg:     cfg.Quota,
+		log:     cfg.Logger,
+		absurd:  map[string]bool{},
 	}
 }
 
-// coldLateness is the lateness a new governor assumes: on the real clock,
-// a fresh process's first calls dial new connections and run cold, so it
-// starts as if calls left a little late, until they show otherwise. A fake
-// clock has no such delays.
-func coldLateness(c Clock) time.Duration {
-	if _, real := c.(SystemClock); real {
-		return coldStartLateness
-	}
-	return 0
-}
-
-// coldStartLateness is the lateness a governor on the real clock assumes
-// for its first calls.
-const coldStartLateness = 60 * time.Millisecond
-
-// limitsLocked computes the limits the store enforces at now: the
-// configuration, tightened (never loosened) by what Keap last reported.
-func (g *governor) limitsLocked(now time.Time) QuotaLimits {
-	q := g.cfg
-	var lim QuotaLimits
-	if q.PerSecond > 0 {
-		lim.Interval = q.Second / time.Duration(q.PerSecond)
-		lim.Interval = max(lim.Interval, g.spikeEvery)
-		lim.Interval += max(q.SpacingMargin, g.lateMarginLocked())
-	}
-	if q.PerMinute > 0 {
-		lim.PerWindow = g.effectiveWindowLimitLocked()
-		lim.Window = q.Minute
-		if q.WindowMargin > 0 {
-			lim.Window += q.WindowMargin
-		}
-	}
-	if q.PerDay > 0 {
-		lim.PerDay = g.effectiveDayLimitLocked()
-		lim.DayReserve = q.Reserve
-	} else {
-		lim.PerDay = noDayLimit
-	}
-	lim.DayResetAt = g.dayResetAt
-	if !lim.DayResetAt.After(now) {
-		lim.DayResetAt = nextDayReset(now, q.DayLength)
-	}
-	return lim
-}
-
-// effectiveWindowLimitLocked is the per-minute limit: the configured one,
-// or Keap's if lower (but at least 1, since 0 would disable the window).
-func (g *governor) effectiveWindowLimitLocked() int64 {
-	n := int64(g.cfg.PerMinute)
-	if g.windowLimit >= 0 && g.windowLimit < n {
-		n = max(g.windowLimit, 1)
-	}
-	return n
-}
-
-// effectiveDayLimitLocked is the daily limit before the reserve (which the
-// store subtracts, from this or a lower limit Keap reported to another
-// process).
-func (g *governor) effectiveDayLimitLocked() int64 {
-	n := g.cfg.PerDay
-	if g.dayLimit >= 0 && g.dayLimit < n {
-		n = g.dayLimit
-	}
-	return n
-}
-
-// nextDayReset is the next 00:00 UTC after now, or the end of the current
-// dayLength-aligned day when days are compressed.
-func nextDayReset(now time.Time, dayLength time.Duration) time.Time {
-	if dayLength > 0 {
-		return now.Truncate(dayLength).Add(dayLength)
-	}
-	y, m, d := now.UTC().Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
-}
-
-// callLimitsLocked are the limits of one reservation: a background call
-// may spend only BackgroundShare of the day's budget, so a backfill leaves
-// the end of every day to the incremental syncs. The store applies the
-// share to whichever daily limit holds, the configured or Keap's.
-func (g *governor) callLimitsLocked(now time.Time, background bool) QuotaLimits {
-	lim := g.limitsLocked(now)
-	if background && g.cfg.PerDay > 0 && g.cfg.BackgroundShare < 1 {
-		lim.DayShare = max(int64(g.cfg.BackgroundShare*1000), 1)
-	}
-	return lim
-}
-
-// reserve takes a slot for one call and waits until it comes, honouring ctx.
-// It returns a *QuotaError, without waiting, when the slot is further away
-// than MaxWait or ctx's deadline, or when the day's budget for the call's
-// priority is spent.
-func (g *governor) reserve(ctx context.Context, background bool) error {
-	_, _, err := g.reserveSlot(ctx, background)
-	return err
-}
-
-// reserveSlot is reserve, returning the slot taken and how long the store
-// took to grant it.
-func (g *governor) reserveSlot(ctx context.Context, background bool) (slot time.Time, store time.Duration, err error) {
-	now := g.clock.Now()
-	maxWait := g.cfg.MaxWait
-	if dl, ok := ctx.Deadline(); ok {
-		maxWait = min(maxWait, max(dl.Sub(now), 0))
-	}
-
+// waitFirst holds a call until the client's first call is over, and
+// reports whether this call is the first (which must call firstDone when
+// its attempt is over). How much of the day others spent on the key
+// (another integration, an earlier process) is known only from Keap's
+// answer; calls granted before it comes could be doomed, and go after it.
+func (g *governor) waitFirst(ctx context.Context) (first bool, err error) {
 	g.mu.Lock()
-	lim := g.callLimitsLocked(now, background)
-	pause, pauseWindow := g.pauseUntil, g.pauseWindow
-	g.mu.Unlock()
-
-	// Ask for a slot a little ahead, by what a reservation has lately
-	// taken to come back: a grant that arrives after its slot sends its
-	// call late, bringing it closer to the next call than Keap allows.
-	lead := g.leadTime()
-	from, wait := now.Add(lead), max(maxWait-lead, 0)
-	if pause.After(from) {
-		if pause.Sub(now) > maxWait {
-			return time.Time{}, 0, &QuotaError{Window: pauseWindow, RetryAt: pause}
-		}
-		from, wait = pause, maxWait-pause.Sub(now)
-	}
-	asked := g.clock.Now()
-	grant, err := g.store.Reserve(ctx, g.account, from, wait, lim)
-	store = g.clock.Now().Sub(asked)
-	g.recordStoreLatency(g.clock.Now().Sub(now))
-	if err != nil {
-		return time.Time{}, store, fmt.Errorf("quota store: %w", err)
-	}
-	if !grant.OK {
-		return time.Time{}, store, &QuotaError{Window: grant.Window, RetryAt: grant.At}
-	}
-	if d := grant.At.Sub(g.clock.Now()); d > 0 {
-		// The slot is taken even if ctx ends first: Keap may count a call
-		// the store granted, so the store must too.
-		if err := g.clock.Sleep(ctx, d); err != nil {
-			return time.Time{}, store, err
-		}
-	}
-	if err := g.pace(ctx); err != nil {
-		return time.Time{}, store, err
-	}
-	return grant.At, store, nil
-}
-
-// pace holds a call whose slot has come until the spike interval has
-// passed since this client last let a call go. Slots are spaced by more
-// than the interval, but a call that leaves late (a goroutine woken late on
-// a busy machine, a pause of the process) would otherwise be followed, on
-// time, by the next, closer than Keap's spike arrest allows. Calls held
-// here leave later than their slots, which the window's margin covers.
-// Other processes' calls are kept apart by the margins alone.
-func (g *governor) pace(ctx context.Context) error {
-	if g.cfg.PerSecond <= 0 {
-		return nil
-	}
-	g.mu.Lock()
-	interval := max(g.cfg.Second/time.Duration(g.cfg.PerSecond), g.spikeEvery)
-	now := g.clock.Now()
-	at := now
-	if next := g.lastRelease.Add(interval); next.After(at) {
-		at = next
-	}
-	g.lastRelease = at
-	g.mu.Unlock()
-	if d := at.Sub(now); d > 0 {
-		return g.clock.Sleep(ctx, d)
-	}
-	return nil
-}
-
-// sent notes when the call of slot was written to its connection (zero:
-// it never was). On the real clock, how late that was feeds the margins
-// (recordLateness); a fake clock's slots are not comparable with the
-// wall clock.
-func (g *governor) sent(slot, wrote time.Time) {
-	if wrote.IsZero() || slot.IsZero() {
-		return
-	}
-	if _, real := g.clock.(SystemClock); real {
-		g.recordLateness(wrote.Sub(slot))
-	}
-}
-
-// waitWarm holds a call until the client's first call is done, and
-// reports whether this call is the first (which must call setWarm when
-// its attempt is over). The first call pays for new connections and a cold
-// process and may reach Keap late: going alone, the lateness it measures
-// widens the margins before the next call's slot is taken, and its answer
-// brings Keap's limits.
-func (g *governor) waitWarm(ctx context.Context) (first bool, err error) {
-	g.mu.Lock()
-	if g.warm {
+	if g.heard {
 		g.mu.Unlock()
 		return false, nil
 	}
-	if g.warming == nil {
-		g.warming = make(chan struct{})
+	if g.hearing == nil {
+		g.hearing = make(chan struct{})
 		g.mu.Unlock()
 		return true, nil
 	}
-	ch := g.warming
+	ch := g.hearing
 	g.mu.Unlock()
 	select {
 	case <-ch:
@@ -272,66 +84,172 @@ func (g *governor) waitWarm(ctx context.Context) (first bool, err error) {
 	}
 }
 
-// setWarm lets every call go once the first is done.
-func (g *governor) setWarm() {
+// firstDone lets every call go once the first is over.
+func (g *governor) firstDone() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if !g.warm {
-		g.warm = true
-		if g.warming != nil {
-			close(g.warming)
+	if !g.heard {
+		g.heard = true
+		if g.hearing != nil {
+			close(g.hearing)
 		}
 	}
 }
 
-// maxLateMargin bounds the margin lateness can add.
-const maxLateMargin = 500 * time.Millisecond
-
-// recordLateness notes how late a call left after its slot (a goroutine
-// woken late on a loaded machine, a grant that came back late, a new
-// connection): the margins grow to one and a half times the recent
-// lateness, so late calls do not arrive inside Keap's limits, and shrink
-// back when the machine is calm.
-func (g *governor) recordLateness(d time.Duration) {
-	d = max(d, 0)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if d > g.lateness {
-		g.lateness = d
+// limits are the limits of one reservation, from the configuration (the
+// store tightens them with what Keap reported). A background call may
+// spend only BackgroundShare of the day's budget, so a backfill leaves the
+// end of every day to the incremental syncs; the store applies the share to
+// whichever daily limit holds, the configured or Keap's.
+func (g *governor) limits(background bool) QuotaLimits {
+	q := g.cfg
+	var lim QuotaLimits
+	if q.PerSecond > 0 {
+		lim.Interval = q.Second/time.Duration(q.PerSecond) + max(q.SpacingMargin, 0)
+	}
+	if q.PerMinute > 0 {
+		lim.PerWindow = int64(q.PerMinute)
+		lim.Window = q.Minute + max(q.WindowMargin, 0)
+	}
+	if q.PerDay > 0 {
+		lim.PerDay = q.PerDay
+		lim.DayReserve = q.Reserve
+		if background && q.BackgroundShare < 1 {
+			lim.DayShare = max(int64(q.BackgroundShare*1000), 1)
+		}
 	} else {
-		g.lateness = g.lateness*7/8 + d/8
+		lim.PerDay = noDayLimit
+	}
+	lim.DayLength = q.DayLength
+	lim.DayResetMargin = max(q.DayResetMargin, 0)
+	return lim
+}
+
+// maxLateness is how late after its slot a call may leave (see governor):
+// the smaller margin of the windows that are enforced, less twice the
+// uncertainty of the slot's conversion to this client's clock. ok is false
+// when no window is enforced, and any lateness is harmless.
+func (g *governor) maxLateness(uncertainty time.Duration) (d time.Duration, ok bool) {
+	q := g.cfg
+	d = time.Duration(math.MaxInt64)
+	if q.PerSecond > 0 {
+		d, ok = max(q.SpacingMargin, 0), true
+	}
+	if q.PerMinute > 0 {
+		d, ok = min(d, max(q.WindowMargin, 0)), true
+	}
+	return d - 2*uncertainty, ok
+}
+
+// slot is a granted call: it may leave from at until deadline (zero: any
+// time).
+type slot struct {
+	at, deadline time.Time
+}
+
+// reserve takes a slot for one call and waits until it comes, honouring
+// ctx. It returns a *QuotaError, without waiting, when the slot is further
+// away than MaxWait or ctx's deadline, or when the day's budget for the
+// call's priority is spent. store is how long the store took to answer.
+func (g *governor) reserve(ctx context.Context, background bool) (s slot, store time.Duration, err error) {
+	now := g.clock.Now()
+	maxWait := g.cfg.MaxWait
+	if dl, ok := ctx.Deadline(); ok {
+		maxWait = min(maxWait, max(dl.Sub(now), 0))
+	}
+
+	g.mu.Lock()
+	pause, pauseWindow := g.pauseUntil, g.pauseWindow
+	g.mu.Unlock()
+	if d := pause.Sub(now); d > 0 {
+		if d > maxWait {
+			return slot{}, 0, &QuotaError{Window: pauseWindow, RetryAt: pause}
+		}
+		if err := g.clock.Sleep(ctx, d); err != nil {
+			return slot{}, 0, err
+		}
+		maxWait -= d
+	}
+	asked := g.clock.Now()
+	grant, err := g.store.Reserve(ctx, g.account, maxWait, g.limits(background))
+	store = g.clock.Now().Sub(asked)
+	if err != nil {
+		return slot{}, store, fmt.Errorf("quota store: %w", err)
+	}
+	if !grant.OK {
+		return slot{}, store, &QuotaError{Window: grant.Window, RetryAt: grant.At}
+	}
+	if d := grant.At.Sub(g.clock.Now()); d > 0 {
+		// The slot is taken even if ctx ends first: Keap may count a call
+		// the store granted, so the store must too.
+		if err := g.clock.Sleep(ctx, d); err != nil {
+			return slot{}, store, err
+		}
+	}
+	s.at = grant.At
+	if late, ok := g.maxLateness(grant.Uncertainty); ok {
+		s.deadline = grant.At.Add(late)
+	}
+	return s, store, nil
+}
+
+// plausibleDayAhead is how far ahead a reported day reset may lie: a day
+// (DayLength when days are compressed), and a twenty-fourth of it for
+// clocks that disagree.
+func (g *governor) plausibleDayAhead() time.Duration {
+	day := 24 * time.Hour
+	if g.cfg.DayLength > 0 {
+		day = g.cfg.DayLength
+	}
+	return day + day/24
+}
+
+// absurdHeader logs, once per header for this client, a header value that
+// is not obeyed because no Keap account could mean it.
+func (g *governor) absurdHeader(ctx context.Context, header, value, why string) {
+	g.mu.Lock()
+	seen := g.absurd[header]
+	g.absurd[header] = true
+	g.mu.Unlock()
+	if !seen {
+		g.log.LogAttrs(ctx, slog.LevelWarn, "keap: implausible quota header ignored",
+			slog.String("header", header), slog.String("value", clip(value, 64)), slog.String("reason", why))
 	}
 }
 
-// lateMarginLocked is the margin recent lateness calls for.
-func (g *governor) lateMarginLocked() time.Duration {
-	return min(g.lateness*3/2, maxLateMargin)
-}
-
-// maxLead bounds how far ahead a slot is asked for.
-const maxLead = 250 * time.Millisecond
-
-// leadTime is how far ahead of now the next reservation asks for its slot:
-// twice the recent store latency (rising at once, falling slowly), at most
-// maxLead. With an in-memory store it is about zero.
-func (g *governor) leadTime() time.Duration {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return min(2*g.storeLatency, maxLead)
-}
-
-func (g *governor) recordStoreLatency(d time.Duration) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if d > g.storeLatency {
-		g.storeLatency = d
-	} else {
-		g.storeLatency = g.storeLatency*7/8 + d/8
+// plausible returns what of reading r keapsync may believe: a day reset
+// more than about a day ahead, or a spike limit slower than one call a
+// second, is absurd (logged once, and its group of headers dropped); a
+// reset already past belongs to a day that is over.
+func (g *governor) plausible(ctx context.Context, r QuotaReading) QuotaReading {
+	dropDay := func() {
+		r.DayLimit, r.DayUsed, r.DayAvailable, r.DayResetAt = -1, -1, -1, time.Time{}
 	}
+	if !r.DayResetAt.IsZero() && r.DayResetAt.Sub(r.At) > g.plausibleDayAhead() {
+		g.absurdHeader(ctx, headerQuotaExpiry, fmt.Sprint(r.DayResetAt.UnixMilli()), "more than a day ahead")
+		dropDay()
+	}
+	if n, perMinute, ok := spikePerUnit(r.SpikeLimit); ok && g.spikeInterval(n, perMinute) > g.cfg.Second {
+		g.absurdHeader(ctx, headerSpikeLimit, r.SpikeLimit, "slower than one call a second")
+		r.SpikeLimit = ""
+	}
+	return r
+}
+
+// spikeInterval is the spacing a spike limit of n per second (or per
+// minute) implies.
+func (g *governor) spikeInterval(n int64, perMinute bool) time.Duration {
+	unit := g.cfg.Second
+	if perMinute {
+		unit = g.cfg.Minute
+	}
+	return unit / time.Duration(n)
 }
 
 // observe reconciles the store with a response's quota headers (r.At is
-// when the response arrived).
+// when the response arrived), once they are judged plausible. sent is the
+// slot of the call that brought them: Keap's count cannot include the
+// calls granted after it, which the store adds.
 //
 // The store compares Keap's count with the slots it granted in the window
 // before r.At, and adds only the difference (calls by other integrations on
@@ -339,60 +257,41 @@ func (g *governor) recordStoreLatency(d time.Duration) {
 // store is asked to count over the window widened by WindowMargin: a call
 // sent just before the window began but counted by Keap is then not taken
 // for someone else's.
-func (g *governor) observe(ctx context.Context, r QuotaReading) error {
+func (g *governor) observe(ctx context.Context, r QuotaReading, sent time.Time) error {
 	if !r.Present() && r.SpikeLimit == "" {
 		return nil
 	}
-	g.mu.Lock()
-	if r.DayLimit >= 0 {
-		g.dayLimit = r.DayLimit
+	r = g.plausible(ctx, r)
+	q := g.cfg
+	obs := QuotaObservation{DayLimit: -1, DayUsed: -1, WindowLimit: -1, WindowUsed: -1, Window: q.Minute + max(q.WindowMargin, 0)}
+	if n, perMinute, ok := spikePerUnit(r.SpikeLimit); ok && q.PerSecond > 0 {
+		obs.Interval = g.spikeInterval(n, perMinute)
 	}
-	if r.WindowLimit >= 0 {
-		g.windowLimit = r.WindowLimit
-	}
-	var spikeEvery time.Duration
-	if n, perMinute, ok := spikePerUnit(r.SpikeLimit); ok {
-		unit := g.cfg.Second
-		if perMinute {
-			unit = g.cfg.Minute
-		}
-		spikeEvery = unit / time.Duration(n)
-		g.spikeEvery = spikeEvery
-	}
-	if !r.DayResetAt.IsZero() {
-		g.dayResetAt = r.DayResetAt
-	}
-	dayLimit := g.effectiveDayLimitLocked()
-	windowLimit := g.effectiveWindowLimitLocked()
-	g.mu.Unlock()
-
-	// The limits Keap reported go to the store too, so a process that has
-	// not heard from Keap yet still applies them. Only the limits this
-	// client enforces are shared, as it enforces them.
-	obs := QuotaObservation{DayLimit: -1, DayUsed: -1, DayResetAt: r.DayResetAt, WindowLimit: -1, WindowUsed: -1, Window: g.cfg.Minute + max(g.cfg.WindowMargin, 0)}
-	if g.cfg.PerSecond > 0 {
-		obs.Interval = spikeEvery
-	}
-	if g.cfg.PerDay > 0 {
-		obs.DayLimit = r.DayLimit
-		obs.DayUsed = r.DayUsed
-		// Available can only tighten: relative to our (possibly smaller)
-		// limit, Keap's remaining calls imply at least this many used.
+	if q.PerDay > 0 {
+		obs.DayLimit, obs.DayUsed, obs.DayResetAt, obs.Sent = r.DayLimit, r.DayUsed, r.DayResetAt, sent
+		// Available can only tighten: relative to the lower of our limit
+		// and Keap's, Keap's remaining calls imply at least this many used.
 		if r.DayAvailable >= 0 {
-			obs.DayUsed = max(obs.DayUsed, dayLimit-r.DayAvailable)
+			limit := q.PerDay
+			if r.DayLimit > 0 {
+				limit = min(limit, r.DayLimit)
+			}
+			obs.DayUsed = max(obs.DayUsed, limit-r.DayAvailable)
 		}
 	}
-	if g.cfg.PerMinute > 0 {
+	if q.PerMinute > 0 {
+		limit := int64(q.PerMinute)
 		if r.WindowLimit >= 0 {
-			obs.WindowLimit = max(r.WindowLimit, 1) // as effectiveWindowLimitLocked
+			obs.WindowLimit = max(r.WindowLimit, 1) // 0 would disable the window
+			limit = min(limit, obs.WindowLimit)
 		}
 		obs.WindowUsed = r.WindowUsed
 		if r.WindowAvailable >= 0 {
-			obs.WindowUsed = max(obs.WindowUsed, windowLimit-r.WindowAvailable)
+			obs.WindowUsed = max(obs.WindowUsed, limit-r.WindowAvailable)
 		}
 		// More than the limit blocks no more than the limit does, and a
 		// hostile header must not grow the log without bound.
-		obs.WindowUsed = min(obs.WindowUsed, windowLimit)
+		obs.WindowUsed = min(obs.WindowUsed, limit)
 	}
 	if obs.DayLimit < 0 && obs.DayUsed < 0 && obs.DayResetAt.IsZero() && obs.WindowLimit < 0 && obs.WindowUsed < 0 && obs.Interval == 0 {
 		return nil
@@ -403,40 +302,53 @@ func (g *governor) observe(ctx context.Context, r QuotaReading) error {
 	return nil
 }
 
-// penalize feeds a 429 back into the governor: a day 429 spends the day, a
-// minute 429 fills the window, and a Retry-After (or a spike or tenant 429)
-// pauses every call of this client.
+// penalize feeds a 429 back into the governor: a day 429 spends the day
+// and a minute 429 fills the window, in the store (which then refuses until
+// they free, on its own clock); a spike or tenant 429, or a Retry-After,
+// pauses every call of this client. A Retry-After longer than the window it
+// names could mean is absurd and not obeyed.
 func (g *governor) penalize(ctx context.Context, now time.Time, e *RateLimitError) error {
-	g.mu.Lock()
-	lim := g.limitsLocked(now)
-	dayLimit := g.effectiveDayLimitLocked()
-	windowLimit := g.effectiveWindowLimitLocked()
-	g.mu.Unlock()
-
+	q := g.cfg
 	var pause time.Duration
 	window := causeWindow(e.Cause)
-	obs := QuotaObservation{DayLimit: -1, DayUsed: -1, WindowLimit: -1, WindowUsed: -1, Window: g.cfg.Minute}
+	obs := QuotaObservation{DayLimit: -1, DayUsed: -1, WindowLimit: -1, WindowUsed: -1, Window: q.Minute + max(q.WindowMargin, 0)}
+	// A Retry-After for a minute's window beyond two minutes is absurd.
+	longest := 2 * q.Minute
+	r := g.plausible(ctx, e.Quota)
 	switch e.Cause {
 	case CauseDay:
-		reset := lim.DayResetAt
-		if !e.Quota.DayResetAt.IsZero() && e.Quota.DayResetAt.After(now) {
-			reset = e.Quota.DayResetAt
+		longest = g.plausibleDayAhead()
+		if q.PerDay <= 0 {
+			pause = q.Minute / 10
+			break
 		}
-		obs.DayUsed, obs.DayResetAt = dayLimit, reset
-		pause = reset.Sub(now)
+		// The day is spent until the reset Keap reported with the 429, or
+		// else the one the store holds or takes.
+		obs.DayUsed, obs.DayResetAt = q.PerDay, r.DayResetAt
 	case CauseSpike:
-		pause = lim.Interval
+		interval := q.Second / time.Duration(max(q.PerSecond, 1))
+		if n, perMinute, ok := spikePerUnit(r.SpikeLimit); ok {
+			interval = max(interval, g.spikeInterval(n, perMinute))
+		}
+		pause = interval + max(q.SpacingMargin, 0)
 	case CauseTenant:
-		pause = g.cfg.Minute / 10
+		pause = q.Minute / 10
 	default: // minute, unknown
-		if g.cfg.PerMinute > 0 {
-			obs.WindowUsed = windowLimit
+		if q.PerMinute > 0 {
+			obs.WindowUsed = int64(q.PerMinute)
 		} else {
-			pause = g.cfg.Minute / 10
+			pause = q.Minute / 10
 		}
 	}
-	if e.HasRetryAfter && e.RetryAfter > pause {
-		pause = e.RetryAfter
+	if e.HasRetryAfter {
+		switch {
+		case e.RetryAfter > longest:
+			g.absurdHeader(ctx, headerRetryAfter, e.RetryAfter.String(), "longer than the "+window+" it names")
+		case e.Cause == CauseDay:
+			// The store holds the day until its reset.
+		default:
+			pause = max(pause, e.RetryAfter)
+		}
 	}
 	if pause > 0 {
 		g.mu.Lock()

@@ -19,6 +19,9 @@ func newTestGovernor(t *testing.T, q QuotaConfig) (*governor, *fakeClock) {
 	if q.WindowMargin == 0 {
 		q.WindowMargin = -1
 	}
+	if q.DayResetMargin == 0 {
+		q.DayResetMargin = -1
+	}
 	cfg := Config{Account: "acct", Credential: NewAPIKey("k"), Clock: clock, Quota: q}.withDefaults()
 	if err := cfg.validate(); err != nil {
 		t.Fatal(err)
@@ -48,7 +51,7 @@ func TestGovernor_SpacesCallsEvenly(t *testing.T) {
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: 1000})
 	start := clock.Now()
 	for range 4 {
-		if err := g.reserve(context.Background(), false); err != nil {
+		if err := reserve(g, context.Background(), false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -64,8 +67,8 @@ func TestGovernor_SpacesCallsEvenly(t *testing.T) {
 
 func TestGovernor_MarginsWidenSpacingAndWindow(t *testing.T) {
 	t.Parallel()
-	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: 2, SpacingMargin: 20 * time.Millisecond, WindowMargin: time.Second})
-	lim := g.limitsLocked(clock.Now())
+	g, _ := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: 2, SpacingMargin: 20 * time.Millisecond, WindowMargin: time.Second})
+	lim := g.limits(false)
 	if lim.Interval != 220*time.Millisecond || lim.Window != 61*time.Second || lim.PerWindow != 2 {
 		t.Fatalf("limits %+v", lim)
 	}
@@ -76,16 +79,16 @@ func TestGovernor_MinuteWindowWaitsOrRefuses(t *testing.T) {
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: 3, MaxWait: 10 * time.Second})
 	start := clock.Now()
 	for range 3 {
-		if err := g.reserve(context.Background(), false); err != nil {
+		if err := reserve(g, context.Background(), false); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// The window frees at start+1m: 59.6s away, beyond MaxWait.
-	err := g.reserve(context.Background(), false)
+	err := reserve(g, context.Background(), false)
 	wantQuotaError(t, err, WindowMinute, start.Add(time.Minute))
 	// 55s later the wait is short enough to block.
 	clock.Advance(55 * time.Second)
-	if err := g.reserve(context.Background(), false); err != nil {
+	if err := reserve(g, context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
 	if got := clock.Now(); !got.Equal(start.Add(time.Minute)) {
@@ -98,12 +101,12 @@ func TestGovernor_ContextDeadlineShortensMaxWait(t *testing.T) {
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 1, PerMinute: 100, Second: time.Minute, MaxWait: time.Hour})
 	// Context deadlines are wall-clock times: start the fake clock at now.
 	clock.now = time.Now()
-	if err := g.reserve(context.Background(), false); err != nil {
+	if err := reserve(g, context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), clock.Now().Add(30*time.Second))
 	defer cancel()
-	err := g.reserve(ctx, false)
+	err := reserve(g, ctx, false)
 	wantQuotaError(t, err, WindowSecond, clock.Now().Add(time.Minute))
 }
 
@@ -111,14 +114,14 @@ func TestGovernor_DayBudgetKeepsReserveAndResetsAtUTCMidnight(t *testing.T) {
 	t.Parallel()
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: -1, PerMinute: -1, PerDay: 10, Reserve: 3})
 	for i := range 7 {
-		if err := g.reserve(context.Background(), false); err != nil {
+		if err := reserve(g, context.Background(), false); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
 	}
 	midnight := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
-	wantQuotaError(t, g.reserve(context.Background(), false), WindowDay, midnight)
+	wantQuotaError(t, reserve(g, context.Background(), false), WindowDay, midnight)
 	clock.Advance(midnight.Sub(clock.Now()))
-	if err := g.reserve(context.Background(), false); err != nil {
+	if err := reserve(g, context.Background(), false); err != nil {
 		t.Fatalf("after the reset: %v", err)
 	}
 }
@@ -126,36 +129,45 @@ func TestGovernor_DayBudgetKeepsReserveAndResetsAtUTCMidnight(t *testing.T) {
 func TestGovernor_CompressedDays(t *testing.T) {
 	t.Parallel()
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: -1, PerMinute: -1, PerDay: 1, DayLength: time.Hour})
-	if err := g.reserve(context.Background(), false); err != nil {
+	if err := reserve(g, context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
-	wantQuotaError(t, g.reserve(context.Background(), false), WindowDay, clock.Now().Truncate(time.Hour).Add(time.Hour))
+	wantQuotaError(t, reserve(g, context.Background(), false), WindowDay, clock.Now().Truncate(time.Hour).Add(time.Hour))
 }
 
 func TestGovernor_HeadersTightenButNeverLoosen(t *testing.T) {
 	t.Parallel()
+	ctx := context.Background()
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: 120, PerDay: 15000, Reserve: 100})
-	now := clock.Now()
 	none := QuotaReading{DayLimit: -1, DayUsed: -1, DayAvailable: -1, WindowLimit: -1, WindowUsed: -1, WindowAvailable: -1, TenantLimit: -1, TenantUsed: -1, TenantAvailable: -1}
+	spacing := func() time.Duration {
+		t.Helper()
+		if err := reserve(g, ctx, false); err != nil {
+			t.Fatal(err)
+		}
+		before := clock.Now()
+		if err := reserve(g, ctx, false); err != nil {
+			t.Fatal(err)
+		}
+		return clock.Now().Sub(before)
+	}
 
 	looser := none
-	looser.DayLimit, looser.WindowLimit, looser.SpikeLimit = 30000, 240, "10ps"
-	if err := g.observe(context.Background(), looser); err != nil {
+	looser.At, looser.DayLimit, looser.WindowLimit, looser.SpikeLimit = clock.Now(), 30000, 240, "10ps"
+	if err := g.observe(ctx, looser, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	lim := g.limitsLocked(now)
-	if lim.PerDay != 15000 || lim.DayReserve != 100 || lim.PerWindow != 120 || lim.Interval != 200*time.Millisecond {
-		t.Fatalf("looser headers loosened the limits: %+v", lim)
+	if d := spacing(); d != 200*time.Millisecond {
+		t.Fatalf("after looser headers calls came %v apart, want the configured 200ms", d)
 	}
 
 	tighter := none
-	tighter.DayLimit, tighter.WindowLimit, tighter.SpikeLimit = 1000, 60, "2ps"
-	if err := g.observe(context.Background(), tighter); err != nil {
+	tighter.At, tighter.SpikeLimit = clock.Now(), "2ps"
+	if err := g.observe(ctx, tighter, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	lim = g.limitsLocked(now)
-	if lim.PerDay != 1000 || lim.DayReserve != 100 || lim.PerWindow != 60 || lim.Interval != 500*time.Millisecond {
-		t.Fatalf("tighter headers did not tighten: %+v", lim)
+	if d := spacing(); d != 500*time.Millisecond {
+		t.Fatalf("after a 2ps spike limit calls came %v apart, want 500ms", d)
 	}
 }
 
@@ -168,10 +180,10 @@ func TestGovernor_ReportedAvailabilityExhaustsTheDay(t *testing.T) {
 		"X-Keap-Product-Quota-Available", "0",
 		"X-Keap-Product-Quota-Expiry-Time", itoa(reset.UnixMilli()),
 	), clock.Now())
-	if err := g.observe(context.Background(), r); err != nil {
+	if err := g.observe(context.Background(), r, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	wantQuotaError(t, g.reserve(context.Background(), false), WindowDay, reset)
+	wantQuotaError(t, reserve(g, context.Background(), false), WindowDay, reset)
 }
 
 func TestGovernor_ReportedThrottleUsageFillsTheWindow(t *testing.T) {
@@ -179,10 +191,10 @@ func TestGovernor_ReportedThrottleUsageFillsTheWindow(t *testing.T) {
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: -1, PerMinute: 120, MaxWait: time.Second})
 	now := clock.Now()
 	r := ParseQuotaHeaders(header("X-Keap-Product-Throttle-Limit", "120", "X-Keap-Product-Throttle-Used", "120"), now)
-	if err := g.observe(context.Background(), r); err != nil {
+	if err := g.observe(context.Background(), r, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	wantQuotaError(t, g.reserve(context.Background(), false), WindowMinute, now.Add(time.Minute))
+	wantQuotaError(t, reserve(g, context.Background(), false), WindowMinute, now.Add(time.Minute))
 }
 
 func TestGovernor_Penalize(t *testing.T) {
@@ -212,7 +224,7 @@ func TestGovernor_Penalize(t *testing.T) {
 			if err := g.penalize(context.Background(), now, &rle); err != nil {
 				t.Fatal(err)
 			}
-			wantQuotaError(t, g.reserve(context.Background(), false), tt.window, now.Add(tt.retryIn))
+			wantQuotaError(t, reserve(g, context.Background(), false), tt.window, now.Add(tt.retryIn))
 		})
 	}
 }
@@ -224,7 +236,7 @@ func TestGovernor_SpikePenaltyIsShortAndBlocks(t *testing.T) {
 	if err := g.penalize(context.Background(), now, &RateLimitError{Cause: CauseSpike}); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.reserve(context.Background(), false); err != nil {
+	if err := reserve(g, context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
 	if got := clock.Now().Sub(now); got != 200*time.Millisecond {
@@ -242,23 +254,23 @@ func TestGovernor_OwnCallsInKeapsCountAreNotExtraUsage(t *testing.T) {
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 1, PerMinute: 4, MaxWait: 2 * time.Minute})
 	start := clock.Now()
 	for range 4 {
-		if err := g.reserve(ctx, false); err != nil {
+		if err := reserve(g, ctx, false); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A fifth call is granted into the next window (start+1m); the store
 	// has already dropped the first slot, but Keap still counts it.
 	sent := clock.Now()
-	if err := g.reserve(ctx, false); err != nil {
+	if err := reserve(g, ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	r := ParseQuotaHeaders(header("X-Keap-Product-Throttle-Limit", "4", "X-Keap-Product-Throttle-Used", "4"), sent.Add(10*time.Millisecond))
-	if err := g.observe(ctx, r); err != nil {
+	if err := g.observe(ctx, r, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	// Keap counted only our own calls: the sixth call comes one window
 	// after the second, not a window after the report.
-	if err := g.reserve(ctx, false); err != nil {
+	if err := reserve(g, ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := clock.Now(), start.Add(time.Minute+time.Second); !got.Equal(want) {
@@ -269,10 +281,10 @@ func TestGovernor_OwnCallsInKeapsCountAreNotExtraUsage(t *testing.T) {
 	clock.Advance(30 * time.Second)
 	now := clock.Now()
 	r = ParseQuotaHeaders(header("X-Keap-Product-Throttle-Limit", "4", "X-Keap-Product-Throttle-Available", "0"), now)
-	if err := g.observe(ctx, r); err != nil {
+	if err := g.observe(ctx, r, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.reserve(ctx, false); err != nil {
+	if err := reserve(g, ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	// The window frees when our call at 60s expires, at 120s.
@@ -305,60 +317,34 @@ func TestGovernor_BackgroundShareLeavesTheEndOfTheDayToForeground(t *testing.T) 
 			if tt.reportDay > 0 {
 				r := QuotaReading{At: clock.Now(), DayLimit: tt.reportDay, DayUsed: 0, DayAvailable: tt.reportDay,
 					WindowLimit: -1, WindowUsed: -1, WindowAvailable: -1, TenantLimit: -1, TenantUsed: -1, TenantAvailable: -1}
-				if err := g.observe(ctx, r); err != nil {
+				if err := g.observe(ctx, r, time.Time{}); err != nil {
 					t.Fatal(err)
 				}
 			}
 			midnight := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
 			for i := range tt.background {
-				if err := g.reserve(ctx, true); err != nil {
+				if err := reserve(g, ctx, true); err != nil {
 					t.Fatalf("background call %d: %v", i+1, err)
 				}
 			}
-			wantQuotaError(t, g.reserve(ctx, true), WindowDay, midnight)
+			wantQuotaError(t, reserve(g, ctx, true), WindowDay, midnight)
 			for i := range tt.foreground {
-				if err := g.reserve(ctx, false); err != nil {
+				if err := reserve(g, ctx, false); err != nil {
 					t.Fatalf("foreground call %d after the background share: %v", i+1, err)
 				}
 			}
-			wantQuotaError(t, g.reserve(ctx, false), WindowDay, midnight)
+			wantQuotaError(t, reserve(g, ctx, false), WindowDay, midnight)
 			// A new day gives the background its share again.
 			clock.Advance(midnight.Sub(clock.Now()))
-			if err := g.reserve(ctx, true); err != nil {
+			if err := reserve(g, ctx, true); err != nil {
 				t.Fatalf("background call on the next day: %v", err)
 			}
 		})
 	}
 }
 
-// A call that left late after its slot is not followed closer than the
-// spike interval by the next, even when the next one's slot has come.
-func TestGovernor_PaceKeepsTheSpikeIntervalAfterALateCall(t *testing.T) {
-	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 5, PerMinute: -1, PerDay: -1})
-	ctx := context.Background()
-	start := clock.Now()
-	if err := g.pace(ctx); err != nil || !clock.Now().Equal(start) {
-		t.Fatalf("first call held until %v (err %v)", clock.Now().Sub(start), err)
-	}
-	// The next slot comes 50ms after the first call actually left (it
-	// left 150ms late): the next call waits out the interval.
-	clock.Advance(50 * time.Millisecond)
-	if err := g.pace(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if got := clock.Now().Sub(start); got != 200*time.Millisecond {
-		t.Fatalf("second call left %v after the first, want 200ms", got)
-	}
-	// Calls further apart than the interval are not held.
-	clock.Advance(time.Second)
-	before := clock.Now()
-	if err := g.pace(ctx); err != nil || !clock.Now().Equal(before) {
-		t.Fatalf("a call a second later was held %v (err %v)", clock.Now().Sub(before), err)
-	}
-	// A canceled context ends the wait.
-	canceled, cancel := context.WithCancel(ctx)
-	cancel()
-	if err := g.pace(canceled); !errors.Is(err, context.Canceled) {
-		t.Fatalf("pace with a canceled context = %v", err)
-	}
+// reserve takes a slot through g, reporting only the error.
+func reserve(g *governor, ctx context.Context, background bool) error {
+	_, _, err := g.reserve(ctx, background)
+	return err
 }

@@ -146,16 +146,25 @@ func FuzzQuotaHeaders(f *testing.F) {
 			t.Fatalf("spike %q read as %d", spike, n)
 		}
 		// Whatever the headers say, the governor must digest them and
-		// still compute sane limits.
-		cfg := Config{Account: "a", Credential: NewAPIKey("k")}.withDefaults()
-		cfg.Clock = &fakeClock{now: now}
+		// never stop calls for longer than about a day, nor space them
+		// further apart than a second.
+		clock := &fakeClock{now: now}
+		cfg := Config{Account: "a", Credential: NewAPIKey("k"), Clock: clock}.withDefaults()
 		g := newGovernor(cfg)
-		_ = g.observe(t.Context(), r)
-		lim := g.limitsLocked(now)
-		if lim.PerWindow < 1 || lim.PerDay < 0 || lim.Interval <= 0 || !lim.DayResetAt.After(now) {
-			t.Fatalf("limits after %+v: %+v", r, lim)
-		}
+		_ = g.observe(t.Context(), r, time.Time{})
 		rle := classifyRateLimit(h, r, errorBody{}, now)
 		_ = g.penalize(t.Context(), now, rle)
+		longest := g.plausibleDayAhead() + cfg.Quota.DayResetMargin
+		for range 2 {
+			_, _, err := g.reserve(t.Context(), false)
+			if at, ok := QuotaRetryAt(err); ok && at.After(now.Add(longest)) {
+				t.Fatalf("after %+v and its 429, calls stop until %v", r, at)
+			} else if err != nil && !ok {
+				t.Fatalf("after %+v: %v", r, err)
+			}
+		}
+		if d := clock.Now().Sub(now); d > cfg.Quota.MaxWait {
+			t.Fatalf("after %+v two calls took %v", r, d)
+		}
 	})
 }

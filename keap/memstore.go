@@ -8,9 +8,12 @@ import (
 )
 
 // MemoryQuotaStore is the in-memory QuotaStore: one budget shared by every
-// goroutine of one process, lost on restart. It follows the semantics
-// documented on QuotaStore exactly, as the warehouse's Postgres ledger does.
+// goroutine of one process, lost on restart, on that process's clock. It
+// follows the semantics documented on QuotaStore exactly, as the
+// warehouse's Postgres ledger does.
 type MemoryQuotaStore struct {
+	now func() time.Time
+
 	mu       sync.Mutex
 	accounts map[string]*memoryQuotaAccount
 }
@@ -21,15 +24,20 @@ type memoryQuotaAccount struct {
 	dayCount   int64
 	dayResetAt time.Time
 
-	// What Keap last reported; zero when never reported.
+	// What Keap reported for the current day; zero when it did not.
 	dayLimit    int64
 	windowLimit int64
 	interval    time.Duration
 }
 
-// NewMemoryQuotaStore returns an empty in-memory QuotaStore.
-func NewMemoryQuotaStore() *MemoryQuotaStore {
-	return &MemoryQuotaStore{accounts: make(map[string]*memoryQuotaAccount)}
+// NewMemoryQuotaStore returns an empty in-memory QuotaStore on the clock
+// now (nil: time.Now). Give it the clock of the clients sharing it
+// (Config.Clock.Now), as New does when Config.Store is nil.
+func NewMemoryQuotaStore(now func() time.Time) *MemoryQuotaStore {
+	if now == nil {
+		now = time.Now
+	}
+	return &MemoryQuotaStore{now: now, accounts: make(map[string]*memoryQuotaAccount)}
 }
 
 var _ QuotaStore = (*MemoryQuotaStore)(nil)
@@ -44,22 +52,28 @@ func (s *MemoryQuotaStore) account(name string) *memoryQuotaAccount {
 }
 
 // Reserve takes one call for account if every window of lim allows one no
-// later than now+maxWait.
-func (s *MemoryQuotaStore) Reserve(ctx context.Context, account string, now time.Time, maxWait time.Duration, lim QuotaLimits) (QuotaGrant, error) {
+// later than maxWait from now.
+func (s *MemoryQuotaStore) Reserve(ctx context.Context, account string, maxWait time.Duration, lim QuotaLimits) (QuotaGrant, error) {
 	if err := ctx.Err(); err != nil {
 		return QuotaGrant{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := s.now()
 	a := s.account(account)
-	perDay, perWindow, interval := a.tighten(lim)
 
-	if a.dayResetAt.IsZero() || !now.Before(a.dayResetAt) {
+	switch {
+	case a.dayResetAt.IsZero():
+		a.dayResetAt = nextDayReset(now, lim.DayLength)
+	case !now.Before(a.dayResetAt.Add(lim.DayResetMargin)):
+		// What Keap reported held for the day that ended.
 		a.dayCount = 0
-		a.dayResetAt = lim.DayResetAt
+		a.dayLimit, a.windowLimit, a.interval = 0, 0, 0
+		a.dayResetAt = nextDayReset(now, lim.DayLength)
 	}
+	perDay, perWindow, interval := a.tighten(lim)
 	if a.dayCount >= perDay {
-		return QuotaGrant{At: a.dayResetAt, Window: WindowDay}, nil
+		return QuotaGrant{At: a.dayResetAt.Add(lim.DayResetMargin), Window: WindowDay}, nil
 	}
 
 	t := now
@@ -82,8 +96,9 @@ func (s *MemoryQuotaStore) Reserve(ctx context.Context, account string, now time
 	a.log = insertSorted(a.log, t, 1)
 	// Drop what has left the window as of now, not as of t: a slot granted
 	// in the next window must not hide the calls Keap still counts now,
-	// or Observe would take them for someone else's usage.
-	a.log = slices.Delete(a.log, 0, upperBound(a.log, now.Add(-lim.Window)))
+	// or Observe would take them for someone else's usage. At least a
+	// minute is kept, for Observe's count of calls Keap had not yet seen.
+	a.log = slices.Delete(a.log, 0, upperBound(a.log, now.Add(-max(lim.Window, minLogSpan))))
 	a.lastAt = t
 	a.dayCount++
 	return QuotaGrant{OK: true, At: t}, nil
@@ -111,16 +126,32 @@ func (a *memoryQuotaAccount) tighten(lim QuotaLimits) (perDay, perWindow int64, 
 	return perDay, perWindow, interval
 }
 
-// Observe reconciles the counts with what Keap reported at now and keeps the
+// Observe reconciles the counts with what Keap reported at at and keeps the
 // limits it reported. Reported usage only ever raises the counts.
-func (s *MemoryQuotaStore) Observe(ctx context.Context, account string, now time.Time, obs QuotaObservation) error {
+func (s *MemoryQuotaStore) Observe(ctx context.Context, account string, at time.Time, obs QuotaObservation) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := at
 	a := s.account(account)
 
+	switch {
+	case obs.DayResetAt.IsZero():
+	case !obs.DayResetAt.After(now):
+		// A reading of a day that is over (it was in flight across the
+		// reset): nothing in it is about today.
+		obs.DayUsed, obs.DayLimit = -1, -1
+	case a.dayResetAt.IsZero() || !now.Before(a.dayResetAt):
+		if !a.dayResetAt.IsZero() {
+			a.dayLimit, a.windowLimit, a.interval = 0, 0, 0
+		}
+		a.dayCount = 0
+		a.dayResetAt = obs.DayResetAt
+	case !obs.DayResetAt.Equal(a.dayResetAt):
+		a.dayResetAt = obs.DayResetAt
+	}
 	if obs.DayLimit > 0 {
 		a.dayLimit = obs.DayLimit
 	}
@@ -130,14 +161,8 @@ func (s *MemoryQuotaStore) Observe(ctx context.Context, account string, now time
 	if obs.Interval > 0 {
 		a.interval = obs.Interval
 	}
-	if !obs.DayResetAt.IsZero() {
-		switch {
-		case a.dayResetAt.IsZero() || !now.Before(a.dayResetAt):
-			a.dayCount = 0
-			a.dayResetAt = obs.DayResetAt
-		case !obs.DayResetAt.Equal(a.dayResetAt):
-			a.dayResetAt = obs.DayResetAt
-		}
+	if obs.DayUsed >= 0 && !obs.Sent.IsZero() {
+		obs.DayUsed += int64(len(a.log) - upperBound(a.log, obs.Sent))
 	}
 	if obs.DayUsed > a.dayCount {
 		a.dayCount = obs.DayUsed
@@ -146,6 +171,23 @@ func (s *MemoryQuotaStore) Observe(ctx context.Context, account string, now time
 		n := int64(countIn(a.log, now.Add(-obs.Window), now))
 		if obs.WindowUsed > n {
 			a.log = insertSorted(a.log, now, int(obs.WindowUsed-n))
+		}
+	}
+	return nil
+}
+
+// Forget drops what Keap reported for account (every account when empty),
+// keeping the granted slots.
+func (s *MemoryQuotaStore) Forget(ctx context.Context, account string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for name, a := range s.accounts {
+		if account == "" || name == account {
+			a.dayCount, a.dayResetAt = 0, time.Time{}
+			a.dayLimit, a.windowLimit, a.interval = 0, 0, 0
 		}
 	}
 	return nil

@@ -84,7 +84,8 @@ func TestClient_ObserveFuncSees429sAndRefusals(t *testing.T) {
 	if c := calls[0]; c.Status != 429 || c.RateLimit != keap.CauseDay || !errors.As(c.Err, &rle) || c.Refused || c.Attempt != 1 {
 		t.Fatalf("429 observed as %+v", c)
 	}
-	reset := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	// Midnight, and the default DayResetMargin.
+	reset := time.Date(2026, 3, 5, 0, 0, 2, 0, time.UTC)
 	for i, c := range calls[1:] {
 		var qe *keap.QuotaError
 		if !c.Refused || c.Status != 0 || !errors.As(c.Err, &qe) || qe.Window != keap.WindowDay || !qe.RetryAt.Equal(reset) {

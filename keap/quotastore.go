@@ -16,8 +16,7 @@ const (
 // QuotaLimits is what a QuotaStore must enforce for one account on one
 // reservation, before the store tightens it with the limits Keap reported to
 // any process sharing it (see QuotaStore). The governor computes it from the
-// configuration, tightened by what Keap last reported to this client; the
-// store counts, and remembers what Keap reported.
+// configuration alone; the store counts, and remembers what Keap reported.
 //
 // QuotaLimits, QuotaGrant and QuotaObservation are aliases of unnamed structs
 // of standard-library types, so another package (the warehouse) can declare
@@ -25,9 +24,10 @@ const (
 // Change them only together with every implementation.
 type QuotaLimits = struct {
 	// Interval is the minimum spacing between two granted calls (one second
-	// divided by the per-second rate). Calls are spaced evenly: Keap's spike
-	// arrest rejects bursts even below the nominal per-second rate. Zero
-	// disables spacing, whatever Keap reported.
+	// divided by the per-second rate, plus the spacing margin). Calls are
+	// spaced evenly: Keap's spike arrest rejects bursts even below the
+	// nominal per-second rate. Zero disables spacing, whatever Keap
+	// reported.
 	Interval time.Duration
 
 	// PerWindow is the number of calls allowed in any rolling window of
@@ -35,8 +35,8 @@ type QuotaLimits = struct {
 	// whatever Keap reported.
 	PerWindow int64
 
-	// Window is the length of the rolling window (one minute in production;
-	// tests compress it).
+	// Window is the length of the rolling window (one minute plus the
+	// window margin in production; tests compress it).
 	Window time.Duration
 
 	// PerDay is the daily limit, before DayReserve. Zero means no call may
@@ -54,10 +54,17 @@ type QuotaLimits = struct {
 	// means the whole budget.
 	DayShare int64
 
-	// DayResetAt is when the current day's budget resets: Keap's
-	// x-keap-product-quota-expiry-time when known, else the next 00:00 UTC
-	// (or the end of a compressed test day).
-	DayResetAt time.Time
+	// DayLength is the length of a quota day when Keap has not reported
+	// when the day resets: zero means UTC calendar days (the next 00:00
+	// UTC), else days aligned to multiples of DayLength since the Unix
+	// epoch (tests compress days).
+	DayLength time.Duration
+
+	// DayResetMargin is how long after the day's reset time the day rolls
+	// over: the first call of a new day leaves only once Keap's reset has
+	// surely passed, whatever the header's precision and the offset
+	// between Keap's clock and the store's.
+	DayResetMargin time.Duration
 }
 
 // QuotaGrant is a QuotaStore's answer to a reservation.
@@ -67,8 +74,16 @@ type QuotaGrant = struct {
 
 	// At is, when OK, the time at which the reserved call may be sent (now
 	// or a moment later, at most the requested maximum wait); when not OK,
-	// the earliest time at which a reservation could succeed.
+	// the earliest time at which a reservation could succeed. It is on the
+	// caller's clock: a store that keeps another clock (the database's)
+	// converts it with the offset it measured.
 	At time.Time
+
+	// Uncertainty bounds how far At may be from the store's slot, as
+	// converted to the caller's clock: half the round trip of the
+	// measurement the conversion rests on (zero for a store on the
+	// caller's own clock).
+	Uncertainty time.Duration
 
 	// Window names the window that refused the call when not OK
 	// (WindowSecond, WindowMinute or WindowDay).
@@ -94,6 +109,10 @@ type QuotaObservation = struct {
 	// Interval is the spacing x-keap-product-spike-limit implies ("10ps":
 	// a tenth of a second), or zero.
 	Interval time.Duration
+	// Sent is the slot of the call whose response carried the reading, on
+	// the caller's clock (zero: unknown). Keap's DayUsed cannot count the
+	// calls granted after it, so the store adds them: they are spent too.
+	Sent time.Time
 }
 
 // QuotaStore holds the quota counts of every account. It is the seam that lets
@@ -102,47 +121,85 @@ type QuotaObservation = struct {
 // implements it in Postgres. Implementations must be safe for concurrent use
 // and make each Reserve atomic.
 //
+// A store keeps one clock for everything it decides: slots, windows and the
+// day's rollover are on it, never on a caller's. The memory store's clock is
+// its process's; the Postgres ledger's is the database's, so processes on
+// machines whose clocks disagree still share one timeline. Times a caller
+// passes in (Observe's at) and gets back (QuotaGrant.At) are on the
+// caller's clock, converted by the store.
+//
 // Every implementation keeps, per account, the last granted slot, a sorted
 // log of slots inside the rolling window, the day's count and its reset
-// time, and the limits Keap last reported (day limit, window limit, spike
-// spacing), and behaves exactly alike (jobs tests the Postgres ledger
-// against MemoryQuotaStore). Reserve applies the tighter of the caller's
-// limits and the reported ones, so a process that has not yet heard from
-// Keap never sends a call another process already knows is doomed:
+// time, and the limits Keap reported for the current day (day limit, window
+// limit, spike spacing), and behaves exactly alike (keaptest.QuotaStoreSuite
+// runs both). Reserve applies the tighter of the caller's limits and the
+// reported ones, so a process that has not yet heard from Keap never sends
+// a call another process already knows is doomed. With now the store's
+// clock:
 //
 //  0. The day's limit is the lower of lim.PerDay and the reported day
 //     limit, less lim.DayReserve (at least zero), and of that only
 //     lim.DayShare thousandths when DayShare is in 1..999 (rounded down).
-//     When lim.PerWindow is
-//     positive, the window's limit is the lower of it and the reported
-//     window limit; when lim.Interval is positive, the spacing is the
-//     larger of it and the reported spike spacing.
-//  1. Day rollover: once now reaches the stored reset (or none is stored),
-//     the count restarts at zero and the reset becomes lim.DayResetAt.
-//  2. A spent day refuses with the stored reset time and WindowDay.
+//     When lim.PerWindow is positive, the window's limit is the lower of
+//     it and the reported window limit; when lim.Interval is positive, the
+//     spacing is the larger of it and the reported spike spacing.
+//  1. Day rollover: once now reaches the stored reset plus
+//     lim.DayResetMargin, the count restarts at zero, the reported limits
+//     are forgotten (they held for the day they were reported), and the
+//     reset becomes the next day boundary after now (see
+//     QuotaLimits.DayLength). With no reset stored, the reset becomes that
+//     boundary and the count stays.
+//  2. A spent day refuses until the stored reset plus lim.DayResetMargin,
+//     with WindowDay.
 //  3. The slot t is now, or the last slot plus the spacing if later.
 //  4. If the window's limit of slots already lie in (t-Window, t], t moves
 //     to when the oldest of them leaves the window.
 //  5. A slot later than now+maxWait refuses, taking nothing: WindowMinute
 //     if step 4 moved t, else WindowSecond.
-//  6. Otherwise t is logged, slots at or before now-Window are dropped (as
-//     of now, not t: a slot in the next window must not hide calls Keap
-//     still counts), the day's count grows by one, and t is granted.
+//  6. Otherwise t is logged, slots at or before now-max(Window, one
+//     minute) are dropped (as of now, not t: a slot in the next window must
+//     not hide calls Keap still counts), the day's count grows by one, and
+//     t is granted.
 //
 // Observe stores each reported limit that is positive (replacing the last
 // one: Keap's limits may rise as well as fall; the caller's limits still
-// cap them), starts a new day when Keap's reset time says so (and trusts a
-// changed reset time), raises the day's count to DayUsed, and, when Keap
-// counts more calls in (now-Window, now] than the log holds, logs the
-// difference at now: usage by another integration on the same key.
+// cap them). A reported reset that is not after now belongs to a day that
+// is over: that reading's day fields are ignored. Otherwise a reset later
+// than a stored one that has passed starts a new day; a changed reset is
+// trusted; the day's count rises to DayUsed plus the logged slots after
+// obs.Sent (granted calls Keap had not yet seen). When Keap counts more calls in
+// (now-Window, now] than the log holds, the difference is logged at now:
+// usage by another integration on the same key.
 type QuotaStore interface {
 	// Reserve takes one call for account if every window of lim allows one
-	// at some time no later than now+maxWait, and returns that time. It takes
-	// nothing when no such time exists, returning instead the earliest time
-	// a call could be granted and the window that refused it.
-	Reserve(ctx context.Context, account string, now time.Time, maxWait time.Duration, lim QuotaLimits) (QuotaGrant, error)
+	// at some time no later than maxWait from now, and returns that time.
+	// It takes nothing when no such time exists, returning instead the
+	// earliest time a call could be granted and the window that refused it.
+	Reserve(ctx context.Context, account string, maxWait time.Duration, lim QuotaLimits) (QuotaGrant, error)
 
-	// Observe reconciles the stored counts with what Keap reported at now.
-	// Reported usage can only raise the stored counts, never lower them.
-	Observe(ctx context.Context, account string, now time.Time, obs QuotaObservation) error
+	// Observe reconciles the stored counts with what Keap reported in a
+	// response received at at (on the caller's clock). Reported usage can
+	// only raise the stored counts, never lower them.
+	Observe(ctx context.Context, account string, at time.Time, obs QuotaObservation) error
+
+	// Forget drops what Keap reported for account (limits, reset time and
+	// the day's count), keeping the slots granted: the operator's way out
+	// of a reading that should not have been believed. An empty account
+	// means every account.
+	Forget(ctx context.Context, account string) error
+}
+
+// minLogSpan is the least span of granted slots a store keeps, window or
+// not: Observe counts the slots after a reading's call among them.
+const minLogSpan = time.Minute
+
+// nextDayReset is the first day boundary after now: the next 00:00 UTC, or
+// with dayLength set, the next multiple of dayLength since the Unix epoch.
+func nextDayReset(now time.Time, dayLength time.Duration) time.Time {
+	if dayLength > 0 {
+		since := now.Sub(time.Unix(0, 0))
+		return time.Unix(0, 0).Add((since/dayLength + 1) * dayLength).UTC()
+	}
+	y, m, d := now.UTC().Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
 }

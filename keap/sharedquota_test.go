@@ -36,7 +36,7 @@ func TestClient_FreshClientOnSharedStoreSendsNoDoomedCall(t *testing.T) {
 			opts := tt.opts
 			opts.Contacts, opts.APIKeys = 20, []string{testKey}
 			sim := keapsim.New(t, opts)
-			store := NewMemoryQuotaStore()
+			store := NewMemoryQuotaStore(nil)
 			newClient := func() *Client {
 				// The configured limits are the defaults (120/minute,
 				// 15,000/day), far above the simulator's.
@@ -82,8 +82,9 @@ func spendLearnedLimit(t *testing.T, first *Client, sim *keapsim.Server, window 
 	if !errors.As(err, &qe) || qe.Window != window {
 		t.Fatalf("first client's fourth call: %v, want a %s quota error", err, window)
 	}
-	// Keap reports the reset in epoch milliseconds.
-	if reset := before.DayResetAt.Truncate(time.Millisecond); window == WindowDay && !qe.RetryAt.Equal(reset) {
+	// Keap reports the reset in epoch milliseconds; the day's margin
+	// follows it.
+	if reset := before.DayResetAt.Truncate(time.Millisecond).Add(first.QuotaConfig().DayResetMargin); window == WindowDay && !qe.RetryAt.Equal(reset) {
 		t.Fatalf("first client retries at %v, want Keap's reset %v", qe.RetryAt, reset)
 	}
 	if window == WindowMinute && (!qe.RetryAt.After(time.Now()) || qe.RetryAt.After(time.Now().Add(time.Minute+time.Second))) {
@@ -114,7 +115,7 @@ func listConcurrently(c *Client, n int) []error {
 // second process would, with exact windows (no margins).
 func newGovernorOnStore(t *testing.T, q QuotaConfig, store QuotaStore, clock Clock) *governor {
 	t.Helper()
-	q.SpacingMargin, q.WindowMargin = -1, -1
+	q.SpacingMargin, q.WindowMargin, q.DayResetMargin = -1, -1, -1
 	cfg := Config{Account: "acct", Credential: NewAPIKey("k"), Clock: clock, Store: store, Quota: q}.withDefaults()
 	if err := cfg.validate(); err != nil {
 		t.Fatal(err)
@@ -133,16 +134,16 @@ func TestGovernor_FreshGovernorAppliesLimitsAnotherLearned(t *testing.T) {
 		first, clock := newTestGovernor(t, q)
 		r := none
 		r.At, r.DayLimit, r.DayUsed, r.DayResetAt = clock.Now(), 10, 0, clock.Now().Add(5*time.Hour)
-		if err := first.observe(ctx, r); err != nil {
+		if err := first.observe(ctx, r, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		second := newGovernorOnStore(t, q, first.store, clock)
 		for i := range 7 {
-			if err := second.reserve(ctx, false); err != nil {
+			if err := reserve(second, ctx, false); err != nil {
 				t.Fatalf("call %d: %v", i, err)
 			}
 		}
-		wantQuotaError(t, second.reserve(ctx, false), WindowDay, r.DayResetAt)
+		wantQuotaError(t, reserve(second, ctx, false), WindowDay, r.DayResetAt)
 	})
 
 	t.Run("Keap's spike limit spaces the calls", func(t *testing.T) {
@@ -151,13 +152,13 @@ func TestGovernor_FreshGovernorAppliesLimitsAnotherLearned(t *testing.T) {
 		first, clock := newTestGovernor(t, q)
 		r := none
 		r.At, r.SpikeLimit = clock.Now(), "2ps"
-		if err := first.observe(ctx, r); err != nil {
+		if err := first.observe(ctx, r, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		second := newGovernorOnStore(t, q, first.store, clock)
 		start := clock.Now()
 		for range 3 {
-			if err := second.reserve(ctx, false); err != nil {
+			if err := reserve(second, ctx, false); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -26,184 +26,40 @@ var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 func ms(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
 
 var stepLimits = warehouse.QuotaLimits{
-	Interval:   200 * time.Millisecond,
-	PerWindow:  3,
-	Window:     time.Second,
-	PerDay:     5,
-	DayResetAt: t0.Add(time.Hour),
+	Interval:  200 * time.Millisecond,
+	PerWindow: 3,
+	Window:    time.Second,
+	PerDay:    5,
+	DayLength: time.Hour,
 }
 
-type reserveStep struct {
-	now     time.Time
-	maxWait time.Duration
-	lim     warehouse.QuotaLimits
-	want    warehouse.QuotaGrant
+// fakeClock is a clock that moves only when told, standing in for both the
+// process's and the database's clock (QuotaLedgerOptions), so the ledger's
+// arithmetic is exact. (The semantics themselves are keaptest's
+// QuotaStoreSuite, which package jobs runs against the ledger.)
+type fakeClock struct{ ns atomic.Int64 }
+
+func newFakeClock(t time.Time) *fakeClock {
+	c := &fakeClock{}
+	c.ns.Store(t.UnixNano())
+	return c
 }
 
-func runReserves(t *testing.T, l *warehouse.QuotaLedger, account string, steps []reserveStep) {
-	t.Helper()
-	for i, s := range steps {
-		got, err := l.Reserve(context.Background(), account, s.now, s.maxWait, s.lim)
-		if err != nil {
-			t.Fatalf("step %d: %v", i, err)
-		}
-		if got.OK != s.want.OK || !got.At.Equal(s.want.At) || got.Window != s.want.Window {
-			t.Fatalf("step %d: Reserve(now %s, wait %s) = %+v, want %+v", i, s.now.Format("15:04:05.000"), s.maxWait, got, s.want)
-		}
-	}
-}
+func (c *fakeClock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
 
-func TestQuotaLedger_ReserveFollowsEveryStepOfTheSemantics(t *testing.T) {
-	t.Parallel()
-	b := warehousetest.New(t, 4)
-	lim := stepLimits
-	noInterval := lim
-	noInterval.Interval = 0
-	nextDay := lim
-	nextDay.DayResetAt = t0.Add(25 * time.Hour)
-
-	tests := []struct {
-		name  string
-		steps []reserveStep
-	}{
-		{"spacing grants now then one interval later", []reserveStep{
-			{ms(0), time.Second, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-			{ms(0), time.Second, lim, warehouse.QuotaGrant{OK: true, At: ms(200)}},
-			{ms(500), time.Second, lim, warehouse.QuotaGrant{OK: true, At: ms(500)}},
-		}},
-		{"spacing refuses past max wait and takes nothing", []reserveStep{
-			{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-			{ms(0), 100 * time.Millisecond, lim, warehouse.QuotaGrant{At: ms(200), Window: "second"}},
-			{ms(0), 200 * time.Millisecond, lim, warehouse.QuotaGrant{OK: true, At: ms(200)}},
-		}},
-		{"zero interval spaces by the last slot only", []reserveStep{
-			{ms(50), 0, noInterval, warehouse.QuotaGrant{OK: true, At: ms(50)}},
-			{ms(10), time.Second, noInterval, warehouse.QuotaGrant{OK: true, At: ms(50)}},
-		}},
-		{"rolling window moves to the expiry of the oldest counted slot", []reserveStep{
-			{ms(0), time.Second, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-			{ms(0), time.Second, lim, warehouse.QuotaGrant{OK: true, At: ms(200)}},
-			{ms(0), time.Second, lim, warehouse.QuotaGrant{OK: true, At: ms(400)}},
-			{ms(0), 500 * time.Millisecond, lim, warehouse.QuotaGrant{At: ms(1000), Window: "minute"}},
-			{ms(0), time.Second, lim, warehouse.QuotaGrant{OK: true, At: ms(1000)}},
-			{ms(0), 2 * time.Second, lim, warehouse.QuotaGrant{OK: true, At: ms(1200)}},
-		}},
-		{"day budget refuses until the reset, then a new day starts", []reserveStep{
-			{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-			{ms(1000), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(1000)}},
-			{ms(2000), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(2000)}},
-			{ms(3000), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(3000)}},
-			{ms(4000), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(4000)}},
-			{ms(5000), time.Hour, lim, warehouse.QuotaGrant{At: t0.Add(time.Hour), Window: "day"}},
-			{t0.Add(time.Hour), 0, nextDay, warehouse.QuotaGrant{OK: true, At: t0.Add(time.Hour)}},
-		}},
-		{"zero per-day refuses at once", []reserveStep{
-			{ms(0), time.Hour, warehouse.QuotaLimits{PerDay: 0, DayResetAt: t0.Add(time.Hour)}, warehouse.QuotaGrant{At: t0.Add(time.Hour), Window: "day"}},
-		}},
-		{"unknown day reset starts a new day each call", []reserveStep{
-			{ms(0), 0, warehouse.QuotaLimits{PerDay: 1}, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-			{ms(10), 0, warehouse.QuotaLimits{PerDay: 1}, warehouse.QuotaGrant{OK: true, At: ms(10)}},
-		}},
-	}
-	for i, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			runReserves(t, b.Warehouse.QuotaLedger(b.Pool), fmt.Sprintf("acct%d", i), tt.steps)
-		})
-	}
-}
-
-func TestQuotaLedger_ObserveOnlyRaisesCounts(t *testing.T) {
-	t.Parallel()
-	b := warehousetest.New(t, 4)
-	ctx := context.Background()
-	lim := stepLimits
-	obs := func(dayUsed int64, reset time.Time, windowUsed int64, window time.Duration) warehouse.QuotaObservation {
-		return warehouse.QuotaObservation{DayUsed: dayUsed, DayResetAt: reset, WindowUsed: windowUsed, Window: window}
-	}
-
-	tests := []struct {
-		name    string
-		before  []reserveStep
-		observe []warehouse.QuotaObservation
-		after   []reserveStep
-	}{
-		{"day used raises the count", nil,
-			[]warehouse.QuotaObservation{obs(4, lim.DayResetAt, -1, 0)},
-			[]reserveStep{
-				{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-				{ms(1000), time.Hour, lim, warehouse.QuotaGrant{At: lim.DayResetAt, Window: "day"}},
-			}},
-		{"a lower day used never lowers it",
-			[]reserveStep{{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}}, {ms(1000), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(1000)}}},
-			[]warehouse.QuotaObservation{obs(4, lim.DayResetAt, -1, 0), obs(1, lim.DayResetAt, -1, 0)},
-			[]reserveStep{
-				{ms(2000), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(2000)}},
-				{ms(3000), 0, lim, warehouse.QuotaGrant{At: lim.DayResetAt, Window: "day"}},
-			}},
-		{"a different reported reset is trusted, the count kept",
-			[]reserveStep{{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}}},
-			[]warehouse.QuotaObservation{obs(5, lim.DayResetAt, -1, 0), obs(-1, t0.Add(2*time.Hour), -1, 0)},
-			// Observed at ms(0), while the stored reset is still ahead:
-			// Keap's new reset replaces it and the count stays.
-			[]reserveStep{{t0.Add(90 * time.Minute), 0, lim, warehouse.QuotaGrant{At: t0.Add(2 * time.Hour), Window: "day"}}}},
-		{"window used fills the rolling window", nil,
-			[]warehouse.QuotaObservation{obs(-1, time.Time{}, 3, time.Second)},
-			[]reserveStep{{ms(0), 2 * time.Second, lim, warehouse.QuotaGrant{OK: true, At: ms(1000)}}}},
-		{"window used already counted adds nothing",
-			[]reserveStep{{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}}},
-			[]warehouse.QuotaObservation{obs(-1, time.Time{}, 1, time.Second)},
-			[]reserveStep{
-				{ms(0), time.Second, lim, warehouse.QuotaGrant{OK: true, At: ms(200)}},
-				{ms(0), time.Second, lim, warehouse.QuotaGrant{OK: true, At: ms(400)}},
-			}},
-		{"absent headers change nothing", nil,
-			[]warehouse.QuotaObservation{obs(-1, time.Time{}, -1, time.Second)},
-			[]reserveStep{{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}}}},
-	}
-	for i, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			l := b.Warehouse.QuotaLedger(b.Pool)
-			account := fmt.Sprintf("acct%d", i)
-			runReserves(t, l, account, tt.before)
-			for _, o := range tt.observe {
-				if err := l.Observe(ctx, account, ms(0), o); err != nil {
-					t.Fatal(err)
-				}
-			}
-			runReserves(t, l, account, tt.after)
-		})
-	}
-}
-
-func TestQuotaLedger_ObserveNewDayAfterStoredResetPassed(t *testing.T) {
-	t.Parallel()
-	b := warehousetest.New(t, 2)
-	ctx := context.Background()
-	l := b.Warehouse.QuotaLedger(b.Pool)
-	lim := stepLimits
-	lim.PerDay = 1
-	runReserves(t, l, "a", []reserveStep{{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}}})
-	// At the stored reset Keap reports the next day's reset and 0 used.
-	next := t0.Add(25 * time.Hour)
-	if err := l.Observe(ctx, "a", t0.Add(time.Hour), warehouse.QuotaObservation{DayUsed: 0, DayResetAt: next, WindowUsed: -1}); err != nil {
-		t.Fatal(err)
-	}
-	runReserves(t, l, "a", []reserveStep{
-		{t0.Add(time.Hour), 0, lim, warehouse.QuotaGrant{OK: true, At: t0.Add(time.Hour)}},
-		{t0.Add(2 * time.Hour), time.Hour, lim, warehouse.QuotaGrant{At: next, Window: "day"}},
-	})
+func (c *fakeClock) options() warehouse.QuotaLedgerOptions {
+	return warehouse.QuotaLedgerOptions{Now: c.Now, DatabaseNow: c.Now}
 }
 
 func TestQuotaLedger_DayCountSurvivesRestart(t *testing.T) {
 	t.Parallel()
 	b := warehousetest.New(t, 2)
+	clock := newFakeClock(t0)
 	lim := stepLimits
 	lim.Interval, lim.PerWindow = 0, 0
-	first := b.Warehouse.QuotaLedger(b.Pool)
+	first := b.Warehouse.QuotaLedger(b.Pool, clock.options())
 	for i := range 5 {
-		g, err := first.Reserve(context.Background(), "a", ms(i), 0, lim)
+		g, err := first.Reserve(context.Background(), "a", 0, lim)
 		if err != nil || !g.OK {
 			t.Fatalf("reserve %d: %+v %v", i, g, err)
 		}
@@ -213,7 +69,7 @@ func TestQuotaLedger_DayCountSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := w.QuotaLedger(warehousetest.NewPool(t, 1)).Reserve(context.Background(), "a", ms(10), time.Hour, lim)
+	g, err := w.QuotaLedger(warehousetest.NewPool(t, 1), clock.options()).Reserve(context.Background(), "a", time.Hour, lim)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,96 +78,99 @@ func TestQuotaLedger_DayCountSurvivesRestart(t *testing.T) {
 	}
 }
 
-func TestQuotaLedger_ReportedLimitsTightenTheCallersLimits(t *testing.T) {
+// skewedClock is the process's clock running skew ahead of the real one.
+func skewedClock(skew time.Duration) func() time.Time {
+	return func() time.Time { return time.Now().Add(skew) }
+}
+
+// TestQuotaLedger_TheDatabasesClockDecides runs two ledgers of one account
+// whose processes' clocks are an hour ahead and an hour behind (on the
+// database's real clock). Neither can take slots an hour ahead of the
+// other, nor roll the day over early: every slot is on the database's
+// timeline, and each process gets it back on its own clock.
+func TestQuotaLedger_TheDatabasesClockDecides(t *testing.T) {
 	t.Parallel()
 	b := warehousetest.New(t, 4)
 	ctx := context.Background()
-	reset := t0.Add(time.Hour)
-	lim := warehouse.QuotaLimits{Interval: 100 * time.Millisecond, PerWindow: 10, Window: time.Minute, PerDay: 100, DayResetAt: reset}
-	report := func(mod func(*warehouse.QuotaObservation)) warehouse.QuotaObservation {
-		o := warehouse.QuotaObservation{DayLimit: -1, DayUsed: -1, WindowLimit: -1, WindowUsed: -1}
-		mod(&o)
-		return o
+	const ahead, behind = time.Hour, -time.Hour
+	ledgers := map[time.Duration]*warehouse.QuotaLedger{
+		ahead:  b.Warehouse.QuotaLedger(b.Pool, warehouse.QuotaLedgerOptions{Now: skewedClock(ahead)}),
+		behind: b.Warehouse.QuotaLedger(warehousetest.NewPool(t, 2), warehouse.QuotaLedgerOptions{Now: skewedClock(behind)}),
 	}
-	withReserve := lim
-	withReserve.DayReserve = 1
-	noWindow := lim
-	noWindow.PerWindow = 0
-	noSpacing := lim
-	noSpacing.Interval = 0
-	tighter := lim
-	tighter.PerDay = 1
-
-	tests := []struct {
-		name  string
-		obs   warehouse.QuotaObservation
-		steps []reserveStep
-	}{
-		{"a lower reported day limit applies", report(func(o *warehouse.QuotaObservation) { o.DayLimit = 2 }), []reserveStep{
-			{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-			{ms(1000), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(1000)}},
-			{ms(2000), time.Hour, lim, warehouse.QuotaGrant{At: reset, Window: "day"}},
-		}},
-		{"the day reserve comes off the reported day limit", report(func(o *warehouse.QuotaObservation) { o.DayLimit = 2 }), []reserveStep{
-			{ms(0), 0, withReserve, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-			{ms(1000), time.Hour, withReserve, warehouse.QuotaGrant{At: reset, Window: "day"}},
-		}},
-		{"a higher reported day limit does not loosen the caller's", report(func(o *warehouse.QuotaObservation) { o.DayLimit = 1000 }), []reserveStep{
-			{ms(0), 0, tighter, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-			{ms(1000), time.Hour, tighter, warehouse.QuotaGrant{At: reset, Window: "day"}},
-		}},
-		{"a lower reported window limit applies", report(func(o *warehouse.QuotaObservation) { o.WindowLimit = 1 }), []reserveStep{
-			{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-			{ms(1000), time.Second, lim, warehouse.QuotaGrant{At: t0.Add(time.Minute), Window: "minute"}},
-		}},
-		{"a disabled window stays disabled", report(func(o *warehouse.QuotaObservation) { o.WindowLimit = 1 }), []reserveStep{
-			{ms(0), 0, noWindow, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-			{ms(1000), 0, noWindow, warehouse.QuotaGrant{OK: true, At: ms(1000)}},
-		}},
-		{"a wider reported spacing applies", report(func(o *warehouse.QuotaObservation) { o.Interval = 500 * time.Millisecond }), []reserveStep{
-			{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-			{ms(0), time.Second, lim, warehouse.QuotaGrant{OK: true, At: ms(500)}},
-		}},
-		{"disabled spacing stays disabled", report(func(o *warehouse.QuotaObservation) { o.Interval = 500 * time.Millisecond }), []reserveStep{
-			{ms(0), 0, noSpacing, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-			{ms(10), 0, noSpacing, warehouse.QuotaGrant{OK: true, At: ms(10)}},
-		}},
-		{"limits not reported change nothing", report(func(o *warehouse.QuotaObservation) { o.DayLimit, o.WindowLimit = 0, 0 }), []reserveStep{
-			{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-			{ms(0), 100 * time.Millisecond, lim, warehouse.QuotaGrant{OK: true, At: ms(100)}},
-		}},
+	// Day-long compressed days, so that the test sees a reset: a day of
+	// 10 minutes, 4 calls of it.
+	lim := warehouse.QuotaLimits{Interval: 50 * time.Millisecond, PerDay: 4, DayLength: 10 * time.Minute}
+	// Keep clear of a day boundary, so all five reservations see one day.
+	if left := 10*time.Minute - time.Since(time.Unix(0, 0))%(10*time.Minute); left < 5*time.Second {
+		time.Sleep(left + 100*time.Millisecond)
 	}
-	for i, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			l := b.Warehouse.QuotaLedger(b.Pool)
-			account := fmt.Sprintf("acct%d", i)
-			if err := l.Observe(ctx, account, ms(0), tt.obs); err != nil {
-				t.Fatal(err)
-			}
-			runReserves(t, l, account, tt.steps)
-		})
+	var grants []time.Time // on the real clock
+	for i := range 4 {
+		skew := []time.Duration{ahead, behind}[i%2]
+		g, err := ledgers[skew].Reserve(ctx, "acme", time.Second, lim)
+		if err != nil || !g.OK {
+			t.Fatalf("reservation %d: %+v, %v", i, g, err)
+		}
+		real := g.At.Add(-skew)
+		if d := real.Sub(time.Now()); d < -time.Second || d > 2*time.Second {
+			t.Fatalf("reservation %d (clock %+v): its slot is %v from now on the real clock", i, skew, d)
+		}
+		if g.Uncertainty > time.Second {
+			t.Fatalf("reservation %d: uncertainty %v", i, g.Uncertainty)
+		}
+		grants = append(grants, real)
+	}
+	for i := 1; i < len(grants); i++ {
+		// Converted slots err by at most the uncertainty on each side.
+		if d := grants[i].Sub(grants[i-1]); d < 40*time.Millisecond {
+			t.Fatalf("slots %d and %d are %v apart on the real clock, want the 50ms spacing", i-1, i, d)
+		}
+	}
+	// The day is spent until the database's next 10-minute boundary,
+	// whichever process asks.
+	now := time.Now()
+	reset := time.Unix(0, 0).Add((now.Sub(time.Unix(0, 0))/(10*time.Minute) + 1) * 10 * time.Minute)
+	for skew, l := range ledgers {
+		g, err := l.Reserve(ctx, "acme", time.Hour, lim)
+		if err != nil || g.OK || g.Window != "day" {
+			t.Fatalf("clock %+v: %+v, %v; want the day spent", skew, g, err)
+		}
+		if d := g.At.Add(-skew).Sub(reset); d < -time.Second || d > time.Second {
+			t.Fatalf("clock %+v: refused until %v on the real clock, want the database's reset %v", skew, g.At.Add(-skew), reset)
+		}
 	}
 }
 
-func TestQuotaLedger_LaterReportsReplaceLimits(t *testing.T) {
+// TestQuotaLedger_ForgetKeepsTheSlots checks the operator's way out on the
+// ledger itself: what Keap reported goes, the calls made stay.
+func TestQuotaLedger_ForgetKeepsTheSlots(t *testing.T) {
 	t.Parallel()
 	b := warehousetest.New(t, 2)
 	ctx := context.Background()
-	l := b.Warehouse.QuotaLedger(b.Pool)
-	lim := warehouse.QuotaLimits{PerDay: 100, DayResetAt: t0.Add(time.Hour)}
-	// Keap lowers the day to 1, then raises it to 3 (a plan change).
-	for _, limit := range []int64{1, 3} {
-		if err := l.Observe(ctx, "a", ms(0), warehouse.QuotaObservation{DayLimit: limit, DayUsed: -1, WindowLimit: -1, WindowUsed: -1}); err != nil {
-			t.Fatal(err)
-		}
+	clock := newFakeClock(t0)
+	l := b.Warehouse.QuotaLedger(b.Pool, clock.options())
+	if g, err := l.Reserve(ctx, "a", 0, stepLimits); err != nil || !g.OK {
+		t.Fatalf("%+v %v", g, err)
 	}
-	runReserves(t, l, "a", []reserveStep{
-		{ms(0), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(0)}},
-		{ms(1), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(1)}},
-		{ms(2), 0, lim, warehouse.QuotaGrant{OK: true, At: ms(2)}},
-		{ms(3), time.Hour, lim, warehouse.QuotaGrant{At: lim.DayResetAt, Window: "day"}},
-	})
+	// A hostile reading spends the day and caps it at 1.
+	if err := l.Observe(ctx, "a", clock.Now(), warehouse.QuotaObservation{DayLimit: 1, DayUsed: 15000, DayResetAt: t0.Add(time.Hour), WindowLimit: 1, WindowUsed: -1}); err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := l.State(ctx, "a", time.Second)
+	if err != nil || st.DayCount != 15000 || st.DayLimit != 1 || st.WindowLimit != 1 {
+		t.Fatalf("state %+v, %v", st, err)
+	}
+	if err := l.Forget(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	st, _, err = l.State(ctx, "a", time.Second)
+	if err != nil || st.DayCount != 0 || st.DayLimit != 0 || st.WindowLimit != 0 || st.WindowCount != 1 || !st.LastAt.Equal(t0) {
+		t.Fatalf("after Forget: state %+v, %v; want the counts and limits gone, the slot kept", st, err)
+	}
+	g, err := l.Reserve(ctx, "a", time.Second, stepLimits)
+	if err != nil || !g.OK || !g.At.Equal(t0.Add(200*time.Millisecond)) {
+		t.Fatalf("after Forget: %+v, %v; want the next slot one interval after the kept one", g, err)
+	}
 }
 
 func TestQuotaLedger_CommitsDurably(t *testing.T) {
@@ -333,12 +192,13 @@ func TestQuotaLedger_CommitsDurably(t *testing.T) {
 		call func(*warehouse.QuotaLedger) error
 	}{
 		{"reserve", func(l *warehouse.QuotaLedger) error {
-			_, err := l.Reserve(ctx, "a", ms(0), 0, stepLimits)
+			_, err := l.Reserve(ctx, "a", 0, stepLimits)
 			return err
 		}},
 		{"observe", func(l *warehouse.QuotaLedger) error {
 			return l.Observe(ctx, "a", ms(0), warehouse.QuotaObservation{DayLimit: 10, DayUsed: 1, WindowLimit: -1, WindowUsed: -1})
 		}},
+		{"forget", func(l *warehouse.QuotaLedger) error { return l.Forget(ctx, "a") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -350,7 +210,7 @@ func TestQuotaLedger_CommitsDurably(t *testing.T) {
 			if v := setting(tx); v != "on" {
 				t.Fatalf("the test database commits with synchronous_commit %q: the test cannot tell", v)
 			}
-			if err := tt.call(b.Warehouse.QuotaLedger(tx)); err != nil {
+			if err := tt.call(b.Warehouse.QuotaLedger(tx, newFakeClock(t0).options())); err != nil {
 				t.Fatal(err)
 			}
 			if v := setting(tx); v != "on" {
@@ -360,37 +220,47 @@ func TestQuotaLedger_CommitsDurably(t *testing.T) {
 	}
 }
 
-// TestQuotaLedger_BatchTakesReservationsInOrder calls quota_reserve with a
-// batch of reservations on one account and with the same reservations one
-// at a time on another: a batch must be exactly the calls in order.
+// TestQuotaLedger_BatchTakesReservationsInOrder calls quota_reserve with
+// batches of reservations on one account and with the same reservations one
+// at a time on another, at the same database times: a batch must be
+// exactly its calls in order.
 func TestQuotaLedger_BatchTakesReservationsInOrder(t *testing.T) {
 	t.Parallel()
 	b := warehousetest.New(t, 2)
 	ctx := context.Background()
-	l := b.Warehouse.QuotaLedger(b.Pool)
+	l := b.Warehouse.QuotaLedger(b.Pool, newFakeClock(t0).options())
 	fn := pgx.Identifier{b.Config.StateSchema, "quota_reserve"}.Sanitize()
-	query := "SELECT ok, at, refused_by FROM " + fn + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+	query := "SELECT ok, at, refused_by, db_now FROM " + fn + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 
 	rnd := rand.New(rand.NewPCG(3, 4))
-	const n = 200
+	type reservation struct {
+		wait, interval, window, dayLength, margin time.Duration
+		perWindow, perDay, dayReserve, dayShare  int64
+	}
+	const batches, perBatch = 40, 5
 	var (
-		nows, resets                     []time.Time
-		waits, intervals, windows        []time.Duration
-		perWindows, perDays, dayReserves []int64
-		dayShares                        []int64
+		nows []time.Time
+		res  [][]reservation
 	)
 	now := t0
-	for range n {
-		now = now.Add(time.Duration(rnd.IntN(40)-5) * time.Millisecond)
+	for range batches {
+		now = now.Add(time.Duration(rnd.IntN(300)) * time.Millisecond)
 		nows = append(nows, now)
-		waits = append(waits, time.Duration(rnd.IntN(3))*200*time.Millisecond)
-		intervals = append(intervals, time.Duration(rnd.IntN(3))*20*time.Millisecond)
-		perWindows = append(perWindows, int64(rnd.IntN(2)*(2+rnd.IntN(4))))
-		windows = append(windows, time.Second)
-		perDays = append(perDays, int64(60+rnd.IntN(20)))
-		dayReserves = append(dayReserves, int64(rnd.IntN(3)))
-		dayShares = append(dayShares, []int64{0, 700, 1000}[rnd.IntN(3)])
-		resets = append(resets, t0.Add(2*time.Second).Add(time.Duration(rnd.IntN(2))*2*time.Second))
+		var batch []reservation
+		for range perBatch {
+			batch = append(batch, reservation{
+				wait:      time.Duration(rnd.IntN(3)) * 200 * time.Millisecond,
+				interval:  time.Duration(rnd.IntN(3)) * 20 * time.Millisecond,
+				perWindow: int64(rnd.IntN(2) * (2 + rnd.IntN(4))),
+				window:    time.Second,
+				perDay:    int64(30 + rnd.IntN(20)),
+				dayReserve: int64(rnd.IntN(3)),
+				dayShare:  []int64{0, 700, 1000}[rnd.IntN(3)],
+				dayLength: 2 * time.Second,
+				margin:    time.Duration(rnd.IntN(2)) * 100 * time.Millisecond,
+			})
+		}
+		res = append(res, batch)
 	}
 	for _, account := range []string{"batch", "serial"} {
 		// The same report first, so the batch meets reported limits too.
@@ -404,45 +274,69 @@ func TestQuotaLedger_BatchTakesReservationsInOrder(t *testing.T) {
 		At     *time.Time
 		Window string
 	}
-	scan := func(rows pgx.Rows) ([]answer, error) {
-		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (answer, error) {
+	call := func(account string, now time.Time, rs []reservation) []answer {
+		t.Helper()
+		cols := make([][]any, 9)
+		for _, r := range rs {
+			for i, v := range []any{r.wait, r.interval, r.perWindow, r.window, r.perDay, r.dayReserve, r.dayShare, r.dayLength, r.margin} {
+				cols[i] = append(cols[i], v)
+			}
+		}
+		durations := func(vs []any) []time.Duration {
+			out := make([]time.Duration, len(vs))
+			for i, v := range vs {
+				out[i] = v.(time.Duration)
+			}
+			return out
+		}
+		ints := func(vs []any) []int64 {
+			out := make([]int64, len(vs))
+			for i, v := range vs {
+				out[i] = v.(int64)
+			}
+			return out
+		}
+		rows, err := b.Pool.Query(ctx, query, account, now, durations(cols[0]), durations(cols[1]), ints(cols[2]), durations(cols[3]),
+			ints(cols[4]), ints(cols[5]), ints(cols[6]), durations(cols[7]), durations(cols[8]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (answer, error) {
 			var a answer
-			err := r.Scan(&a.OK, &a.At, &a.Window)
+			var dbNow time.Time
+			err := r.Scan(&a.OK, &a.At, &a.Window, &dbNow)
+			if err == nil && !dbNow.Equal(now) {
+				err = fmt.Errorf("db_now %v, want the p_now given, %v", dbNow, now)
+			}
 			return a, err
 		})
-	}
-	rows, err := b.Pool.Query(ctx, query, "batch", nows, waits, intervals, perWindows, windows, perDays, dayReserves, dayShares, resets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	batch, err := scan(rows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(batch) != n {
-		t.Fatalf("%d answers to a batch of %d", len(batch), n)
-	}
-	granted := 0
-	for i := range n {
-		rows, err := b.Pool.Query(ctx, query, "serial", nows[i:i+1], waits[i:i+1], intervals[i:i+1], perWindows[i:i+1], windows[i:i+1], perDays[i:i+1], dayReserves[i:i+1], dayShares[i:i+1], resets[i:i+1])
 		if err != nil {
 			t.Fatal(err)
 		}
-		one, err := scan(rows)
-		if err != nil {
-			t.Fatal(err)
+		return out
+	}
+	granted, refusedBy := 0, map[string]bool{}
+	for i, rs := range res {
+		batch := call("batch", nows[i], rs)
+		if len(batch) != len(rs) {
+			t.Fatalf("%d answers to a batch of %d", len(batch), len(rs))
 		}
-		got, want := batch[i], one[0]
-		if got.OK != want.OK || got.Window != want.Window || (got.At == nil) != (want.At == nil) || (got.At != nil && !got.At.Equal(*want.At)) {
-			t.Fatalf("reservation %d: in the batch %+v, alone %+v", i, got, want)
-		}
-		if got.OK {
-			granted++
+		for j := range rs {
+			want := call("serial", nows[i], rs[j:j+1])[0]
+			got := batch[j]
+			if got.OK != want.OK || got.Window != want.Window || (got.At == nil) != (want.At == nil) || (got.At != nil && !got.At.Equal(*want.At)) {
+				t.Fatalf("batch %d, reservation %d: in the batch %+v, alone %+v", i, j, got, want)
+			}
+			if got.OK {
+				granted++
+			} else {
+				refusedBy[got.Window] = true
+			}
 		}
 	}
 	// Every path must have been taken for the comparison to mean much.
-	if granted == 0 || granted == n {
-		t.Fatalf("%d of %d reservations granted: the batch did not exercise both outcomes", granted, n)
+	if granted == 0 || !refusedBy["day"] || !refusedBy["second"] || !refusedBy["minute"] {
+		t.Fatalf("%d of %d reservations granted, refusals by %v: the batches did not exercise every outcome", granted, batches*perBatch, refusedBy)
 	}
 }
 
@@ -452,8 +346,8 @@ func TestQuotaLedger_BatchTakesReservationsInOrder(t *testing.T) {
 func TestQuotaLedger_EndedCallerDoesNotFailOthersInItsBatch(t *testing.T) {
 	t.Parallel()
 	b := warehousetest.New(t, 8)
-	l := b.Warehouse.QuotaLedger(b.Pool)
-	lim := warehouse.QuotaLimits{PerDay: 1 << 40, DayResetAt: t0.Add(time.Hour)}
+	l := b.Warehouse.QuotaLedger(b.Pool, newFakeClock(t0).options())
+	lim := warehouse.QuotaLimits{PerDay: 1 << 40, DayLength: time.Hour}
 	var wg sync.WaitGroup
 	var granted atomic.Int64
 	for g := range 12 {
@@ -464,7 +358,7 @@ func TestQuotaLedger_EndedCallerDoesNotFailOthersInItsBatch(t *testing.T) {
 					timeout = time.Duration(rand.IntN(2000)) * time.Microsecond
 				}
 				ctx, cancel := context.WithTimeout(context.Background(), timeout)
-				grant, err := l.Reserve(ctx, "a", t0, 0, lim)
+				grant, err := l.Reserve(ctx, "a", 0, lim)
 				cancel()
 				switch {
 				case err != nil && g%2 == 0:
@@ -494,15 +388,13 @@ var concurrentLimits = warehouse.QuotaLimits{
 	PerWindow:  20,
 	Window:     50 * time.Millisecond,
 	PerDay:     300,
-	DayResetAt: t0.Add(time.Hour),
+	DayLength: time.Hour,
 }
 
 const childEnv = "KEAPSYNC_QUOTA_CHILD_STATE_SCHEMA"
 
 // reserveUntilDayRefuses runs n goroutines, each on its own connection,
 // reserving until the day budget refuses, and returns the granted slots.
-// Each goroutine's clock is a little off (now within 10ms of t0), as
-// different machines' clocks would be.
 func reserveUntilDayRefuses(ctx context.Context, l *warehouse.QuotaLedger, n int) ([]time.Time, error) {
 	var (
 		mu     sync.Mutex
@@ -515,8 +407,7 @@ func reserveUntilDayRefuses(ctx context.Context, l *warehouse.QuotaLedger, n int
 		go func() {
 			defer wg.Done()
 			for {
-				now := t0.Add(time.Duration(rand.IntN(10_000)) * time.Microsecond)
-				g, err := l.Reserve(ctx, "shared", now, time.Hour, concurrentLimits)
+				g, err := l.Reserve(ctx, "shared", time.Hour, concurrentLimits)
 				if err != nil {
 					errs <- err
 					return
@@ -546,7 +437,7 @@ func TestQuotaLedger_ConcurrentReserversAcrossProcessesNeverExceedLimits(t *test
 		if err != nil {
 			t.Fatal(err)
 		}
-		grants, err := reserveUntilDayRefuses(context.Background(), w.QuotaLedger(warehousetest.NewPool(t, 4)), 4)
+		grants, err := reserveUntilDayRefuses(context.Background(), w.QuotaLedger(warehousetest.NewPool(t, 4), newFakeClock(t0).options()), 4)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -566,7 +457,7 @@ func TestQuotaLedger_ConcurrentReserversAcrossProcessesNeverExceedLimits(t *test
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
-	grants, err := reserveUntilDayRefuses(ctx, b.Warehouse.QuotaLedger(b.Pool), 8)
+	grants, err := reserveUntilDayRefuses(ctx, b.Warehouse.QuotaLedger(b.Pool, newFakeClock(t0).options()), 8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -627,15 +518,20 @@ func BenchmarkQuotaLedger(b *testing.B) {
 
 func benchmarkQuotaLedger(b *testing.B, ledgers, goroutines int) {
 	wb := warehousetest.New(b, int32(goroutines+2))
-	ls := []*warehouse.QuotaLedger{wb.Warehouse.QuotaLedger(wb.Pool)}
+	// The ledger's clock advances as a worker's would: each caller waits
+	// until its slot, then asks again. A long wait keeps every reservation
+	// granted, the costlier path (the row and its slot log are written
+	// each time).
+	clock := newFakeClock(t0)
+	ls := []*warehouse.QuotaLedger{wb.Warehouse.QuotaLedger(wb.Pool, clock.options())}
 	for range ledgers - 1 {
 		w, err := warehouse.New(wb.Config)
 		if err != nil {
 			b.Fatal(err)
 		}
-		ls = append(ls, w.QuotaLedger(warehousetest.NewPool(b, int32(goroutines+2))))
+		ls = append(ls, w.QuotaLedger(warehousetest.NewPool(b, int32(goroutines+2)), clock.options()))
 	}
-	lim := warehouse.QuotaLimits{Interval: 200 * time.Millisecond, PerWindow: 120, Window: time.Minute, PerDay: 1 << 62, DayResetAt: t0.Add(24 * 365 * time.Hour)}
+	lim := warehouse.QuotaLimits{Interval: 200 * time.Millisecond, PerWindow: 120, Window: time.Minute, PerDay: 1 << 62, DayLength: 24 * 365 * time.Hour}
 	ctx := context.Background()
 	// Warm up: the account's row and every connection of the pools exist
 	// before the clock starts.
@@ -643,7 +539,7 @@ func benchmarkQuotaLedger(b *testing.B, ledgers, goroutines int) {
 	for _, l := range ls {
 		for range goroutines {
 			warm.Go(func() {
-				if _, err := l.Reserve(ctx, "bench", t0, 1<<62, lim); err != nil {
+				if _, err := l.Reserve(ctx, "bench", 1<<62, lim); err != nil {
 					b.Error(err)
 				}
 			})
@@ -658,17 +554,11 @@ func benchmarkQuotaLedger(b *testing.B, ledgers, goroutines int) {
 		next <- struct{}{}
 	}
 	close(next)
-	// The ledger's clock advances as a worker's would: each caller waits
-	// until its slot, then asks again. A long wait keeps every reservation
-	// granted, the costlier path (the row and its slot log are written
-	// each time).
-	var clock atomic.Int64
-	clock.Store(t0.UnixNano())
 	for _, l := range ls {
 		for range goroutines {
 			wg.Go(func() {
 				for range next {
-					g, err := l.Reserve(ctx, "bench", time.Unix(0, clock.Load()), 1<<62, lim)
+					g, err := l.Reserve(ctx, "bench", 1<<62, lim)
 					if err != nil {
 						b.Error(err)
 						return
@@ -678,8 +568,8 @@ func benchmarkQuotaLedger(b *testing.B, ledgers, goroutines int) {
 						return
 					}
 					for {
-						c := clock.Load()
-						if g.At.UnixNano() <= c || clock.CompareAndSwap(c, g.At.UnixNano()) {
+						c := clock.ns.Load()
+						if g.At.UnixNano() <= c || clock.ns.CompareAndSwap(c, g.At.UnixNano()) {
 							break
 						}
 					}

@@ -17,6 +17,7 @@ type stateSQL struct {
 	observe         string
 	refreshCFView   string
 	quotaState      string
+	quotaForget     string
 }
 
 const checkpointCols = `account, stream, mode, high_water_time, high_water_id, page_token, page_offset, last_id, run_id, updated_at`
@@ -44,12 +45,15 @@ ON CONFLICT (account, stream) DO UPDATE SET
 RETURNING ` + checkpointCols),
 		resetCheckpoint: r(`DELETE FROM /* TEMPLATE: state */checkpoints WHERE account = $1 AND stream = $2`),
 
-		reserve:       r(`SELECT ok, at, refused_by FROM /* TEMPLATE: state */quota_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
-		observe:       r(`SELECT /* TEMPLATE: state */quota_observe($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
+		reserve:       r(`SELECT ok, at, refused_by, db_now FROM /* TEMPLATE: state */quota_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`),
+		observe:       r(`SELECT /* TEMPLATE: state */quota_observe($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
 		refreshCFView: r(`SELECT /* TEMPLATE: state */refresh_custom_field_view($1)`),
 		quotaState: r(`SELECT day_count, day_reset_at, day_limit, window_limit,
-	(SELECT count(*) FROM unnest(slots) s WHERE s > $2::timestamptz - $3::interval AND s <= $2), last_at
-FROM /* TEMPLATE: state */quota_ledger WHERE account = $1`),
+	(SELECT count(*) FROM unnest(slots) s WHERE s > n.now - $3::interval AND s <= n.now), last_at, n.now
+FROM /* TEMPLATE: state */quota_ledger, (SELECT coalesce($2::timestamptz, clock_timestamp()) AS now) n WHERE account = $1`),
+		quotaForget: r(`UPDATE /* TEMPLATE: state */quota_ledger SET
+	day_count = 0, day_reset_at = NULL, day_limit = NULL, window_limit = NULL, spike_interval = NULL
+WHERE $1 = '' OR account = $1`),
 	}
 }
 

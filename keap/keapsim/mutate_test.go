@@ -157,6 +157,15 @@ func TestMutation_ChurnAndSimHTTPControl(t *testing.T) {
 	if status != http.StatusOK || json.Unmarshal(body, &truth) != nil || len(truth) == 0 {
 		t.Fatalf("truth: %d %s", status, body)
 	}
+	// Asked with fields, the truth is rendered as a list asking for them.
+	status, body = post(http.MethodGet, "/_sim/truth/contacts?fields=id,owner_id")
+	if status != http.StatusOK || json.Unmarshal(body, &truth) != nil || len(truth) == 0 {
+		t.Fatalf("truth with fields: %d %s", status, body)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(truth[0].Raw, &rec); err != nil || rec["custom_fields"] != nil {
+		t.Fatalf("truth with fields id,owner_id holds %v (%v)", rec, err)
+	}
 	if st := s.Stats(); st.Requests != 0 || st.Mutations < 58 {
 		t.Fatalf("/_sim counted as API requests or mutations missing: %+v", st)
 	}

@@ -39,6 +39,10 @@ func (c Cause) String() string {
 // one rather than left out (a missing header would read as "unknown").
 const disabledLimit = math.MaxInt32
 
+// maxArrivals bounds the arrival times kept (Server.Arrivals): a million,
+// 24 MB, more than a test makes.
+const maxArrivals = 1 << 20
+
 // timeLog is a queue of accepted request times, oldest first.
 type timeLog struct {
 	ts   []time.Time
@@ -77,6 +81,7 @@ type quota struct {
 	second       timeLog // accepted requests in the last Second, for PeakSecond
 	dayUsed      int
 	dayReset     time.Time
+	arrivals     []time.Time // of accepted requests, the first maxArrivals
 
 	stats Stats
 }
@@ -141,6 +146,9 @@ func (q *quota) admit(now time.Time) (cause Cause, retryAfter time.Duration) {
 		return cause, retryAfter
 	}
 	q.stats.Accepted++
+	if len(q.arrivals) < maxArrivals {
+		q.arrivals = append(q.arrivals, now)
+	}
 	q.lastAccepted, q.haveLast = now, true
 	q.dayUsed++
 	q.minute.push(now)

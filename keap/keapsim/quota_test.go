@@ -250,4 +250,24 @@ func TestQuota_PeaksAndSimStatsEndpoint(t *testing.T) {
 	if again := s.Stats(); again.Requests != 5 {
 		t.Fatalf("/_sim/stats was counted: %+v", again)
 	}
+	// Every accepted request's arrival, on the simulator's clock.
+	res, err = http.Get(s.URL()[:len(s.URL())-len("/crm/rest")] + "/_sim/arrivals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var arrivals []time.Time
+	if err := jsonDecode(res, &arrivals); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	want := []time.Duration{0, 100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond, 2400 * time.Millisecond}
+	if len(arrivals) != len(want) {
+		t.Fatalf("arrivals %v", arrivals)
+	}
+	for i, d := range want {
+		if !arrivals[i].Equal(start.Add(d)) {
+			t.Fatalf("arrival %d at %v, want %v", i, arrivals[i], start.Add(d))
+		}
+	}
 }

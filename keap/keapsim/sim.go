@@ -16,11 +16,14 @@ import (
 // without disturbing the quotas it measures:
 //
 //	GET    /_sim/stats                       Stats as JSON
+//	GET    /_sim/arrivals                    when each accepted request arrived: [time...]
 //	POST   /_sim/records/{stream}            create a record: {"id":..}
 //	PATCH  /_sim/records/{stream}/{id}       update a record
 //	DELETE /_sim/records/{stream}/{id}       delete a record
 //	POST   /_sim/churn?n=N&seed=S            N random changes: [Mutation...]
-//	GET    /_sim/truth/{stream}              live records: [TruthRecord...]
+//	GET    /_sim/truth/{stream}[?fields=a,b] live records: [TruthRecord...], rendered
+//	                                         as a list asking for fields would (absent:
+//	                                         every optional property; empty: none)
 //	POST   /_sim/faults                      add a fault: {"kind","probability","request","path_prefix","delay_ms"}
 //	DELETE /_sim/faults                      remove every fault
 func (s *Server) serveSim(w http.ResponseWriter, r *http.Request) {
@@ -28,6 +31,8 @@ func (s *Server) serveSim(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case len(p) == 1 && p[0] == "stats" && r.Method == http.MethodGet:
 		writeSimJSON(w, http.StatusOK, s.Stats())
+	case len(p) == 1 && p[0] == "arrivals" && r.Method == http.MethodGet:
+		writeSimJSON(w, http.StatusOK, s.Arrivals())
 	case len(p) == 2 && p[0] == "records" && r.Method == http.MethodPost:
 		id, err := s.Create(p[1])
 		s.simResult(w, map[string]int64{"id": id}, err)
@@ -56,7 +61,16 @@ func (s *Server) serveSim(w http.ResponseWriter, r *http.Request) {
 		ms, err := s.Churn(rand.New(rand.NewPCG(seed, 1)), n)
 		s.simResult(w, ms, err)
 	case len(p) == 2 && p[0] == "truth" && r.Method == http.MethodGet:
-		recs, err := s.Records(p[1], nil)
+		var fields []string
+		if q := r.URL.Query(); q.Has("fields") {
+			fields = []string{}
+			for _, f := range strings.Split(q.Get("fields"), ",") {
+				if f != "" {
+					fields = append(fields, f)
+				}
+			}
+		}
+		recs, err := s.Records(p[1], fields)
 		s.simResult(w, recs, err)
 	case len(p) == 1 && p[0] == "faults" && r.Method == http.MethodPost:
 		var in struct {

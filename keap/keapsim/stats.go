@@ -36,6 +36,15 @@ type Stats struct {
 	Mutations int64 `json:"mutations"`
 }
 
+// Arrivals returns when each accepted request arrived, in order (the first
+// million): what a test of pacing measures, timestamped by the simulator
+// as Keap's gateway would, not by the process under test.
+func (s *Server) Arrivals() []time.Time {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	return append([]time.Time(nil), s.quota.arrivals...)
+}
+
 // Stats returns a snapshot of the accounting.
 func (s *Server) Stats() Stats {
 	now := s.opts.Now()

@@ -115,7 +115,7 @@ func TestNewClient_AccountIsSimUnlessChanged(t *testing.T) {
 	t.Parallel()
 	// Two accounts of one tenant do not space their calls together.
 	sim := keapsim.New(t, keapsim.Options{Contacts: 10, PerSecond: -1})
-	store := keap.NewMemoryQuotaStore()
+	store := keap.NewMemoryQuotaStore(nil)
 	oneADay := func(c *keap.Config) { c.Store, c.Quota.PerDay, c.Quota.BackgroundShare = store, 1, 1 }
 	model, _ := keap.StreamByName("contact_custom_fields")
 	ctx := context.Background()
@@ -147,5 +147,32 @@ func TestFuzzBriefly_CallsWithVariedInputsForAboutTheDuration(t *testing.T) {
 	}
 	if calls < 100 || len(seen) < calls/4 {
 		t.Errorf("%d calls with %d distinct inputs, want many and varied", calls, len(seen))
+	}
+}
+
+// A fake in its own process serves the API and reports what arrived.
+func TestStartFake_ServesAndReportsArrivals(t *testing.T) {
+	t.Parallel()
+	f := keaptest.StartFake(t, keapsim.Options{Contacts: 30, Seed: 4, PerSecond: -1, APIKeys: []string{"fake-key"}})
+	c, err := keap.New(keap.Config{BaseURL: f.URL(), Account: "a", Credential: keap.NewAPIKey(f.APIKey())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contacts, _ := keap.StreamByName("contacts")
+	page, err := c.ListPage(context.Background(), contacts, keap.PageRequest{PageSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth, err := f.Records("contacts", contacts.Fields)
+	if err != nil || len(truth) != 30 || len(page.Records) != 30 {
+		t.Fatalf("%d records listed, %d in the truth (%v)", len(page.Records), len(truth), err)
+	}
+	st, err := f.Stats()
+	if err != nil || st.Accepted != 1 {
+		t.Fatalf("stats %+v, %v", st, err)
+	}
+	arrivals, err := f.Arrivals()
+	if err != nil || len(arrivals) != 1 || time.Since(arrivals[0]) > time.Minute {
+		t.Fatalf("arrivals %v, %v", arrivals, err)
 	}
 }
