@@ -264,7 +264,7 @@ func TestChaos_QuotaPressureFromAnotherIntegrationSlowResponsesAndAHalfSpentDay(
 			DayLength: day, TenantPerMinute: -1, APIKeys: []string{"keapsync-key", "other-integration-key"}, Seed: 31,
 			Faults: []keapsim.Fault{{Kind: keapsim.FaultSlow, Probability: 0.05, Delay: 1500 * time.Millisecond}}},
 		quota: keap.QuotaConfig{PerSecond: perSecond, PerMinute: perMinute, Minute: minute, PerDay: perDay,
-			WindowMargin: 100 * time.Millisecond},
+			WindowMargin: 100 * time.Millisecond, DayResetMargin: 200 * time.Millisecond},
 		mod: func(a *jobs.Account) { a.Keap.Timeouts.Request = time.Second },
 	}
 	e := setup(t, []testAccount{acct}, func(c *jobs.Config) { c.SnoozeJitter = 200 * time.Millisecond })

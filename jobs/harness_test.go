@@ -28,10 +28,15 @@ type env struct {
 	pool *pgxpool.Pool
 	mig  jobs.MigrateConfig
 	sims map[string]*keapsim.Server
-	cfg  jobs.Config
-	p    *jobs.Pipeline
-	logs *keaptest.SyncBuffer
-	wh   *warehouse.Warehouse
+	// fakes are the accounts whose simulator runs in a process of its own
+	// (testAccount.fake).
+	fakes map[string]*keaptest.Fake
+	// workerBin is the worker processes' binary (workerBinary).
+	workerBin string
+	cfg       jobs.Config
+	p         *jobs.Pipeline
+	logs      *keaptest.SyncBuffer
+	wh        *warehouse.Warehouse
 }
 
 // testPageSize is the records per page the tests read.
@@ -39,8 +44,13 @@ const testPageSize = 100
 
 // testAccount describes one simulated account of an env.
 type testAccount struct {
-	name  string
-	sim   keapsim.Options
+	name string
+	sim  keapsim.Options
+	// fake runs the simulator in a process of its own, at a higher
+	// priority than the test and its workers (keaptest.StartFake): for
+	// tests that measure pacing, whose arrivals must be timestamped by a
+	// simulator the machine does not starve.
+	fake  bool
 	quota keap.QuotaConfig
 	mod   func(*jobs.Account)
 }
@@ -59,7 +69,7 @@ func setup(t testing.TB, accounts []testAccount, mod func(*jobs.Config)) *env {
 	t.Helper()
 	pool := warehousetest.NewPool(t, 20)
 	data, state, river := warehousetest.Schemas(t, pool)
-	e := &env{t: t, pool: pool, sims: map[string]*keapsim.Server{}, logs: &keaptest.SyncBuffer{},
+	e := &env{t: t, pool: pool, sims: map[string]*keapsim.Server{}, fakes: map[string]*keaptest.Fake{}, logs: &keaptest.SyncBuffer{},
 		mig: jobs.MigrateConfig{DataSchema: data, StateSchema: state, RiverSchema: river}}
 	if _, err := jobs.Migrate(context.Background(), pool, e.mig); err != nil {
 		t.Fatal(err)
@@ -74,10 +84,18 @@ func setup(t testing.TB, accounts []testAccount, mod func(*jobs.Config)) *env {
 		Retry:    jobs.RetryConfig{BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond},
 	}
 	for _, ta := range accounts {
-		sim := keapsim.New(t, ta.sim)
-		e.sims[ta.name] = sim
+		var url, key string
+		if ta.fake {
+			f := keaptest.StartFake(t, ta.sim)
+			e.fakes[ta.name] = f
+			url, key = f.URL(), f.APIKey()
+		} else {
+			sim := keapsim.New(t, ta.sim)
+			e.sims[ta.name] = sim
+			url, key = sim.URL(), sim.APIKey()
+		}
 		acct := jobs.Account{Name: ta.name, Keap: keap.Config{
-			BaseURL: sim.URL(), Credential: keap.NewAPIKey(sim.APIKey()), Quota: ta.quota,
+			BaseURL: url, Credential: keap.NewAPIKey(key), Quota: ta.quota,
 			Retry: keap.RetryConfig{BaseDelay: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond},
 		}}
 		if ta.mod != nil {
@@ -157,12 +175,11 @@ func (e *env) syncNoCheck(req jobs.SyncRequest, timeout time.Duration) []warehou
 func (e *env) assertMatchesTruth(account string, streams ...string) {
 	e.t.Helper()
 	ctx := context.Background()
-	sim := e.sims[account]
 	for _, s := range keap.Streams {
 		if s.Mode == keap.ModeSingle || (len(streams) > 0 && !contains(streams, s.Name)) {
 			continue
 		}
-		truth, err := sim.Records(s.Name, streamFields(s))
+		truth, err := e.records(account, s.Name, streamFields(s))
 		if err != nil {
 			e.t.Fatalf("truth of %s: %v", s.Name, err)
 		}
@@ -204,6 +221,49 @@ func (e *env) assertMatchesTruth(account string, streams ...string) {
 				account, s.Name, len(want), len(got), head(missing), head(extra), head(differ))
 		}
 	}
+}
+
+// records is the simulator's truth of an account's stream, in-process or
+// in its own process.
+func (e *env) records(account, stream string, fields []string) ([]keapsim.TruthRecord, error) {
+	if f := e.fakes[account]; f != nil {
+		return f.Records(stream, fields)
+	}
+	return e.sims[account].Records(stream, fields)
+}
+
+// stats is the accounting of an account's simulator.
+func (e *env) stats(account string) keapsim.Stats {
+	e.t.Helper()
+	if f := e.fakes[account]; f != nil {
+		st, err := f.Stats()
+		if err != nil {
+			e.t.Fatalf("stats of %s: %v\n%s", account, err, f.Output())
+		}
+		return st
+	}
+	return e.sims[account].Stats()
+}
+
+// arrivals is when each request an account's simulator accepted arrived.
+func (e *env) arrivals(account string) []time.Time {
+	e.t.Helper()
+	if f := e.fakes[account]; f != nil {
+		ts, err := f.Arrivals()
+		if err != nil {
+			e.t.Fatalf("arrivals of %s: %v", account, err)
+		}
+		return ts
+	}
+	return e.sims[account].Arrivals()
+}
+
+// apiKey is the key an account's simulator accepts.
+func (e *env) apiKey(account string) string {
+	if f := e.fakes[account]; f != nil {
+		return f.APIKey()
+	}
+	return e.sims[account].APIKey()
 }
 
 func contains(list []string, s string) bool {

@@ -24,6 +24,7 @@ import (
 type Pipeline struct {
 	cfg      Config
 	wh       *warehouse.Warehouse
+	ledger   *warehouse.QuotaLedger
 	river    *river.Client[pgx.Tx]
 	accounts map[string]*account
 	order    []string // account names in configuration order
@@ -64,11 +65,17 @@ func New(cfg Config) (*Pipeline, error) {
 	if ledgerPool == nil {
 		ledgerPool = cfg.Pool
 	}
-	ledger := wh.QuotaLedger(ledgerPool)
+	// The ledger decides on the database's clock and hands grants back on
+	// this process's (cfg.Now), the clock every client here runs on.
+	ledger := wh.QuotaLedger(ledgerPool, warehouse.QuotaLedgerOptions{Now: cfg.Now})
+	p.ledger = ledger
 	for i, a := range cfg.Accounts {
 		kc := a.Keap
 		kc.Account = a.Name
 		kc.Store = ledger
+		if kc.Clock == nil {
+			kc.Clock = processClock{now: cfg.Now}
+		}
 		kc.Logger = cfg.Logger.With(slog.String("account", a.Name))
 		if kc.Quota.MaxWait == 0 || kc.Quota.MaxWait > cfg.QuotaWait {
 			kc.Quota.MaxWait = cfg.QuotaWait
@@ -142,6 +149,37 @@ func New(cfg Config) (*Pipeline, error) {
 	return p, nil
 }
 
+// processClock is the keap.Clock of the pipeline's Now: the clock the
+// ledger converts its grants to.
+type processClock struct{ now func() time.Time }
+
+func (c processClock) Now() time.Time { return c.now() }
+
+func (c processClock) Sleep(ctx context.Context, d time.Duration) error {
+	return keap.SystemClock{}.Sleep(ctx, d)
+}
+
+// ForgetQuota makes the quota ledger forget what Keap reported for account
+// (every configured account when empty): the limits, the day's reset and
+// count. The operator's way out of a reading that should not have been
+// believed (`keapsync quota reset`); the next response brings Keap's word
+// again.
+func (p *Pipeline) ForgetQuota(ctx context.Context, account string) error {
+	names := p.order
+	if account != "" {
+		if p.accounts[account] == nil {
+			return fmt.Errorf("jobs: forget quota of %q: %w", account, ErrUnknownAccount)
+		}
+		names = []string{account}
+	}
+	for _, name := range names {
+		if err := p.accounts[name].client.ForgetQuota(ctx); err != nil {
+			return fmt.Errorf("jobs: %w", err)
+		}
+	}
+	return nil
+}
+
 // periodicJobs are the account's scheduled syncs and reconciliations.
 func (a *account) periodicJobs() []*river.PeriodicJob {
 	var out []*river.PeriodicJob
@@ -177,6 +215,11 @@ func (p *Pipeline) Start(ctx context.Context) error {
 // worker takes the job next), then they are cancelled. Nothing is lost:
 // every page commits with its checkpoint or not at all.
 func (p *Pipeline) Stop(ctx context.Context) error {
+	defer func() {
+		for _, a := range p.accounts {
+			a.client.CloseIdleConnections()
+		}
+	}()
 	err := p.river.Stop(ctx)
 	if err == nil {
 		return nil

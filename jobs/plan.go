@@ -101,7 +101,7 @@ func (p *Pipeline) Plan(ctx context.Context, account string) (Plan, error) {
 	plan.DayBudget = -1
 	if q.PerDay > 0 {
 		limit := q.PerDay
-		if st, ok, err := p.wh.QuotaLedger(p.cfg.Pool).State(ctx, a.Name, now, q.Minute); err != nil {
+		if st, ok, err := p.ledger.State(ctx, a.Name, q.Minute); err != nil {
 			return Plan{}, fmt.Errorf("jobs: plan %s: %w", account, err)
 		} else if ok && st.DayLimit > 0 {
 			limit = min(limit, st.DayLimit)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -45,6 +46,9 @@ type workerSpec struct {
 	RescueAfter        time.Duration
 	QuotaWait          time.Duration
 	PageSize           int
+	// ClockOffset sets the worker's clock this far off the real one, as a
+	// machine's clock may be.
+	ClockOffset time.Duration
 }
 
 type workerAccount struct {
@@ -117,6 +121,7 @@ func runWorker(specJSON string) int {
 		Pool: pool, LedgerPool: ledgerPool, DataSchema: spec.Data, StateSchema: spec.State, RiverSchema: spec.River,
 		Workers: spec.Workers, JobTimeout: spec.JobTimeout, RescueAfter: spec.RescueAfter, QuotaWait: spec.QuotaWait,
 		PollInterval: 100 * time.Millisecond, SnoozeJitter: 100 * time.Millisecond, PageSize: spec.PageSize,
+		Now:    func() time.Time { return time.Now().Add(spec.ClockOffset) },
 		Retry:  jobs.RetryConfig{BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond},
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
@@ -149,12 +154,18 @@ func runWorker(specJSON string) int {
 // reservation of a worker process.
 type ledgerStats struct {
 	jobs.NopMetrics
-	mu      sync.Mutex
-	store   []time.Duration
-	refused int
+	mu       sync.Mutex
+	store    []time.Duration
+	refused  int
+	heldBack int
 }
 
 func (s *ledgerStats) Call(_ string, c keap.Call) {
+	if c.HeldBack {
+		s.mu.Lock()
+		s.heldBack++
+		s.mu.Unlock()
+	}
 	if c.Store <= 0 {
 		return
 	}
@@ -174,22 +185,43 @@ type ledgerSummary struct {
 	Reserves int `json:"reserves"`
 	// Refused counts the reservations the ledger answered with a slot
 	// further away than the job may wait (it snoozed instead).
-	Refused int           `json:"refused"`
-	P50     time.Duration `json:"p50"`
-	P99     time.Duration `json:"p99"`
-	Max     time.Duration `json:"max"`
+	Refused int `json:"refused"`
+	// HeldBack counts the calls held back before their first byte for
+	// leaving too late after their slots (they took new slots).
+	HeldBack int           `json:"held_back"`
+	P50      time.Duration `json:"p50"`
+	P99      time.Duration `json:"p99"`
+	Max      time.Duration `json:"max"`
 }
 
 func (s *ledgerStats) print(w io.Writer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	slices.Sort(s.store)
-	sum := ledgerSummary{Reserves: len(s.store), Refused: s.refused}
+	sum := ledgerSummary{Reserves: len(s.store), Refused: s.refused, HeldBack: s.heldBack}
 	if n := len(s.store); n > 0 {
 		sum.P50, sum.P99, sum.Max = s.store[n/2], s.store[(n*99)/100], s.store[n-1]
 	}
 	b, _ := json.Marshal(sum)
 	fmt.Fprintf(w, "LEDGER %s\n", b)
+}
+
+// workerBinary is this package's test binary built as users build
+// keapsync, without the race detector (once per env, whatever this binary
+// was built with; the go command caches it): worker processes are
+// measured for pacing, which the race detector's slowdown would distort.
+// The in-process tests keep covering the same code under -race.
+func (e *env) workerBinary() string {
+	e.t.Helper()
+	if e.workerBin == "" {
+		bin := filepath.Join(e.t.TempDir(), "jobs.test")
+		out, err := exec.Command("go", "test", "-c", "-o", bin, "github.com/keapsync/keapsync/jobs").CombinedOutput()
+		if err != nil {
+			e.t.Fatalf("go test -c: %v\n%s", err, out)
+		}
+		e.workerBin = bin
+	}
+	return e.workerBin
 }
 
 // worker is a worker process.
@@ -215,8 +247,8 @@ func (e *env) spawn(spec workerSpec) *worker {
 		e.t.Fatal(err)
 	}
 	w := &worker{out: &keaptest.SyncBuffer{}}
-	w.cmd = exec.Command(os.Args[0], "-test.run=^$")
-	w.cmd.Env = append(os.Environ(), workerEnv+"="+string(b), workerKeyEnv+"="+e.sims[spec.Accounts[0].Name].APIKey())
+	w.cmd = exec.Command(e.workerBinary(), "-test.run=^$")
+	w.cmd.Env = append(os.Environ(), workerEnv+"="+string(b), workerKeyEnv+"="+e.apiKey(spec.Accounts[0].Name))
 	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out
 	if err := w.cmd.Start(); err != nil {
 		e.t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/keap/keaptest"
 	"github.com/keapsync/keapsync/warehouse"
 	"github.com/keapsync/keapsync/warehouse/warehousetest"
 )
@@ -15,25 +16,14 @@ import (
 // identical to keap's.
 var _ keap.QuotaStore = (*warehouse.QuotaLedger)(nil)
 
-func TestQuotaLedger_ServesAsKeapQuotaStore(t *testing.T) {
+// The ledger runs the suite every QuotaStore runs, on a fake clock that
+// stands in for the database's too.
+func TestQuotaLedger_FollowsTheQuotaStoreSemantics(t *testing.T) {
 	t.Parallel()
-	b := warehousetest.New(t, 2)
-	ctx := context.Background()
-	var store keap.QuotaStore = b.Warehouse.QuotaLedger(b.Pool)
-
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	lim := keap.QuotaLimits{Interval: 200 * time.Millisecond, PerWindow: 120, Window: time.Minute, PerDay: 10, DayResetAt: now.Add(time.Hour)}
-	if err := store.Observe(ctx, "acme", now, keap.QuotaObservation{DayUsed: 9, DayResetAt: lim.DayResetAt, WindowUsed: -1}); err != nil {
-		t.Fatal(err)
-	}
-	g, err := store.Reserve(ctx, "acme", now, time.Second, lim)
-	if err != nil || !g.OK || !g.At.Equal(now) {
-		t.Fatalf("Reserve = %+v, %v, want the day's last call now", g, err)
-	}
-	g, err = store.Reserve(ctx, "acme", now, time.Hour, lim)
-	if err != nil || g.OK || g.Window != keap.WindowDay || !g.At.Equal(lim.DayResetAt) {
-		t.Fatalf("Reserve = %+v, %v, want a refusal by the day window until the reset", g, err)
-	}
+	keaptest.QuotaStoreSuite(t, func(t *testing.T, clock *keaptest.FakeClock) keap.QuotaStore {
+		b := warehousetest.New(t, 4)
+		return b.Warehouse.QuotaLedger(b.Pool, warehouse.QuotaLedgerOptions{Now: clock.Now, DatabaseNow: clock.Now})
+	})
 }
 
 // TestQuotaLedger_AgreesWithMemoryStore replays random operations on the
@@ -43,8 +33,9 @@ func TestQuotaLedger_AgreesWithMemoryStore(t *testing.T) {
 	t.Parallel()
 	b := warehousetest.New(t, 2)
 	ctx := context.Background()
-	ledger := b.Warehouse.QuotaLedger(b.Pool)
-	mem := keap.NewMemoryQuotaStore()
+	clock := keaptest.NewFakeClock(time.Time{})
+	ledger := b.Warehouse.QuotaLedger(b.Pool, warehouse.QuotaLedgerOptions{Now: clock.Now, DatabaseNow: clock.Now})
+	mem := keap.NewMemoryQuotaStore(clock.Now)
 
 	rnd := rand.New(rand.NewPCG(1, 2))
 	base := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -52,8 +43,9 @@ func TestQuotaLedger_AgreesWithMemoryStore(t *testing.T) {
 	dayReset := base.Add(2 * time.Second)
 	outcomes := map[string]int{}
 	for i := range 1000 {
-		// Clocks jitter backwards now and then, as different machines' do.
+		// The clock jumps back now and then (a stepped clock).
 		now = now.Add(time.Duration(rnd.IntN(60)-10) * time.Millisecond)
+		clock.Set(now)
 		if !now.Before(dayReset) {
 			dayReset = dayReset.Add(2 * time.Second)
 		}
@@ -88,17 +80,18 @@ func TestQuotaLedger_AgreesWithMemoryStore(t *testing.T) {
 			continue
 		}
 		lim := keap.QuotaLimits{
-			Interval:   time.Duration(rnd.IntN(3)) * 20 * time.Millisecond,
-			PerWindow:  int64(rnd.IntN(2) * (3 + rnd.IntN(3))),
-			Window:     time.Second,
-			PerDay:     int64(20 + rnd.IntN(10)),
-			DayReserve: int64(rnd.IntN(4)),
-			DayShare:   []int64{0, 0, 500, 900, 1000}[rnd.IntN(5)],
-			DayResetAt: dayReset,
+			Interval:       time.Duration(rnd.IntN(3)) * 20 * time.Millisecond,
+			PerWindow:      int64(rnd.IntN(2) * (3 + rnd.IntN(3))),
+			Window:         time.Second,
+			PerDay:         int64(40 + rnd.IntN(20)),
+			DayReserve:     int64(rnd.IntN(4)),
+			DayShare:       []int64{0, 0, 500, 900, 1000}[rnd.IntN(5)],
+			DayLength:      2 * time.Second,
+			DayResetMargin: time.Duration(rnd.IntN(2)) * 100 * time.Millisecond,
 		}
 		maxWait := time.Duration(rnd.IntN(3)) * 300 * time.Millisecond
-		gl, errL := ledger.Reserve(ctx, account, now, maxWait, lim)
-		gm, errM := mem.Reserve(ctx, account, now, maxWait, lim)
+		gl, errL := ledger.Reserve(ctx, account, maxWait, lim)
+		gm, errM := mem.Reserve(ctx, account, maxWait, lim)
 		if errL != nil || errM != nil {
 			t.Fatalf("op %d: Reserve: ledger %v, memory %v", i, errL, errM)
 		}

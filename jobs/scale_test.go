@@ -38,6 +38,7 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 	for i := range accounts {
 		tas = append(tas, testAccount{
 			name: fmt.Sprintf("acct%02d", i),
+			fake: true,
 			sim: keapsim.Options{Contacts: contacts, Seed: int64(100 + i), PerSecond: perSecond, PerMinute: -1, PerDay: -1,
 				TenantPerMinute: -1},
 			quota: keap.QuotaConfig{PerSecond: perSecond, PerMinute: -1, PerDay: -1},
@@ -89,7 +90,7 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 		}
 		total += r.APICalls
 	}
-	var reserves, refused int
+	var reserves, refused, heldBack int
 	var p99, worst time.Duration
 	for i, w := range workers {
 		sum := w.stop(t)
@@ -99,6 +100,7 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 		}
 		reserves += sum.Reserves
 		refused += sum.Refused
+		heldBack += sum.HeldBack
 		p99, worst = max(p99, sum.P99), max(worst, sum.Max)
 	}
 	var requests, spikes, peakSecond int64
@@ -108,7 +110,7 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 		// tolerance the simulator puts at 10%); a rolling second may hold
 		// one call more than perSecond when two calls are a little under
 		// the interval apart, which Keap accepts.
-		st := e.sims[ta.name].Stats()
+		st := e.stats(ta.name)
 		if st.RejectedMinute != 0 || st.RejectedDay != 0 || st.RejectedTenant != 0 || st.PeakSecond > int64(perSecond)+1 {
 			t.Errorf("%s: quota overrun %+v", ta.name, st)
 		}
@@ -116,15 +118,10 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 		spikes += st.RejectedSpike
 		peakSecond = max(peakSecond, st.PeakSecond)
 	}
-	// A spike 429 costs a call. The quota-bound full version must have
-	// none. In the short one, twelve governors in three processes share
-	// two cores with the rest of the race-detector test run: a call that
-	// leaves more than the margin (120ms) late after its slot may meet the
-	// next process's call, on time, closer than Keap allows; the client
-	// retries it. Up to 5% of the requests is tolerated here and reported.
-	// (TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt holds three
-	// processes at Keap's 5/s to zero.)
-	if allowed := requests / 20; (chaosFull() && spikes != 0) || spikes > allowed {
+	// A spike 429 is a failure: a call that would leave later than its
+	// slot allows is held back and takes a new slot, however busy the two
+	// cores the workers share with the rest of the test run.
+	if spikes != 0 {
 		t.Errorf("%d spike 429s in %d requests", spikes, requests)
 	}
 
@@ -161,23 +158,23 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 	rate := float64(reserves) / elapsed.Seconds()
 	utilization := float64(requests) / elapsed.Seconds() / float64(accounts*perSecond)
 	t.Logf("%d accounts x %d contacts, 3 workers: %d requests (%d for pages) in %s, %d spike 429s, peak second %d; "+
-		"ledger: %d reserves (%d refused: slot beyond the job's wait), %.1f reserves/s, p99 %s, max %s; quota utilization %.3f",
+		"ledger: %d reserves (%d refused: slot beyond the job's wait; %d calls held back for lateness), %.1f reserves/s, p99 %s, max %s; quota utilization %.3f",
 		accounts, contacts, requests, total, elapsed.Round(time.Millisecond), spikes, peakSecond,
-		reserves, refused, rate, p99.Round(time.Microsecond), worst.Round(time.Microsecond), utilization)
+		reserves, refused, heldBack, rate, p99.Round(time.Microsecond), worst.Round(time.Microsecond), utilization)
 	// Quota-bound, every account calls at nearly its quota's pace from the
 	// first call to the last (the cold start and each account's last pages
 	// fall short of it).
 	if chaosFull() && utilization < 0.8 {
 		t.Errorf("the accounts used %.3f of their quotas' pace: something other than the quota set it", utilization)
 	}
-	// Each governor asks for its slots ahead by the ledger's recent
-	// latency (up to 250ms), and reservations waiting for one account go
-	// in one statement: a latency within that lead never delays a call.
-	// On two cores shared by three workers and the database the p99 is a
-	// few hundred milliseconds at the start's burst; a second would mean
-	// the ledger paces the calls.
-	// The short run shares its cores with the rest of the test run (under
-	// -race, too), so it allows twice that.
+	// Reservations waiting for one account go in one statement, and a
+	// call's slot is usually ahead of the reservation that took it (the
+	// spacing), so the ledger's latency rarely delays a call; a call it
+	// delays past the spacing margin is held back and takes a new slot. On
+	// two cores shared by three workers and the database the p99 is a few
+	// hundred milliseconds at the start's burst; a second would mean the
+	// ledger paces the calls. The short run shares its cores with the rest
+	// of the test run (under -race, too), so it allows twice that.
 	limit := 2 * time.Second
 	if chaosFull() {
 		limit = time.Second

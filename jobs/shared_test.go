@@ -19,6 +19,25 @@ import (
 // work is queued.
 func TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt(t *testing.T) {
 	t.Parallel()
+	threeProcessesShareOneAccount(t, [3]time.Duration{})
+}
+
+// TestShared_ProcessesWithSkewedClocksKeepTheQuotaAndUseIt is the same with
+// the processes' clocks off the real one, as machines' clocks are: one 700ms
+// ahead, one 400ms behind. The ledger decides on the database's clock, and
+// each process converts its slots to its own.
+func TestShared_ProcessesWithSkewedClocksKeepTheQuotaAndUseIt(t *testing.T) {
+	t.Parallel()
+	threeProcessesShareOneAccount(t, [3]time.Duration{0, 700 * time.Millisecond, -400 * time.Millisecond})
+}
+
+// threeProcessesShareOneAccount syncs an account with three worker
+// processes whose clocks are offset as given. The simulator runs in a
+// process of its own at a higher priority (as Keap's gateway is not
+// starved by our machine) and timestamps each request as it arrives; the
+// workers are built without the race detector, as users run them.
+func threeProcessesShareOneAccount(t *testing.T, offsets [3]time.Duration) {
+	t.Helper()
 	const (
 		perSecond = 5
 		perWindow = 8
@@ -26,28 +45,28 @@ func TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt(t *testing.T) {
 	)
 	acct := testAccount{
 		name: "acme",
+		fake: true,
 		sim: keapsim.Options{Contacts: 1500, PerSecond: perSecond, PerMinute: perWindow, Minute: window,
 			PerDay: -1, TenantPerMinute: -1, Seed: 5},
-		// The window margin absorbs requests delayed between their slot and
-		// Keap (1% of a real minute is 600ms); a compressed window gets an
-		// absolute one.
+		// 1% of a real minute is 600ms; a compressed window gets an
+		// absolute margin, still more than the spacing margin (100ms) a
+		// call may leave late by.
 		quota: keap.QuotaConfig{PerSecond: perSecond, PerMinute: perWindow, Minute: window, PerDay: -1,
 			WindowMargin: 200 * time.Millisecond},
 	}
 	e := setup(t, []testAccount{acct}, nil)
-	sim := e.sims["acme"]
 	runs, err := e.p.Sync(context.Background(), jobs.SyncRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := workerSpec{Workers: 4, JobTimeout: 10 * time.Second, RescueAfter: 15 * time.Second, QuotaWait: 2 * time.Second}
 	// Processes start one after another, as a deployment starts them.
 	var workers []*worker
-	for i := range 3 {
+	for i, offset := range offsets {
 		if i > 0 {
 			time.Sleep(400 * time.Millisecond)
 		}
-		workers = append(workers, e.spawn(spec))
+		workers = append(workers, e.spawn(workerSpec{Workers: 4, JobTimeout: 10 * time.Second, RescueAfter: 15 * time.Second,
+			QuotaWait: 2 * time.Second, ClockOffset: offset}))
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -56,39 +75,13 @@ func TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt(t *testing.T) {
 			}
 		}
 	})
-
-	// Sample the simulator's count while the runs go on.
-	type sample struct {
-		at       time.Time
-		accepted int64
-	}
-	var samples []sample
 	ids := make([]int64, len(runs))
 	for i, r := range runs {
 		ids[i] = r.ID
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	// The simulator's count is sampled often (it costs no database query)
-	// while the runs go on.
-	stopSampling := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			samples = append(samples, sample{time.Now(), sim.Stats().Accepted})
-			select {
-			case <-stopSampling:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
 	final, err := e.p.Wait(ctx, ids, 200*time.Millisecond, nil)
-	close(stopSampling)
-	<-sampled
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +90,11 @@ func TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt(t *testing.T) {
 			t.Fatalf("run %d %s ended %s: %s", r.ID, r.Stream, r.Status, r.LastError)
 		}
 	}
-	st := sim.Stats()
+	var heldBack int
+	for _, w := range workers {
+		heldBack += w.stop(t).HeldBack
+	}
+	st := e.stats("acme")
 	if st.Rejected != 0 {
 		t.Errorf("%d requests rejected: %+v", st.Rejected, st)
 	}
@@ -107,41 +104,21 @@ func TestShared_ThreeProcessesKeepOneAccountsQuotaAndUseIt(t *testing.T) {
 	e.assertMatchesTruth("acme")
 
 	// Utilization: the window allows perWindow requests per window, so
-	// while work is queued each full window's worth of requests starts a
-	// window after the last. Measure from the first request of the second
-	// window's batch to the first request of the last whole batch before
-	// the end: k batches of perWindow requests took span; a quota used
-	// fully would take k windows. (Batch starts are found from the samples,
-	// to within their period; counting over a fixed interval instead would
-	// depend on where the batches fall.)
-	batchStart := func(k int64) (time.Time, bool) { // when the k-th batch (from 0) began
-		for _, s := range samples[:len(samples)-1] {
-			if s.accepted > k*perWindow {
-				return s.at, true
-			}
-		}
-		return time.Time{}, false
+	// while work is queued each batch of perWindow requests starts a
+	// window after the one before. From the first request of the second
+	// batch to the first of the last, k batches took span, as the
+	// simulator timestamped them; a quota used fully would take k windows
+	// (the window's margin alone keeps that to 8/8.2 = 0.976).
+	arrivals := e.arrivals("acme")
+	batches := (len(arrivals) - 1) / perWindow // the index of the last batch
+	if batches < 4 {
+		t.Fatalf("work was queued for only %d windows: make the tenant larger", batches)
 	}
-	t1, ok := batchStart(1)
-	if !ok {
-		t.Fatal("work was not queued past the first window: make the tenant larger")
-	}
-	var k int64
-	var t2 time.Time
-	for n := int64(2); ; n++ {
-		at, ok := batchStart(n)
-		if !ok {
-			break
-		}
-		k, t2 = n-1, at
-	}
-	if k < 3 {
-		t.Fatalf("work was queued for only %d windows after the first: make the tenant larger", k)
-	}
-	span := t2.Sub(t1)
+	k := batches - 1
+	span := arrivals[batches*perWindow].Sub(arrivals[perWindow])
 	utilization := float64(k) * window.Seconds() / span.Seconds()
-	t.Logf("%d windows of %d requests in %s: utilization %.3f of the %d-per-%s window; peak %d",
-		k, perWindow, span.Round(time.Millisecond), utilization, perWindow, window, st.PeakMinute)
+	t.Logf("clocks %v: %d requests, %d windows of %d in %s: utilization %.3f of the %d-per-%s window; peak %d; %d calls held back for lateness",
+		offsets, len(arrivals), k, perWindow, span.Round(time.Millisecond), utilization, perWindow, window, st.PeakMinute, heldBack)
 	if utilization < 0.95 {
 		t.Errorf("utilization %.3f of the tightest window while work was queued, want >= 0.95", utilization)
 	}

@@ -224,8 +224,7 @@ func (p *Pipeline) Quota(ctx context.Context, account string) (QuotaStatus, erro
 // configured limits, tightened by those Keap reported.
 func (p *Pipeline) quotaStatus(ctx context.Context, a *account) (QuotaStatus, error) {
 	q := a.client.QuotaConfig()
-	now := p.cfg.Now()
-	st, _, err := p.wh.QuotaLedger(p.cfg.Pool).State(ctx, a.Name, now, q.Minute)
+	st, _, err := p.ledger.State(ctx, a.Name, q.Minute)
 	if err != nil {
 		return QuotaStatus{}, err
 	}
@@ -244,7 +243,7 @@ func (p *Pipeline) quotaStatus(ctx context.Context, a *account) (QuotaStatus, er
 			qs.MinuteLimit = min(qs.MinuteLimit, st.WindowLimit)
 		}
 	}
-	if !st.DayResetAt.IsZero() && st.DayResetAt.After(now) {
+	if !st.DayResetAt.IsZero() {
 		qs.ResetAt = timePtr(st.DayResetAt)
 	}
 	return qs, nil

@@ -129,6 +129,7 @@ configuration (config.example.yaml documents every key), run
 		a.statusCommand(),
 		a.jobsCommand(),
 		a.planCommand(),
+		a.quotaCommand(),
 		a.configCommand(),
 		a.demoCommand(),
 		a.versionCommand(),

@@ -181,7 +181,9 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 			// No DayLength: until Keap's first response says when the day
 			// resets, the client counts toward a longer (UTC) day, which is
 			// stricter; the simulator's headers then set the real reset.
-			Quota: keap.QuotaConfig{PerSecond: o.perSecond, PerMinute: -1, PerDay: int64(o.perDay)},
+			// The simulator and this process share a clock: a day's
+			// first call needs no margin for clocks that disagree.
+			Quota: keap.QuotaConfig{PerSecond: o.perSecond, PerMinute: -1, PerDay: int64(o.perDay), DayResetMargin: 50 * time.Millisecond},
 		}}},
 	}
 	p, err := jobs.New(jc)
