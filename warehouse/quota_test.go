@@ -235,7 +235,7 @@ func TestQuotaLedger_BatchTakesReservationsInOrder(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(3, 4))
 	type reservation struct {
 		wait, interval, window, dayLength, margin time.Duration
-		perWindow, perDay, dayReserve, dayShare  int64
+		perWindow, perDay, dayReserve, dayShare   int64
 	}
 	const batches, perBatch = 40, 5
 	var (
@@ -249,15 +249,15 @@ func TestQuotaLedger_BatchTakesReservationsInOrder(t *testing.T) {
 		var batch []reservation
 		for range perBatch {
 			batch = append(batch, reservation{
-				wait:      time.Duration(rnd.IntN(3)) * 200 * time.Millisecond,
-				interval:  time.Duration(rnd.IntN(3)) * 20 * time.Millisecond,
-				perWindow: int64(rnd.IntN(2) * (2 + rnd.IntN(4))),
-				window:    time.Second,
-				perDay:    int64(30 + rnd.IntN(20)),
+				wait:       time.Duration(rnd.IntN(3)) * 200 * time.Millisecond,
+				interval:   time.Duration(rnd.IntN(3)) * 20 * time.Millisecond,
+				perWindow:  int64(rnd.IntN(2) * (2 + rnd.IntN(4))),
+				window:     time.Second,
+				perDay:     int64(30 + rnd.IntN(20)),
 				dayReserve: int64(rnd.IntN(3)),
-				dayShare:  []int64{0, 700, 1000}[rnd.IntN(3)],
-				dayLength: 2 * time.Second,
-				margin:    time.Duration(rnd.IntN(2)) * 100 * time.Millisecond,
+				dayShare:   []int64{0, 700, 1000}[rnd.IntN(3)],
+				dayLength:  2 * time.Second,
+				margin:     time.Duration(rnd.IntN(2)) * 100 * time.Millisecond,
 			})
 		}
 		res = append(res, batch)
@@ -384,10 +384,10 @@ func TestQuotaLedger_EndedCallerDoesNotFailOthersInItsBatch(t *testing.T) {
 
 // Concurrency test parameters, shared with the child process.
 var concurrentLimits = warehouse.QuotaLimits{
-	Interval:   time.Millisecond,
-	PerWindow:  20,
-	Window:     50 * time.Millisecond,
-	PerDay:     300,
+	Interval:  time.Millisecond,
+	PerWindow: 20,
+	Window:    50 * time.Millisecond,
+	PerDay:    300,
 	DayLength: time.Hour,
 }
 

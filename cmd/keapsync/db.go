@@ -103,6 +103,7 @@ func jobsConfig(cfg *config, pool *pgxpool.Pool, o pipelineOptions) jobs.Config 
 		Retry:       jobs.RetryConfig{MaxAttempts: cfg.Worker.MaxAttempts},
 		Logger:      o.logger,
 		Metrics:     o.metrics,
+		Now:         processNow,
 	}
 	if cfg.Worker.Overlap == 0 {
 		jc.Overlap = time.Nanosecond // jobs reads 0 as its default; "no overlap" is the smallest one

@@ -20,6 +20,7 @@ import (
 type promMetrics struct {
 	calls        *prometheus.CounterVec
 	callDuration *prometheus.HistogramVec
+	callLateness *prometheus.HistogramVec
 	rateLimited  *prometheus.CounterVec
 	pages        *prometheus.CounterVec
 	rows         *prometheus.CounterVec
@@ -38,12 +39,17 @@ func newPromMetrics(reg prometheus.Registerer) *promMetrics {
 	m := &promMetrics{
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "keapsync_keap_calls_total",
-			Help: "Keap API calls by account, stream and outcome: the HTTP status, \"error\" when no response arrived, \"refused\" when the quota governor refused the call without sending it.",
+			Help: "Keap API calls by account, stream and outcome: the HTTP status, \"error\" when no response arrived, \"refused\" when the quota governor refused the call without sending it, \"held_back\" when it was about to leave later after its slot than the quota's margins allow and took a new slot instead (Keap never saw it).",
 		}, []string{"account", "stream", "status"}),
 		callDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "keapsync_keap_call_duration_seconds",
 			Help:    "Duration of Keap API calls that were sent, from request to the whole body read.",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60},
+		}, []string{"account"}),
+		callLateness: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "keapsync_keap_call_lateness_seconds",
+			Help:    "How late after its quota slot each call was about to be written: a busy machine's delay, which the spacing margin (default 100ms) absorbs; later calls are held back.",
+			Buckets: []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1},
 		}, []string{"account"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "keapsync_keap_rate_limited_total",
@@ -87,7 +93,7 @@ func newPromMetrics(reg prometheus.Registerer) *promMetrics {
 		ConstLabels: prometheus.Labels{"version": buildVersion(), "goversion": runtime.Version()},
 	})
 	buildInfo.Set(1)
-	reg.MustRegister(m.calls, m.callDuration, m.rateLimited, m.pages, m.rows, m.pageFetch, m.pageCommit,
+	reg.MustRegister(m.calls, m.callDuration, m.callLateness, m.rateLimited, m.pages, m.rows, m.pageFetch, m.pageCommit,
 		m.snoozes, m.snoozedUntil, m.jobDuration, buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -99,6 +105,8 @@ func (m *promMetrics) Call(account string, c keap.Call) {
 	switch {
 	case c.Refused:
 		status = "refused"
+	case c.HeldBack:
+		status = "held_back"
 	case c.Status == 0:
 		status = "error"
 	}
@@ -108,6 +116,9 @@ func (m *promMetrics) Call(account string, c keap.Call) {
 	}
 	m.calls.WithLabelValues(account, stream, status).Inc()
 	if !c.Refused {
+		m.callLateness.WithLabelValues(account).Observe(c.Lateness.Seconds())
+	}
+	if !c.Refused && !c.HeldBack {
 		m.callDuration.WithLabelValues(account).Observe(c.Duration.Seconds())
 	}
 	if c.RateLimit != "" {
