@@ -96,9 +96,10 @@ func runWorker(specJSON string) int {
 		return 2
 	}
 	// Jobs hold a connection only while they commit, and the database
-	// allows 100 for every test at once: 10 and the ledger's 2 per worker
-	// process (the full chaos suite runs alone and may take 20).
-	maxConns := 10
+	// allows 100 for every test at once: 6 (River's listener, four
+	// commits, one spare) and the ledger's 2 per worker process (the full
+	// chaos suite runs alone and may take 20).
+	maxConns := 6
 	if os.Getenv("KEAPSYNC_CHAOS") == "1" {
 		maxConns = 20
 	}

@@ -20,8 +20,10 @@ var _ keap.QuotaStore = (*warehouse.QuotaLedger)(nil)
 // stands in for the database's too.
 func TestQuotaLedger_FollowsTheQuotaStoreSemantics(t *testing.T) {
 	t.Parallel()
+	// Every subtest's ledger in schemas of its own, through one small pool.
+	pool := warehousetest.NewPool(t, 4)
 	keaptest.QuotaStoreSuite(t, func(t *testing.T, clock *keaptest.FakeClock) keap.QuotaStore {
-		b := warehousetest.New(t, 4)
+		b := warehousetest.NewOn(t, pool)
 		return b.Warehouse.QuotaLedger(b.Pool, warehouse.QuotaLedgerOptions{Now: clock.Now, DatabaseNow: clock.Now})
 	})
 }

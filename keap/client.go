@@ -294,12 +294,12 @@ func (c *Client) send(ctx context.Context, rawURL, path string, g *gate) (*respo
 	if err := c.cfg.Credential.Apply(ctx, req); err != nil {
 		return nil, fmt.Errorf("credential: %w", err)
 	}
-	return c.sendRequest(req, credentialValues(req.Header), path, g.slot)
+	return c.sendRequest(req, credentialValues(req.Header), path)
 }
 
 // sendRequest does the request and turns any non-2xx answer into a typed
 // error.
-func (c *Client) sendRequest(req *http.Request, secrets []string, path string, slot time.Time) (*response, error) {
+func (c *Client) sendRequest(req *http.Request, secrets []string, path string) (*response, error) {
 	ctx := req.Context()
 	start := time.Now()
 	resp, err := c.http.Do(req)
@@ -315,7 +315,7 @@ func (c *Client) sendRequest(req *http.Request, secrets []string, path string, s
 	c.mu.Lock()
 	c.lastQuota = quota
 	c.mu.Unlock()
-	if err := c.gov.observe(ctx, quota, slot); err != nil {
+	if err := c.gov.observe(ctx, quota); err != nil {
 		// The response is good and its call is spent; a store failure
 		// must not waste it. The next Reserve will surface a lasting one.
 		c.log.LogAttrs(ctx, slog.LevelWarn, "keap: quota observe failed", slog.String("error", err.Error()))

@@ -5,10 +5,14 @@
 // default 5 calls a second, 120 a minute and 15,000 a day). A quota governor
 // shared by every goroutine spaces calls evenly, keeps a rolling per-minute
 // window and a daily budget, reconciles them with the x-keap-* headers of
-// every response, and refuses a call it knows would be rejected without
-// touching the network, returning a typed error that carries the time the
-// call becomes possible. The counts live behind QuotaStore, so they can be
-// shared through Postgres by every process.
+// every response (those no account could mean are ignored), and refuses a
+// call it knows would be rejected without touching the network, returning a
+// typed error that carries the time the call becomes possible. The counts
+// live behind QuotaStore, on the store's one clock, so they can be shared
+// through Postgres by every process on every machine. Just before a
+// request's first byte is written, its lateness after its slot is checked
+// on the connection: a call later than the margins cover never leaves, and
+// takes a new slot instead (see governor.go for the bound).
 //
 // Streams is the catalogue of what keapsync copies and how each stream is
 // read most cheaply; Client.ListPage reads one page of a stream and returns

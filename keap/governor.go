@@ -247,9 +247,7 @@ func (g *governor) spikeInterval(n int64, perMinute bool) time.Duration {
 }
 
 // observe reconciles the store with a response's quota headers (r.At is
-// when the response arrived), once they are judged plausible. sent is the
-// slot of the call that brought them: Keap's count cannot include the
-// calls granted after it, which the store adds.
+// when the response arrived), once they are judged plausible.
 //
 // The store compares Keap's count with the slots it granted in the window
 // before r.At, and adds only the difference (calls by other integrations on
@@ -257,7 +255,7 @@ func (g *governor) spikeInterval(n int64, perMinute bool) time.Duration {
 // store is asked to count over the window widened by WindowMargin: a call
 // sent just before the window began but counted by Keap is then not taken
 // for someone else's.
-func (g *governor) observe(ctx context.Context, r QuotaReading, sent time.Time) error {
+func (g *governor) observe(ctx context.Context, r QuotaReading) error {
 	if !r.Present() && r.SpikeLimit == "" {
 		return nil
 	}
@@ -268,7 +266,7 @@ func (g *governor) observe(ctx context.Context, r QuotaReading, sent time.Time) 
 		obs.Interval = g.spikeInterval(n, perMinute)
 	}
 	if q.PerDay > 0 {
-		obs.DayLimit, obs.DayUsed, obs.DayResetAt, obs.Sent = r.DayLimit, r.DayUsed, r.DayResetAt, sent
+		obs.DayLimit, obs.DayUsed, obs.DayResetAt = r.DayLimit, r.DayUsed, r.DayResetAt
 		// Available can only tighten: relative to the lower of our limit
 		// and Keap's, Keap's remaining calls imply at least this many used.
 		if r.DayAvailable >= 0 {

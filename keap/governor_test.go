@@ -154,7 +154,7 @@ func TestGovernor_HeadersTightenButNeverLoosen(t *testing.T) {
 
 	looser := none
 	looser.At, looser.DayLimit, looser.WindowLimit, looser.SpikeLimit = clock.Now(), 30000, 240, "10ps"
-	if err := g.observe(ctx, looser, time.Time{}); err != nil {
+	if err := g.observe(ctx, looser); err != nil {
 		t.Fatal(err)
 	}
 	if d := spacing(); d != 200*time.Millisecond {
@@ -163,7 +163,7 @@ func TestGovernor_HeadersTightenButNeverLoosen(t *testing.T) {
 
 	tighter := none
 	tighter.At, tighter.SpikeLimit = clock.Now(), "2ps"
-	if err := g.observe(ctx, tighter, time.Time{}); err != nil {
+	if err := g.observe(ctx, tighter); err != nil {
 		t.Fatal(err)
 	}
 	if d := spacing(); d != 500*time.Millisecond {
@@ -180,7 +180,7 @@ func TestGovernor_ReportedAvailabilityExhaustsTheDay(t *testing.T) {
 		"X-Keap-Product-Quota-Available", "0",
 		"X-Keap-Product-Quota-Expiry-Time", itoa(reset.UnixMilli()),
 	), clock.Now())
-	if err := g.observe(context.Background(), r, time.Time{}); err != nil {
+	if err := g.observe(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
 	wantQuotaError(t, reserve(g, context.Background(), false), WindowDay, reset)
@@ -191,7 +191,7 @@ func TestGovernor_ReportedThrottleUsageFillsTheWindow(t *testing.T) {
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: -1, PerMinute: 120, MaxWait: time.Second})
 	now := clock.Now()
 	r := ParseQuotaHeaders(header("X-Keap-Product-Throttle-Limit", "120", "X-Keap-Product-Throttle-Used", "120"), now)
-	if err := g.observe(context.Background(), r, time.Time{}); err != nil {
+	if err := g.observe(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
 	wantQuotaError(t, reserve(g, context.Background(), false), WindowMinute, now.Add(time.Minute))
@@ -265,7 +265,7 @@ func TestGovernor_OwnCallsInKeapsCountAreNotExtraUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := ParseQuotaHeaders(header("X-Keap-Product-Throttle-Limit", "4", "X-Keap-Product-Throttle-Used", "4"), sent.Add(10*time.Millisecond))
-	if err := g.observe(ctx, r, time.Time{}); err != nil {
+	if err := g.observe(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	// Keap counted only our own calls: the sixth call comes one window
@@ -281,7 +281,7 @@ func TestGovernor_OwnCallsInKeapsCountAreNotExtraUsage(t *testing.T) {
 	clock.Advance(30 * time.Second)
 	now := clock.Now()
 	r = ParseQuotaHeaders(header("X-Keap-Product-Throttle-Limit", "4", "X-Keap-Product-Throttle-Available", "0"), now)
-	if err := g.observe(ctx, r, time.Time{}); err != nil {
+	if err := g.observe(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	if err := reserve(g, ctx, false); err != nil {
@@ -317,7 +317,7 @@ func TestGovernor_BackgroundShareLeavesTheEndOfTheDayToForeground(t *testing.T) 
 			if tt.reportDay > 0 {
 				r := QuotaReading{At: clock.Now(), DayLimit: tt.reportDay, DayUsed: 0, DayAvailable: tt.reportDay,
 					WindowLimit: -1, WindowUsed: -1, WindowAvailable: -1, TenantLimit: -1, TenantUsed: -1, TenantAvailable: -1}
-				if err := g.observe(ctx, r, time.Time{}); err != nil {
+				if err := g.observe(ctx, r); err != nil {
 					t.Fatal(err)
 				}
 			}

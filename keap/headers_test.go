@@ -151,7 +151,7 @@ func FuzzQuotaHeaders(f *testing.F) {
 		clock := &fakeClock{now: now}
 		cfg := Config{Account: "a", Credential: NewAPIKey("k"), Clock: clock}.withDefaults()
 		g := newGovernor(cfg)
-		_ = g.observe(t.Context(), r, time.Time{})
+		_ = g.observe(t.Context(), r)
 		rle := classifyRateLimit(h, r, errorBody{}, now)
 		_ = g.penalize(t.Context(), now, rle)
 		longest := g.plausibleDayAhead() + cfg.Quota.DayResetMargin

@@ -96,9 +96,8 @@ func (s *MemoryQuotaStore) Reserve(ctx context.Context, account string, maxWait 
 	a.log = insertSorted(a.log, t, 1)
 	// Drop what has left the window as of now, not as of t: a slot granted
 	// in the next window must not hide the calls Keap still counts now,
-	// or Observe would take them for someone else's usage. At least a
-	// minute is kept, for Observe's count of calls Keap had not yet seen.
-	a.log = slices.Delete(a.log, 0, upperBound(a.log, now.Add(-max(lim.Window, minLogSpan))))
+	// or Observe would take them for someone else's usage.
+	a.log = slices.Delete(a.log, 0, upperBound(a.log, now.Add(-lim.Window)))
 	a.lastAt = t
 	a.dayCount++
 	return QuotaGrant{OK: true, At: t}, nil
@@ -161,8 +160,10 @@ func (s *MemoryQuotaStore) Observe(ctx context.Context, account string, at time.
 	if obs.Interval > 0 {
 		a.interval = obs.Interval
 	}
-	if obs.DayUsed >= 0 && !obs.Sent.IsZero() {
-		obs.DayUsed += int64(len(a.log) - upperBound(a.log, obs.Sent))
+	if obs.DayUsed >= 0 {
+		// Calls granted after now had not left when Keap answered: its
+		// count cannot hold them, and they are spent too.
+		obs.DayUsed += int64(len(a.log) - upperBound(a.log, now))
 	}
 	if obs.DayUsed > a.dayCount {
 		a.dayCount = obs.DayUsed

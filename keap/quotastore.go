@@ -109,10 +109,6 @@ type QuotaObservation = struct {
 	// Interval is the spacing x-keap-product-spike-limit implies ("10ps":
 	// a tenth of a second), or zero.
 	Interval time.Duration
-	// Sent is the slot of the call whose response carried the reading, on
-	// the caller's clock (zero: unknown). Keap's DayUsed cannot count the
-	// calls granted after it, so the store adds them: they are spent too.
-	Sent time.Time
 }
 
 // QuotaStore holds the quota counts of every account. It is the seam that lets
@@ -156,18 +152,18 @@ type QuotaObservation = struct {
 //     to when the oldest of them leaves the window.
 //  5. A slot later than now+maxWait refuses, taking nothing: WindowMinute
 //     if step 4 moved t, else WindowSecond.
-//  6. Otherwise t is logged, slots at or before now-max(Window, one
-//     minute) are dropped (as of now, not t: a slot in the next window must
-//     not hide calls Keap still counts), the day's count grows by one, and
-//     t is granted.
+//  6. Otherwise t is logged, slots at or before now-Window are dropped (as
+//     of now, not t: a slot in the next window must not hide calls Keap
+//     still counts), the day's count grows by one, and t is granted.
 //
 // Observe stores each reported limit that is positive (replacing the last
 // one: Keap's limits may rise as well as fall; the caller's limits still
 // cap them). A reported reset that is not after now belongs to a day that
 // is over: that reading's day fields are ignored. Otherwise a reset later
 // than a stored one that has passed starts a new day; a changed reset is
-// trusted; the day's count rises to DayUsed plus the logged slots after
-// obs.Sent (granted calls Keap had not yet seen). When Keap counts more calls in
+// trusted; the day's count rises to DayUsed plus the slots granted after
+// now (calls that had not left when Keap answered, so it cannot have
+// counted them). When Keap counts more calls in
 // (now-Window, now] than the log holds, the difference is logged at now:
 // usage by another integration on the same key.
 type QuotaStore interface {
@@ -188,10 +184,6 @@ type QuotaStore interface {
 	// means every account.
 	Forget(ctx context.Context, account string) error
 }
-
-// minLogSpan is the least span of granted slots a store keeps, window or
-// not: Observe counts the slots after a reading's call among them.
-const minLogSpan = time.Minute
 
 // nextDayReset is the first day boundary after now: the next 00:00 UTC, or
 // with dayLength set, the next multiple of dayLength since the Unix epoch.

@@ -134,7 +134,7 @@ func TestGovernor_FreshGovernorAppliesLimitsAnotherLearned(t *testing.T) {
 		first, clock := newTestGovernor(t, q)
 		r := none
 		r.At, r.DayLimit, r.DayUsed, r.DayResetAt = clock.Now(), 10, 0, clock.Now().Add(5*time.Hour)
-		if err := first.observe(ctx, r, time.Time{}); err != nil {
+		if err := first.observe(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 		second := newGovernorOnStore(t, q, first.store, clock)
@@ -152,7 +152,7 @@ func TestGovernor_FreshGovernorAppliesLimitsAnotherLearned(t *testing.T) {
 		first, clock := newTestGovernor(t, q)
 		r := none
 		r.At, r.SpikeLimit = clock.Now(), "2ps"
-		if err := first.observe(ctx, r, time.Time{}); err != nil {
+		if err := first.observe(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 		second := newGovernorOnStore(t, q, first.store, clock)

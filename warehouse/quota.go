@@ -46,7 +46,6 @@ type (
 		WindowUsed  int64
 		Window      time.Duration
 		Interval    time.Duration
-		Sent        time.Time
 	}
 )
 
@@ -290,13 +289,9 @@ func (l *QuotaLedger) Observe(ctx context.Context, account string, at time.Time,
 	if err != nil {
 		return fmt.Errorf("warehouse: quota observe %s: %w", account, err)
 	}
-	var sent any
-	if !obs.Sent.IsZero() {
-		sent = l.offset.toDatabase(obs.Sent)
-	}
 	_, err = l.db.Exec(ctx, l.sql.observe, account, at,
 		obs.DayLimit, obs.DayUsed, nullTime(obs.DayResetAt),
-		obs.WindowLimit, obs.WindowUsed, obs.Window, obs.Interval, sent)
+		obs.WindowLimit, obs.WindowUsed, obs.Window, obs.Interval)
 	if err != nil {
 		return fmt.Errorf("warehouse: quota observe %s: %w", account, err)
 	}

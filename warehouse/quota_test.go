@@ -105,6 +105,7 @@ func TestQuotaLedger_TheDatabasesClockDecides(t *testing.T) {
 		time.Sleep(left + 100*time.Millisecond)
 	}
 	var grants []time.Time // on the real clock
+	var uncertainties []time.Duration
 	for i := range 4 {
 		skew := []time.Duration{ahead, behind}[i%2]
 		g, err := ledgers[skew].Reserve(ctx, "acme", time.Second, lim)
@@ -119,11 +120,13 @@ func TestQuotaLedger_TheDatabasesClockDecides(t *testing.T) {
 			t.Fatalf("reservation %d: uncertainty %v", i, g.Uncertainty)
 		}
 		grants = append(grants, real)
+		uncertainties = append(uncertainties, g.Uncertainty)
 	}
 	for i := 1; i < len(grants); i++ {
-		// Converted slots err by at most the uncertainty on each side.
-		if d := grants[i].Sub(grants[i-1]); d < 40*time.Millisecond {
-			t.Fatalf("slots %d and %d are %v apart on the real clock, want the 50ms spacing", i-1, i, d)
+		// Converted slots err by at most their uncertainties.
+		if d := grants[i].Sub(grants[i-1]); d < 50*time.Millisecond-uncertainties[i]-uncertainties[i-1] {
+			t.Fatalf("slots %d and %d are %v apart on the real clock (uncertain by %v and %v), want the 50ms spacing",
+				i-1, i, d, uncertainties[i-1], uncertainties[i])
 		}
 	}
 	// The day is spent until the database's next 10-minute boundary,

@@ -46,7 +46,7 @@ RETURNING ` + checkpointCols),
 		resetCheckpoint: r(`DELETE FROM /* TEMPLATE: state */checkpoints WHERE account = $1 AND stream = $2`),
 
 		reserve:       r(`SELECT ok, at, refused_by, db_now FROM /* TEMPLATE: state */quota_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`),
-		observe:       r(`SELECT /* TEMPLATE: state */quota_observe($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
+		observe:       r(`SELECT /* TEMPLATE: state */quota_observe($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
 		refreshCFView: r(`SELECT /* TEMPLATE: state */refresh_custom_field_view($1)`),
 		quotaState: r(`SELECT day_count, day_reset_at, day_limit, window_limit,
 	(SELECT count(*) FROM unnest(slots) s WHERE s > n.now - $3::interval AND s <= n.now), last_at, n.now

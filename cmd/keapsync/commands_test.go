@@ -234,3 +234,36 @@ func TestSync_WaitExits1WhenARunFails(t *testing.T) {
 	}
 	assertNoSecret(t, "sync output", r.stdout+r.stderr)
 }
+
+// TestQuotaReset_ForgetsWhatKeapReported: a hostile reading that spent the
+// day and capped it at one call is forgotten by quota reset; the slots of
+// the calls made stay.
+func TestQuotaReset_ForgetsWhatKeapReported(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, envOptions{contacts: 10})
+	e.mustRun(exitOK, "migrate")
+	ctx := context.Background()
+	ledger := fmt.Sprintf("%q.quota_ledger", e.state)
+	if _, err := e.pool.Exec(ctx, `INSERT INTO `+ledger+` (account, day_count, day_reset_at, day_limit, window_limit, spike_interval, last_at)
+		VALUES ('acme', 15000, now() + interval '20 hours', 1, 1, interval '1 minute', now())`); err != nil {
+		t.Fatal(err)
+	}
+	r := e.mustRun(exitOK, "quota", "reset", "--account", "acme")
+	if !strings.Contains(r.stdout, "forgot what Keap reported for account acme") {
+		t.Errorf("quota reset: %v", r)
+	}
+	var count int64
+	var reset, limit, window, spike, last any
+	if err := e.pool.QueryRow(ctx, `SELECT day_count, day_reset_at, day_limit, window_limit, spike_interval, last_at FROM `+ledger+` WHERE account = 'acme'`).
+		Scan(&count, &reset, &limit, &window, &spike, &last); err != nil {
+		t.Fatal(err)
+	}
+	if count != 0 || reset != nil || limit != nil || window != nil || spike != nil || last == nil {
+		t.Fatalf("after quota reset: count %d, reset %v, limits %v %v %v, last slot %v", count, reset, limit, window, spike, last)
+	}
+	// The sync that follows is not held to the forgotten limits.
+	e.mustRun(exitOK, "sync", "--wait", "--stream", "contacts", "--poll", "100ms")
+	if r := e.mustRun(exitUsage, "quota", "reset", "--account", "nope"); !strings.Contains(r.stderr, `"nope" is not configured`) {
+		t.Errorf("quota reset of an unknown account: %v", r)
+	}
+}

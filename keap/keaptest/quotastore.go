@@ -201,13 +201,13 @@ func QuotaStoreSuite(t *testing.T, newStore NewQuotaStoreFunc) {
 			reserve(time.Hour+3*time.Second, 0, with(func(l *keap.QuotaLimits) { l.PerDay = 3 }), granted(reset.Add(3*time.Second))),
 			reserve(time.Hour+4*time.Second, 2*time.Hour, with(func(l *keap.QuotaLimits) { l.PerDay = 3 }), refused(next, day)),
 		}},
-		{"calls granted after the reading's call are added to Keap's count", []step{
+		{"calls granted after the answer are added to Keap's count", []step{
 			reserve(0, time.Second, lim, granted(at(0))),
 			reserve(0, time.Second, lim, granted(at(ms(200)))),
 			reserve(0, time.Second, lim, granted(at(ms(400)))),
 			// The first call's answer: 3 used (another integration's 2 and
-			// it); the two granted after it are not in Keap's count yet.
-			observe(ms(10), report(func(o *keap.QuotaObservation) { o.DayUsed, o.DayResetAt, o.Sent = 3, reset, at(0) })),
+			// it); the two granted after it have not left yet.
+			observe(ms(10), report(func(o *keap.QuotaObservation) { o.DayUsed, o.DayResetAt = 3, reset })),
 			reserve(ms(500), 2*time.Hour, lim, refused(reset, day)),
 		}},
 		{"window used fills the rolling window", []step{

@@ -142,16 +142,14 @@ BEGIN
         END IF;
 
         -- 6. Grant: log t (usually the latest slot, so appended without a
-        -- sort) and drop the slots at or before now-Window (at least a
-        -- minute is kept: quota_observe counts the calls Keap had not yet
-        -- seen among them).
+        -- sort) and drop the slots at or before now-Window.
         IF cardinality(r.slots) = 0 OR t >= r.slots[cardinality(r.slots)] THEN
             r.slots := r.slots || t;
         ELSE
             r.slots := ARRAY(SELECT s FROM unnest(r.slots || t) s ORDER BY s);
         END IF;
         i := 1;
-        WHILE i <= cardinality(r.slots) AND r.slots[i] <= v_now - greatest(q.win, interval '1 minute') LOOP
+        WHILE i <= cardinality(r.slots) AND r.slots[i] <= v_now - q.win LOOP
             i := i + 1;
         END LOOP;
         IF i > 1 THEN
@@ -185,7 +183,7 @@ CREATE FUNCTION /* TEMPLATE: state */quota_observe(
     p_account text, p_now timestamptz,
     p_day_limit bigint, p_day_used bigint, p_day_reset_at timestamptz,
     p_window_limit bigint, p_window_used bigint, p_window interval,
-    p_interval interval, p_sent timestamptz)
+    p_interval interval)
 RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -226,10 +224,10 @@ BEGIN
         r.spike_interval := p_interval;
     END IF;
 
-    -- Keap's count cannot hold the calls granted after the one that
-    -- brought it: they are spent too.
-    IF p_day_used >= 0 AND p_sent IS NOT NULL THEN
-        p_day_used := p_day_used + (SELECT count(*) FROM unnest(r.slots) s WHERE s > p_sent);
+    -- Calls granted after now had not left when Keap answered: its count
+    -- cannot hold them, and they are spent too.
+    IF p_day_used >= 0 THEN
+        p_day_used := p_day_used + (SELECT count(*) FROM unnest(r.slots) s WHERE s > p_now);
     END IF;
     IF p_day_used > r.day_count THEN
         r.day_count := p_day_used;
@@ -253,7 +251,7 @@ $fn$;
 -- +goose StatementEnd
 
 -- +goose Down
-DROP FUNCTION /* TEMPLATE: state */quota_observe(text, timestamptz, bigint, bigint, timestamptz, bigint, bigint, interval, interval, timestamptz);
+DROP FUNCTION /* TEMPLATE: state */quota_observe(text, timestamptz, bigint, bigint, timestamptz, bigint, bigint, interval, interval);
 DROP FUNCTION /* TEMPLATE: state */quota_reserve(text, timestamptz, interval[], interval[], bigint[], interval[], bigint[], bigint[], bigint[], interval[], interval[]);
 DROP FUNCTION /* TEMPLATE: state */quota_next_reset(timestamptz, interval);
 

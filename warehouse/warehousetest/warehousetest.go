@@ -81,7 +81,13 @@ type Bundle struct {
 // a Warehouse on them.
 func New(tb testing.TB, maxConns int32) Bundle {
 	tb.Helper()
-	pool := NewPool(tb, maxConns)
+	return NewOn(tb, NewPool(tb, maxConns))
+}
+
+// NewOn migrates fresh schemas through pool, which tb's tests may share:
+// many small warehouses without a connection each.
+func NewOn(tb testing.TB, pool *pgxpool.Pool) Bundle {
+	tb.Helper()
 	data, state, _ := Schemas(tb, pool)
 	if _, err := migrations.Up(context.Background(), pool, migrations.Config{DataSchema: data, StateSchema: state}); err != nil {
 		tb.Fatalf("warehousetest: migrate: %v", err)
