@@ -67,7 +67,14 @@ func unthrottled(name string, contacts int) testAccount {
 
 func setup(t testing.TB, accounts []testAccount, mod func(*jobs.Config)) *env {
 	t.Helper()
-	pool := warehousetest.NewPool(t, 20)
+	// Four workers per account, River's listener and a spare: the tests
+	// share the database's 100 connections. Benchmarks run alone and get
+	// more, for their wider pools of workers.
+	conns := int32(min(4*len(accounts)+4, 20))
+	if _, bench := t.(*testing.B); bench {
+		conns = 20
+	}
+	pool := warehousetest.NewPool(t, conns)
 	data, state, river := warehousetest.Schemas(t, pool)
 	e := &env{t: t, pool: pool, sims: map[string]*keapsim.Server{}, fakes: map[string]*keaptest.Fake{}, logs: &keaptest.SyncBuffer{},
 		mig: jobs.MigrateConfig{DataSchema: data, StateSchema: state, RiverSchema: river}}

@@ -104,6 +104,7 @@ func runWorker(specJSON string) int {
 		maxConns = 20
 	}
 	cfg.MaxConns = int32(min(spec.Workers*len(spec.Accounts)+6, maxConns))
+	cfg.MaxConnIdleTime, cfg.HealthCheckPeriod = time.Second, 500*time.Millisecond
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
@@ -157,14 +158,18 @@ type ledgerStats struct {
 	jobs.NopMetrics
 	mu       sync.Mutex
 	store    []time.Duration
+	late     []time.Duration
 	refused  int
 	heldBack int
 }
 
 func (s *ledgerStats) Call(_ string, c keap.Call) {
-	if c.HeldBack {
+	if !c.Refused {
 		s.mu.Lock()
-		s.heldBack++
+		s.late = append(s.late, c.Lateness)
+		if c.HeldBack {
+			s.heldBack++
+		}
 		s.mu.Unlock()
 	}
 	if c.Store <= 0 {
@@ -189,10 +194,14 @@ type ledgerSummary struct {
 	Refused int `json:"refused"`
 	// HeldBack counts the calls held back before their first byte for
 	// leaving too late after their slots (they took new slots).
-	HeldBack int           `json:"held_back"`
-	P50      time.Duration `json:"p50"`
-	P99      time.Duration `json:"p99"`
-	Max      time.Duration `json:"max"`
+	HeldBack int `json:"held_back"`
+	// LateP99 and LateMax are how late after their slots the calls were
+	// about to leave.
+	LateP99 time.Duration `json:"late_p99"`
+	LateMax time.Duration `json:"late_max"`
+	P50     time.Duration `json:"p50"`
+	P99     time.Duration `json:"p99"`
+	Max     time.Duration `json:"max"`
 }
 
 func (s *ledgerStats) print(w io.Writer) {
@@ -202,6 +211,10 @@ func (s *ledgerStats) print(w io.Writer) {
 	sum := ledgerSummary{Reserves: len(s.store), Refused: s.refused, HeldBack: s.heldBack}
 	if n := len(s.store); n > 0 {
 		sum.P50, sum.P99, sum.Max = s.store[n/2], s.store[(n*99)/100], s.store[n-1]
+	}
+	slices.Sort(s.late)
+	if n := len(s.late); n > 0 {
+		sum.LateP99, sum.LateMax = s.late[(n*99)/100], s.late[n-1]
 	}
 	b, _ := json.Marshal(sum)
 	fmt.Fprintf(w, "LEDGER %s\n", b)

@@ -33,7 +33,8 @@ func DatabaseURL() string {
 }
 
 // NewPool returns a pool of at most maxConns connections on the test
-// database, closed when the test ends.
+// database, closed when the test ends. Connections idle for a second are
+// closed: the tests running at once share the server's 100.
 func NewPool(tb testing.TB, maxConns int32) *pgxpool.Pool {
 	tb.Helper()
 	cfg, err := pgxpool.ParseConfig(DatabaseURL())
@@ -41,6 +42,7 @@ func NewPool(tb testing.TB, maxConns int32) *pgxpool.Pool {
 		tb.Fatalf("warehousetest: parse database URL: %v", err)
 	}
 	cfg.MaxConns = maxConns
+	cfg.MaxConnIdleTime, cfg.HealthCheckPeriod = time.Second, 500*time.Millisecond
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		tb.Fatalf("warehousetest: connect: %v", err)
