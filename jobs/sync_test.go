@@ -53,8 +53,9 @@ func TestSync_DailyCapPausesAndResumesAfterTheResetWithoutFetchingAPageTwice(t *
 		sim: keapsim.Options{Contacts: 500, PerSecond: 10, PerMinute: -1, PerDay: perDay, TenantPerMinute: -1,
 			DayLength: 3 * time.Second, APIKeys: []string{"keapsync-key", "other-key"}},
 		// The simulator is on this machine's clock: the day's margin
-		// covers only the expiry header's millisecond precision.
-		quota: keap.QuotaConfig{PerSecond: 10, PerMinute: -1, PerDay: perDay, DayResetMargin: 100 * time.Millisecond},
+		// covers the expiry header's millisecond precision and how late a
+		// call may leave (100ms).
+		quota: keap.QuotaConfig{PerSecond: 10, PerMinute: -1, PerDay: perDay, DayResetMargin: 300 * time.Millisecond},
 	}
 	e := setup(t, []testAccount{acct}, func(c *jobs.Config) { c.SnoozeJitter = 100 * time.Millisecond })
 	// Most of the first day is already spent (by another integration on

@@ -112,8 +112,11 @@ type QuotaConfig struct {
 	// DayResetMargin is how long after the day's reset the first call of
 	// the new day may leave, so that Keap's reset has surely passed: the
 	// expiry header's millisecond precision and any offset between Keap's
-	// clock and the quota store's are covered by it. Default 2s (of a
-	// 24-hour day); negative means none.
+	// clock and the quota store's are covered by it. No call is granted
+	// within it before the reset either, as such a call could reach Keap
+	// in the next day. It is at least the lateness a call may leave with
+	// (see SpacingMargin). Default 2s (of a 24-hour day); negative means
+	// no more than that.
 	DayResetMargin time.Duration
 
 	// Reserve is the part of the daily budget left unused, for other

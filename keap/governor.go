@@ -121,7 +121,13 @@ func (g *governor) limits(background bool) QuotaLimits {
 		lim.PerDay = noDayLimit
 	}
 	lim.DayLength = q.DayLength
+	// No slot is granted within the margin before a reset (see
+	// QuotaStore): a call granted just outside it may still leave as late
+	// as the lateness bound, so the margin is at least that.
 	lim.DayResetMargin = max(q.DayResetMargin, 0)
+	if late, ok := g.maxLateness(0); ok {
+		lim.DayResetMargin = max(lim.DayResetMargin, late)
+	}
 	return lim
 }
 

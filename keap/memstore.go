@@ -89,6 +89,10 @@ func (s *MemoryQuotaStore) Reserve(ctx context.Context, account string, maxWait 
 			window = WindowMinute
 		}
 	}
+	if !t.Before(a.dayResetAt.Add(-lim.DayResetMargin)) {
+		// So close to the reset a call could reach Keap on either side.
+		return QuotaGrant{At: a.dayResetAt.Add(lim.DayResetMargin), Window: WindowDay}, nil
+	}
 	if t.After(now.Add(maxWait)) {
 		return QuotaGrant{At: t, Window: window}, nil
 	}

@@ -150,8 +150,12 @@ type QuotaObservation = struct {
 //  3. The slot t is now, or the last slot plus the spacing if later.
 //  4. If the window's limit of slots already lie in (t-Window, t], t moves
 //     to when the oldest of them leaves the window.
-//  5. A slot later than now+maxWait refuses, taking nothing: WindowMinute
-//     if step 4 moved t, else WindowSecond.
+//  5. A slot at or after the stored reset less lim.DayResetMargin refuses
+//     until the reset plus the margin, with WindowDay, taking nothing: a
+//     call that close to Keap's reset could be counted on either side of
+//     it, and one past it belongs to a day not yet counted. Otherwise a
+//     slot later than now+maxWait refuses, taking nothing: WindowMinute if
+//     step 4 moved t, else WindowSecond.
 //  6. Otherwise t is logged, slots at or before now-Window are dropped (as
 //     of now, not t: a slot in the next window must not hide calls Keap
 //     still counts), the day's count grows by one, and t is granted.

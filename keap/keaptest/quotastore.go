@@ -159,6 +159,23 @@ func QuotaStoreSuite(t *testing.T, newStore NewQuotaStoreFunc) {
 			reserve(time.Hour+3*time.Second, 2*time.Hour, with(func(l *keap.QuotaLimits) { l.PerDay, l.DayResetMargin = 1, 2*time.Second }),
 				refused(next.Add(2*time.Second), day)),
 		}},
+		{"no slot is granted within the margin before the reset", []step{
+			reserve(time.Hour-3*time.Second, 0, with(func(l *keap.QuotaLimits) { l.DayResetMargin = 2 * time.Second }), granted(reset.Add(-3*time.Second))),
+			// 10:59:59: a call could reach Keap after 11:00.
+			reserve(time.Hour-time.Second, 0, with(func(l *keap.QuotaLimits) { l.DayResetMargin = 2 * time.Second }),
+				refused(reset.Add(2*time.Second), day)),
+			reserve(time.Hour+2*time.Second, 0, with(func(l *keap.QuotaLimits) { l.DayResetMargin = 2 * time.Second }),
+				granted(reset.Add(2*time.Second))),
+		}},
+		{"a slot the window pushes past the reset waits for the new day", []step{
+			reserve(time.Hour-ms(800), time.Second, lim, granted(reset.Add(-ms(800)))),
+			reserve(time.Hour-ms(800), time.Second, lim, granted(reset.Add(-ms(600)))),
+			reserve(time.Hour-ms(800), time.Second, lim, granted(reset.Add(-ms(400)))),
+			// The window would move the fourth to 11:00:00.200, in the next
+			// day: refused until the reset, taking nothing.
+			reserve(time.Hour-ms(800), 3*time.Second, lim, refused(reset, day)),
+			reserve(time.Hour, time.Second, lim, granted(reset.Add(ms(200)))),
+		}},
 		{"background calls get their share of the day", []step{
 			reserve(0, 0, with(func(l *keap.QuotaLimits) { l.PerDay, l.DayShare = 10, 300 }), granted(at(0))),
 			reserve(time.Second, 0, with(func(l *keap.QuotaLimits) { l.PerDay, l.DayShare = 10, 300 }), granted(at(time.Second))),

@@ -10,8 +10,10 @@
 -- production passes NULL.)
 --
 -- The day rolls over only a margin after its reset, so that the first call
--- of a new day leaves once Keap's reset has surely passed; the next reset
--- is computed here, on the same clock. What Keap reported (day limit,
+-- of a new day leaves once Keap's reset has surely passed, and no slot is
+-- granted within the margin before it either (such a call could reach Keap
+-- in the next day, which the ledger has not started counting); the next
+-- reset is computed here, on the same clock. What Keap reported (day limit,
 -- per-minute limit, spike spacing) holds for the day it was reported and is
 -- forgotten at the rollover: a hostile or mistaken header can cost at most
 -- the rest of one day. quota_observe ignores the day fields of a reading
@@ -134,7 +136,15 @@ BEGIN
             END IF;
         END IF;
 
-        -- 5. Too late for the caller: take nothing.
+        -- 5. So close to the reset that the call could reach Keap on
+        -- either side of it (or past it, in a day not counted yet): not
+        -- before the margin after it. Else, too late for the caller: take
+        -- nothing either way.
+        IF t >= r.day_reset_at - q.day_margin THEN
+            ok := false; at := r.day_reset_at + q.day_margin; refused_by := 'day';
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
         IF t > v_now + q.max_wait THEN
             ok := false; at := t; refused_by := CASE WHEN moved THEN 'minute' ELSE 'second' END;
             RETURN NEXT;
