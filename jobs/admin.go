@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/warehouse"
 )
 
@@ -156,7 +157,8 @@ func (p *Pipeline) RetryJobs(ctx context.Context, ids ...int64) ([]Job, error) {
 			if err != nil || !run.Status.Final() || run.Status == warehouse.RunSucceeded {
 				return err
 			}
-			err = p.resumeRunTx(ctx, tx, a, run, job.Slice)
+			s, _ := keap.StreamByName(run.Stream)
+			err = p.ownRun(a, s, run).resume(ctx, tx, job.Slice)
 			if errors.Is(err, warehouse.ErrRunConflict) {
 				return nil
 			}
@@ -204,11 +206,15 @@ func (p *Pipeline) CancelJobs(ctx context.Context, ids ...int64) ([]Job, error) 
 			if job.Kind != KindPage || job.RunID == 0 || a == nil {
 				return nil
 			}
-			msg := fmt.Sprintf("cancelled by an operator (job %d)", id)
-			if err := p.wh.FinishRun(ctx, tx, job.RunID, warehouse.RunCancelled, msg); err != nil && !errors.Is(err, warehouse.ErrRunNotActive) {
+			run, err := p.wh.Run(ctx, tx, job.RunID)
+			if errors.Is(err, warehouse.ErrRunNotActive) {
+				return nil // the run is gone; cancelling the job was all
+			}
+			if err != nil {
 				return err
 			}
-			return p.cancelJobs(ctx, tx, a, id, job.RunID)
+			s, _ := keap.StreamByName(run.Stream)
+			return p.ownRun(a, s, run).cancel(ctx, tx, id, fmt.Sprintf("cancelled by an operator (job %d)", id))
 		})
 		if err != nil {
 			return out, fmt.Errorf("jobs: cancel job %d: %w", id, err)

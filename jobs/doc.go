@@ -59,11 +59,20 @@
 //
 // # Errors
 //
-// Pipeline.outcome maps a page's failure to River's outcome in one place:
-// quota → snooze; rejected key → the account's jobs cancelled and its runs
-// failed with a message naming the account; other permanent errors → job
-// cancelled, run failed with the reason; anything else → River retries with
-// backoff (RetryConfig), and the run fails on the last attempt.
+// classify (outcome.go) decides what a page's failure calls for, a pure
+// function with a table test of every case: quota → snooze; rejected key →
+// the account's jobs cancelled and its runs failed with a message naming the
+// account; other permanent errors → job cancelled, run failed with the
+// reason; anything else → River retries with backoff (RetryConfig), and the
+// run fails on the last attempt. Pipeline.outcome records the decision in
+// one transaction.
+//
+// # Runs
+//
+// A run has one owner, syncRun (run.go): its methods are the only place a
+// run starts, commits a page, pauses, resumes, fails, is cancelled or
+// finishes, and the only place page jobs are enqueued, each on the caller's
+// transaction.
 //
 // This package reads no environment variable and no file: cmd passes
 // everything in Config.

@@ -265,6 +265,14 @@ func (e *env) arrivals(account string) []time.Time {
 	return e.sims[account].Arrivals()
 }
 
+// url is the base URL of an account's simulator.
+func (e *env) url(account string) string {
+	if f := e.fakes[account]; f != nil {
+		return f.URL()
+	}
+	return e.sims[account].URL()
+}
+
 // apiKey is the key an account's simulator accepts.
 func (e *env) apiKey(account string) string {
 	if f := e.fakes[account]; f != nil {

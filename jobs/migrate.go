@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -141,7 +142,7 @@ func Migrations(ctx context.Context, pool *pgxpool.Pool, cfg MigrateConfig) (Mig
 	existing, err := migrator.ExistingVersions(ctx)
 	var pgErr *pgconn.PgError
 	switch {
-	case errors.As(err, &pgErr) && (pgErr.Code == "42P01" || pgErr.Code == "3F000"): // no table or schema yet
+	case errors.As(err, &pgErr) && (pgErr.Code == pgerrcode.UndefinedTable || pgErr.Code == pgerrcode.InvalidSchemaName): // no table or schema yet
 	case err != nil:
 		return s, fmt.Errorf("jobs: river migrations: %w", err)
 	case len(existing) > 0:

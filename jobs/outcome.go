@@ -15,86 +15,186 @@ import (
 	"github.com/keapsync/keapsync/warehouse"
 )
 
-// outcome maps a page job's failure to River's outcome. It is the one place
-// that decides:
+// A failure is what a page job knows when its page could not be fetched,
+// mapped or committed: everything classify needs, and nothing else.
+type failure struct {
+	err error
+	// stopping is set when the process is stopping (the job's context was
+	// cancelled, not by an operator cancelling the job).
+	stopping bool
+	// attempt and maxAttempts are River's count of the job's attempts.
+	attempt, maxAttempts int
+	// now is the pipeline's clock.
+	now time.Time
+	// account and stream name the run, for its failure's reason.
+	account, stream string
+	// quotaWait is how long the client blocks for a slot (Config.QuotaWait).
+	quotaWait time.Duration
+	// dayJitter spreads the wake-ups after a daily reset (Config.SnoozeJitter).
+	dayJitter time.Duration
+}
+
+// An action is what a failed page job does.
+type action int
+
+const (
+	// actLeave hands the page to another worker at once, without using an
+	// attempt: the process is stopping, and nothing was committed.
+	actLeave action = iota
+	// actWait snoozes until a per-second or per-minute slot opens; no
+	// attempt is used and nothing is recorded.
+	actWait
+	// actPause snoozes until the day's quota resets and marks the run
+	// paused_quota with its resume time.
+	actPause
+	// actRejectKey fails every active run of the account and cancels its
+	// jobs: no further call is made with a key Keap rejected.
+	actRejectKey
+	// actFail fails the run and cancels the job: retrying cannot help.
+	actFail
+	// actRetry lets River retry the job with backoff, from the checkpoint.
+	actRetry
+	// actGiveUp fails the run on the job's last attempt; River discards the
+	// job, and retrying it later resumes the run.
+	actGiveUp
+)
+
+var actionNames = [...]string{"leave", "wait", "pause", "reject_key", "fail", "retry", "give_up"}
+
+func (a action) String() string { return actionNames[a] }
+
+// A decision is what classify makes of a failure.
+type decision struct {
+	action action
+	// until is when a snoozed job wakes, before jitter; jitter is the most
+	// that is added at random, and latest, when set, caps the result.
+	until, latest time.Time
+	jitter        time.Duration
+	// window is the quota window that was spent (actWait, actPause).
+	window string
+	// countCall is set when the attempt reached Keap and brought no page: it
+	// counts in the run's calls.
+	countCall bool
+	// reason is the run's last error when it fails.
+	reason string
+}
+
+// classify decides what a failed page job does. It is a pure function, the
+// one place that decides:
 //
-//   - the process stopping (its work context cancelled): snooze a second,
-//     so another worker takes the page; no attempt is used.
+//   - the process stopping: leave the page to another worker.
 //   - quota spent (a *keap.QuotaError, returned without a network call):
-//     snooze until it resets, plus a little jitter; no attempt is used and
-//     nothing is logged as an error. A spent day also marks the run
-//     paused_quota with its resume time.
-//   - the key rejected (401/403): every pending job of the account is
-//     cancelled and its active runs fail with a message naming the
-//     account; no retry storm.
+//     snooze until it resets; a spent day also pauses the run.
+//   - the key rejected (401/403): reject the key for the whole account.
 //   - any other permanent error (a 4xx, an unusable body, a record without
-//     an id, a constraint or data error in the warehouse): the job is
-//     cancelled and its run fails with the reason.
+//     an id, a constraint or data error in the warehouse): fail the run.
 //   - anything else (5xx, network, truncated bodies, a lost database
-//     connection): River retries with backoff, from the checkpoint. On the
-//     last attempt the run fails too; retrying the discarded job later
-//     resumes the run.
-func (p *Pipeline) outcome(jobCtx context.Context, job *river.Job[PageArgs], a *account, run warehouse.SyncRun, err error) error {
-	ctx := jobCtx
-	log := p.logger(job.Args)
-	now := p.cfg.Now()
-	if errors.Is(ctx.Err(), context.Canceled) && !errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely) {
-		// The process is stopping: hand the page to another worker at
-		// once, without using an attempt. Nothing was committed.
-		log.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "jobs: stopping; page left for another worker")
-		return river.JobSnooze(time.Second)
+//     connection): River retries with backoff, from the checkpoint; on the
+//     last attempt the run fails too.
+func classify(f failure) decision {
+	if f.stopping {
+		return decision{action: actLeave, until: f.now.Add(time.Second)}
 	}
-	// The bookkeeping below must happen even when the job's own deadline
-	// has passed (a slow commit), or a run would stay running with no job.
+	var qe *keap.QuotaError
+	if errors.As(f.err, &qe) {
+		if qe.Window == keap.WindowDay {
+			return decision{action: actPause, window: qe.Window, until: qe.RetryAt, jitter: f.dayJitter}
+		}
+		// Wake a little before the slot opens and block for the rest (the
+		// client waits up to QuotaWait): a job waking after it would leave
+		// the reopened window idle meanwhile. River leaves a job snoozed for
+		// longer than its scheduler's interval (5s) "scheduled" until the
+		// scheduler next runs, which can waste seconds of a reopened window:
+		// wake a little early instead; the job then blocks for its slot.
+		return decision{action: actWait, window: qe.Window, until: qe.RetryAt.Add(-f.quotaWait / 2),
+			jitter: f.quotaWait / 4, latest: f.now.Add(maxShortSnooze)}
+	}
+	if keap.IsAuth(f.err) {
+		return decision{action: actRejectKey}
+	}
+	if permanent(f.err) {
+		return decision{action: actFail, reason: fmt.Sprintf("account %s, stream %s: %v", f.account, f.stream, f.err)}
+	}
+	d := decision{action: actRetry, countCall: !errors.As(f.err, new(*commitError))}
+	if f.attempt >= f.maxAttempts {
+		d.action = actGiveUp
+		d.reason = fmt.Sprintf("account %s, stream %s: gave up after %d attempts: %v (retry the discarded job to continue from the checkpoint)",
+			f.account, f.stream, f.attempt, f.err)
+	}
+	return d
+}
+
+// wake is when a snoozed job wakes: until, plus up to jitter at random, and
+// no later than latest.
+func (d decision) wake() time.Time {
+	t := d.until.Add(jitter(d.jitter))
+	if !d.latest.IsZero() && t.After(d.latest) {
+		t = d.latest
+	}
+	return t
+}
+
+// outcome records a failed page job's decision in one transaction and
+// returns River's outcome for the job.
+func (p *Pipeline) outcome(jobCtx context.Context, job *river.Job[PageArgs], r *syncRun, err error) error {
+	now := p.cfg.Now()
+	d := classify(failure{
+		err:      err,
+		stopping: errors.Is(jobCtx.Err(), context.Canceled) && !errors.Is(context.Cause(jobCtx), river.ErrJobCancelledRemotely),
+		attempt:  job.Attempt, maxAttempts: job.MaxAttempts, now: now,
+		account: r.a.Name, stream: r.s.Name, quotaWait: p.cfg.QuotaWait, dayJitter: p.cfg.SnoozeJitter,
+	})
+	wake := d.wake()
+	// The bookkeeping must happen even when the job's own deadline has
+	// passed (a slow commit), or a run would stay running with no job.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(jobCtx), bookkeepingTimeout)
 	defer cancel()
-	var qe *keap.QuotaError
-	if errors.As(err, &qe) {
-		until := qe.RetryAt
-		if qe.Window == keap.WindowDay {
-			until = until.Add(jitter(p.cfg.SnoozeJitter))
-			if perr := p.wh.PauseRun(ctx, p.cfg.Pool, run.ID, until, ""); perr != nil && !errors.Is(perr, warehouse.ErrRunNotActive) {
-				log.LogAttrs(ctx, slog.LevelWarn, "jobs: could not mark the run paused", slog.String("error", perr.Error()))
-			}
-			log.LogAttrs(ctx, slog.LevelInfo, "jobs: daily quota spent; paused until the reset", slog.Time("resume_at", until))
-		} else {
-			// Wake a little before the slot opens and block for the rest
-			// (the client waits up to QuotaWait): a job waking after it
-			// would leave the reopened window idle meanwhile.
-			until = until.Add(-p.cfg.QuotaWait / 2).Add(jitter(p.cfg.QuotaWait / 4))
-			// River leaves a job snoozed for longer than its scheduler's
-			// interval (5s) "scheduled" until the scheduler next runs,
-			// which can waste seconds of a reopened window: wake a little
-			// early instead; the job then blocks for its slot.
-			if limit := now.Add(maxShortSnooze); until.After(limit) {
-				until = limit
-			}
+	if d.action != actLeave && d.action != actWait {
+		berr := pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error { return p.record(ctx, tx, job, r, d, wake, err) })
+		switch {
+		case berr == nil:
+		case d.action == actPause:
+			// The job snoozes all the same; only status shows the run
+			// running rather than paused until the reset.
+			p.log.LogAttrs(ctx, slog.LevelWarn, "jobs: could not mark the run paused",
+				slog.Int64("run_id", r.ID), slog.String("error", berr.Error()))
+		default:
+			// The job's own outcome stands (River retries or ends it), so
+			// the error is joined to it rather than replacing it.
+			err = errors.Join(err, fmt.Errorf("record the page's failure: %w", berr))
 		}
-		p.metrics.Snoozed(a.Name, job.Args.Stream, qe.Window, until)
-		return river.JobSnooze(max(until.Sub(now), 0))
 	}
-	if keap.IsAuth(err) {
-		p.rejectKey(ctx, a, job.ID, err)
+	switch d.action {
+	case actLeave:
+		p.logger(job.Args).LogAttrs(ctx, slog.LevelInfo, "jobs: stopping; page left for another worker")
+		return river.JobSnooze(time.Second)
+	case actWait, actPause:
+		p.metrics.Snoozed(r.a.Name, r.s.Name, d.window, wake)
+		return river.JobSnooze(max(wake.Sub(now), 0))
+	case actRejectKey, actFail:
 		return river.JobCancel(err)
 	}
-	if permanent(err) {
-		msg := fmt.Sprintf("account %s, stream %s: %v", a.Name, job.Args.Stream, err)
-		p.failRun(ctx, a, run, job.ID, msg)
-		log.LogAttrs(ctx, slog.LevelError, "jobs: page failed for good; run failed", slog.String("error", err.Error()))
-		return river.JobCancel(err)
-	}
-	if !errors.As(err, new(*commitError)) {
-		p.countFailedCall(ctx, run.ID)
-	}
-	if job.Attempt >= job.MaxAttempts {
-		msg := fmt.Sprintf("account %s, stream %s: gave up after %d attempts: %v (retry the discarded job to continue from the checkpoint)",
-			a.Name, job.Args.Stream, job.Attempt, err)
-		p.failRun(ctx, a, run, job.ID, msg)
-		log.LogAttrs(ctx, slog.LevelError, "jobs: page failed on its last attempt; run failed", slog.String("error", err.Error()))
-		return err
-	}
-	log.LogAttrs(ctx, slog.LevelWarn, "jobs: page failed; River retries it", slog.Int("attempt", job.Attempt), slog.String("error", err.Error()))
 	return err
+}
+
+// record applies decision d of job's failure on tx.
+func (p *Pipeline) record(ctx context.Context, tx pgx.Tx, job *river.Job[PageArgs], r *syncRun, d decision, wake time.Time, cause error) error {
+	if d.countCall {
+		if err := p.wh.AddRunProgress(ctx, tx, r.ID, warehouse.RunProgress{APICalls: 1}); err != nil && !errors.Is(err, warehouse.ErrRunNotActive) {
+			return err
+		}
+	}
+	switch d.action {
+	case actPause:
+		p.log.LogAttrs(ctx, slog.LevelInfo, "jobs: daily quota spent; run paused until the reset",
+			slog.String("account", r.a.Name), slog.String("stream", r.s.Name), slog.Int64("run_id", r.ID), slog.Time("resume_at", wake))
+		return r.pause(ctx, tx, wake)
+	case actRejectKey:
+		return p.rejectKey(ctx, tx, r.a, job.ID, cause)
+	case actFail, actGiveUp:
+		return r.fail(ctx, tx, job.ID, d.reason)
+	}
+	return nil
 }
 
 // bookkeepingTimeout bounds recording a job's outcome in the database.
@@ -123,78 +223,4 @@ func jitter(d time.Duration) time.Duration {
 		return 0
 	}
 	return rand.N(d + 1)
-}
-
-// countFailedCall counts an attempt that reached Keap but brought no page.
-func (p *Pipeline) countFailedCall(ctx context.Context, runID int64) {
-	if err := p.wh.AddRunProgress(ctx, p.cfg.Pool, runID, warehouse.RunProgress{APICalls: 1}); err != nil && !errors.Is(err, warehouse.ErrRunNotActive) {
-		p.log.LogAttrs(ctx, slog.LevelWarn, "jobs: could not count a failed call", slog.Int64("run_id", runID), slog.String("error", err.Error()))
-	}
-}
-
-// failRun ends run as failed with msg and cancels its other jobs, so its
-// parallel slices stop too. Retrying any of its jobs resumes it.
-func (p *Pipeline) failRun(ctx context.Context, a *account, run warehouse.SyncRun, self int64, msg string) {
-	err := pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error {
-		if err := p.wh.FinishRun(ctx, tx, run.ID, warehouse.RunFailed, msg); err != nil && !errors.Is(err, warehouse.ErrRunNotActive) {
-			return err
-		}
-		return p.cancelJobs(ctx, tx, a, self, run.ID)
-	})
-	if err != nil {
-		p.log.LogAttrs(ctx, slog.LevelError, "jobs: could not record the run's failure",
-			slog.String("account", a.Name), slog.Int64("run_id", run.ID), slog.String("error", err.Error()))
-	}
-}
-
-// rejectKey handles Keap rejecting an account's key: every active run of
-// the account fails with a message that says so, and every other pending
-// or running job of the account is cancelled, so no further call is made
-// with the rejected key.
-func (p *Pipeline) rejectKey(ctx context.Context, a *account, self int64, cause error) {
-	msg := fmt.Sprintf("account %s: Keap rejected the API key (%v); set a valid key for this account, then run `keapsync sync --account %s`",
-		a.Name, cause, a.Name)
-	p.log.LogAttrs(ctx, slog.LevelError, "jobs: API key rejected; account's runs failed and jobs cancelled", slog.String("account", a.Name),
-		slog.String("error", cause.Error()))
-	err := pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error {
-		runs, err := p.wh.ActiveRuns(ctx, tx, a.Name)
-		if err != nil {
-			return err
-		}
-		for _, r := range runs {
-			if err := p.wh.FinishRun(ctx, tx, r.ID, warehouse.RunFailed, msg); err != nil && !errors.Is(err, warehouse.ErrRunNotActive) {
-				return err
-			}
-		}
-		return p.cancelJobs(ctx, tx, a, self, 0)
-	})
-	if err != nil {
-		p.log.LogAttrs(ctx, slog.LevelError, "jobs: could not record the rejected key", slog.String("account", a.Name), slog.String("error", err.Error()))
-	}
-}
-
-// cancelJobs cancels the live page jobs of the account (of run runID only,
-// unless 0), except self.
-func (p *Pipeline) cancelJobs(ctx context.Context, tx pgx.Tx, a *account, self, runID int64) error {
-	filter := "{}"
-	if runID != 0 {
-		filter = fmt.Sprintf(`{"run_id": %d}`, runID)
-	}
-	rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT id FROM %s.river_job
-		WHERE queue = $1 AND args @> $2::jsonb AND id <> $3
-		AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')`,
-		pgx.Identifier{p.cfg.RiverSchema}.Sanitize()), a.queue, filter, self)
-	if err != nil {
-		return fmt.Errorf("list jobs to cancel: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return fmt.Errorf("list jobs to cancel: %w", err)
-	}
-	for _, id := range ids {
-		if _, err := p.river.JobCancelTx(ctx, tx, id); err != nil {
-			return fmt.Errorf("cancel job %d: %w", id, err)
-		}
-	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/keapsync/keapsync/keap"
@@ -80,40 +81,46 @@ func (w *pageWorker) work(ctx context.Context, job *river.Job[PageArgs]) error {
 	if sl.Done || sl.Page != args.Page {
 		return errStale
 	}
-	if run.Status.Final() {
-		if run.Status == warehouse.RunSucceeded {
+	r := p.ownRun(a, s, run)
+	if r.Status.Final() {
+		if r.Status == warehouse.RunSucceeded {
 			return errStale
 		}
 		// A failed or cancelled run's job was retried (River's retry, `keapsync
 		// jobs retry`, River UI): continue the run from its checkpoint.
-		if err := p.resumeRun(ctx, a, run, args.Slice); err != nil {
-			if errors.Is(err, warehouse.ErrRunConflict) {
-				p.logger(args).LogAttrs(ctx, slog.LevelInfo, "jobs: retried job superseded by a newer run of the stream")
-				return errStale
-			}
+		err := pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error { return r.resume(ctx, tx, args.Slice) })
+		if errors.Is(err, warehouse.ErrRunConflict) {
+			p.logger(args).LogAttrs(ctx, slog.LevelInfo, "jobs: retried job superseded by a newer run of the stream")
+			return errStale
+		}
+		if err != nil {
 			return err
 		}
-		run.Status = warehouse.RunRunning
+		r.Status = warehouse.RunRunning
 	}
 
-	req := p.pageRequest(s, run, sl)
+	req := p.pageRequest(s, r.SyncRun, sl)
 	fetchStart := time.Now()
 	page, err := a.client.ListPage(ctx, s, req)
 	fetch := time.Since(fetchStart)
 	if err != nil {
-		return p.outcome(ctx, job, a, run, err)
+		return p.outcome(ctx, job, r, err)
 	}
-	mapped, err := mapPage(s, run.Kind, page.Records)
+	mapped, err := mapPage(s, r.Kind, page.Records)
 	if err != nil {
-		return p.outcome(ctx, job, a, run, err)
+		return p.outcome(ctx, job, r, err)
 	}
 	commitStart := time.Now()
-	stats, err := p.commit(ctx, job, a, s, run, page, mapped)
+	var stats PageStats
+	err = pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error {
+		stats, err = r.commitPage(ctx, tx, job, page, mapped)
+		return err
+	})
+	if errors.Is(err, errStale) {
+		return err
+	}
 	if err != nil {
-		if errors.Is(err, errStale) {
-			return err
-		}
-		return p.outcome(ctx, job, a, run, &commitError{err: err})
+		return p.outcome(ctx, job, r, &commitError{err: err})
 	}
 	stats.Fetch, stats.Commit = fetch, time.Since(commitStart)
 	p.metrics.Page(a.Name, s.Name, stats)
@@ -152,7 +159,7 @@ func (p *Pipeline) pageRequest(s keap.Stream, run warehouse.SyncRun, sl warehous
 		if sl.BeforeID > 0 {
 			req.BeforeID = strconv.FormatInt(sl.BeforeID, 10)
 		}
-		req.Descending = sl.Descending
+		req.Descending = sl.Probe
 	case s.Version == keap.V1:
 		req.Cursor.Offset = sl.PageOffset
 	default:
@@ -184,7 +191,7 @@ func advance(s keap.Stream, sl warehouse.Slice, page *keap.Page) (warehouse.Slic
 	case s.Mode == keap.ModeSingle:
 		next.Done = true
 	case s.AfterIDFilter != "":
-		if sl.Descending {
+		if sl.Probe {
 			next.Done = true // a probe reads one page
 			break
 		}

@@ -98,18 +98,21 @@ func (p *Pipeline) Plan(ctx context.Context, account string) (Plan, error) {
 
 	q := a.client.QuotaConfig()
 	plan.BackgroundShare = q.BackgroundShare
-	plan.DayBudget = -1
+	var reported int64
 	if q.PerDay > 0 {
-		limit := q.PerDay
-		if st, ok, err := p.ledger.State(ctx, a.Name, q.Minute); err != nil {
+		st, ok, err := p.ledger.State(ctx, a.Name, q.Minute)
+		if err != nil {
 			return Plan{}, fmt.Errorf("jobs: plan %s: %w", account, err)
-		} else if ok && st.DayLimit > 0 {
-			limit = min(limit, st.DayLimit)
 		}
-		plan.DayBudget = max(limit-q.Reserve, 0)
+		if ok {
+			reported = st.DayLimit
+		}
+	}
+	plan.DayBudget = q.DayBudget(reported, false)
+	if background := q.DayBudget(reported, true); background > 0 {
+		plan.FirstSyncDays = float64(plan.FirstSync) / float64(background)
 	}
 	if plan.DayBudget > 0 {
-		plan.FirstSyncDays = float64(plan.FirstSync) / (float64(plan.DayBudget) * plan.BackgroundShare)
 		plan.IncrementalShare = float64(plan.Incremental) * plan.RunsPerDay / float64(plan.DayBudget)
 	}
 	return plan, nil

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 
 	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/warehouse"
@@ -47,37 +46,56 @@ func (p *Pipeline) readersWanted(a *account, elapsed time.Duration) int {
 // probe: only the first page of an unbounded ascending keyset slice, full,
 // in a run with no other probe, read slower than the quota's pace.
 func (p *Pipeline) probeNeeded(a *account, s keap.Stream, cur, next warehouse.Slice, page *keap.Page, slices []warehouse.Slice) bool {
-	if !s.KeysetByID() || !s.IDRange || cur.Page != 0 || cur.Descending || cur.BeforeID != 0 || next.Done {
+	if !s.KeysetByID() || !s.IDRange || cur.Page != 0 || cur.Probe || cur.BeforeID != 0 || next.Done {
 		return false
 	}
 	if len(page.Records) < p.pageSize(s) || len(slices) >= p.cfg.MaxSlices {
 		return false
 	}
 	for _, sl := range slices {
-		if sl.Descending {
+		if sl.Probe {
 			return false
 		}
 	}
 	return p.readersWanted(a, page.Elapsed) > 1
 }
 
-// addProbe adds the descending probe slice above next's position (next is
-// the slice as just advanced) and enqueues it.
-func (p *Pipeline) addProbe(ctx context.Context, tx pgx.Tx, a *account, job *river.Job[PageArgs], slices []warehouse.Slice, next warehouse.Slice) error {
-	probe := warehouse.Slice{RunID: next.RunID, N: len(slices), Since: next.Since, Until: next.Until,
-		AfterID: next.AfterID, Descending: true, ProbeFor: next.N}
-	if err := p.wh.AddSlice(ctx, tx, probe); err != nil {
+// split starts a probe after the first page of a large latency-bound read,
+// and divides the rest among parallel slices once the probe's page is in.
+// cur is the slice that read page, next the slice as just advanced.
+func (r *syncRun) split(ctx context.Context, tx pgx.Tx, cur, next warehouse.Slice, page *keap.Page) error {
+	if cur.Probe {
+		return r.splitAfterProbe(ctx, tx, cur, page)
+	}
+	if cur.Page != 0 || !r.s.KeysetByID() {
+		return nil
+	}
+	slices, err := r.p.wh.Slices(ctx, tx, cur.RunID)
+	if err != nil {
 		return err
 	}
-	args := job.Args
-	args.Slice, args.Page = probe.N, 0
-	return p.enqueuePage(ctx, tx, a, args, job.Priority)
+	if !r.p.probeNeeded(r.a, r.s, cur, next, page, slices) {
+		return nil
+	}
+	return r.addProbe(ctx, tx, slices, next)
+}
+
+// addProbe adds the descending probe slice above next's position (next is
+// the slice as just advanced) and enqueues it.
+func (r *syncRun) addProbe(ctx context.Context, tx pgx.Tx, slices []warehouse.Slice, next warehouse.Slice) error {
+	probe := warehouse.Slice{RunID: next.RunID, N: len(slices), Since: next.Since, Until: next.Until,
+		AfterID: next.AfterID, Probe: true, ProbeFor: next.N}
+	if err := r.p.wh.AddSlice(ctx, tx, probe); err != nil {
+		return err
+	}
+	return r.enqueue(ctx, tx, probe.N, 0)
 }
 
 // splitAfterProbe divides what is left between the probed slice's
 // position and the probe's lowest id among the probed slice and new
 // slices, once the probe's page (the top of the range) is read.
-func (p *Pipeline) splitAfterProbe(ctx context.Context, tx pgx.Tx, a *account, s keap.Stream, job *river.Job[PageArgs], probe warehouse.Slice, page *keap.Page) error {
+func (r *syncRun) splitAfterProbe(ctx context.Context, tx pgx.Tx, probe warehouse.Slice, page *keap.Page) error {
+	p, a, s := r.p, r.a, r.s
 	lo, hi, ok := idRange(page)
 	if !ok {
 		return nil
@@ -95,7 +113,7 @@ func (p *Pipeline) splitAfterProbe(ctx context.Context, tx pgx.Tx, a *account, s
 	}
 	active := 0
 	for _, sl := range slices {
-		if !sl.Done && !sl.Descending {
+		if !sl.Done && !sl.Probe {
 			active++
 		}
 	}
@@ -123,9 +141,7 @@ func (p *Pipeline) splitAfterProbe(ctx context.Context, tx pgx.Tx, a *account, s
 		if err := p.wh.AddSlice(ctx, tx, sl); err != nil {
 			return err
 		}
-		args := job.Args
-		args.Slice, args.Page = sl.N, 0
-		if err := p.enqueuePage(ctx, tx, a, args, job.Priority); err != nil {
+		if err := r.enqueue(ctx, tx, sl.N, 0); err != nil {
 			return err
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
@@ -133,11 +132,11 @@ func (p *Pipeline) startRuns(ctx context.Context, tx pgx.Tx, a *account, streams
 		if reconcile && !Reconcilable(s) {
 			continue
 		}
-		run, err := p.startStream(ctx, tx, a, s, kind, full, trigger)
+		r, _, err := p.startRun(ctx, tx, a, s, kind, full, trigger)
 		if err != nil {
 			return nil, fmt.Errorf("account %s, stream %s: %w", a.Name, s.Name, err)
 		}
-		runs = append(runs, run)
+		runs = append(runs, r.SyncRun)
 	}
 	return runs, nil
 }
@@ -149,55 +148,6 @@ func (p *Pipeline) startRuns(ctx context.Context, tx pgx.Tx, a *account, streams
 // them whole.
 func Reconcilable(s keap.Stream) bool {
 	return s.KeysetByID() && s.Mode != keap.ModeSingle
-}
-
-// startStream starts a run of one stream, or returns its active run.
-func (p *Pipeline) startStream(ctx context.Context, tx pgx.Tx, a *account, s keap.Stream, kind warehouse.RunKind, full bool, trigger warehouse.Trigger) (warehouse.SyncRun, error) {
-	active, ok, err := p.wh.ActiveRun(ctx, tx, a.Name, s.Name, kind)
-	if err != nil {
-		return warehouse.SyncRun{}, err
-	}
-	if ok {
-		live, err := p.hasLiveJobs(ctx, tx, active.ID)
-		if err != nil {
-			return warehouse.SyncRun{}, err
-		}
-		if live {
-			return active, nil // join it
-		}
-		// Its jobs were cancelled or deleted outside keapsync (River UI):
-		// end it, and start anew from its slices' positions.
-		p.log.LogAttrs(ctx, slog.LevelWarn, "jobs: active run has no job left; ending it",
-			slog.String("account", a.Name), slog.String("stream", s.Name), slog.Int64("run_id", active.ID))
-		if err := p.wh.FinishRun(ctx, tx, active.ID, warehouse.RunCancelled, "no job left to continue the run (cancelled or deleted outside keapsync)"); err != nil {
-			return warehouse.SyncRun{}, err
-		}
-	}
-	spec, err := p.runSpec(ctx, tx, a, s, kind, full, trigger)
-	if err != nil {
-		return warehouse.SyncRun{}, err
-	}
-	run, started, err := p.wh.StartRun(ctx, tx, spec)
-	if err != nil {
-		return warehouse.SyncRun{}, err
-	}
-	if !started {
-		return run, nil
-	}
-	prio := priorityFresh
-	if run.Backfill {
-		prio = priorityBackfill
-	}
-	for n := range spec.Slices {
-		if err := p.enqueuePage(ctx, tx, a, PageArgs{Account: a.Name, Stream: s.Name, RunID: run.ID, Slice: n}, prio); err != nil {
-			return warehouse.SyncRun{}, err
-		}
-	}
-	p.log.LogAttrs(ctx, slog.LevelInfo, "jobs: run started",
-		slog.String("account", a.Name), slog.String("stream", s.Name), slog.Int64("run_id", run.ID),
-		slog.String("kind", string(kind)), slog.Bool("backfill", run.Backfill), slog.Int("slices", len(spec.Slices)),
-		slog.Int64("adopted_from", spec.AdoptedFrom))
-	return run, nil
 }
 
 // runSpec decides what a new run reads: its window from the checkpoint,
@@ -261,26 +211,4 @@ func (p *Pipeline) runSpec(ctx context.Context, tx pgx.Tx, a *account, s keap.St
 	delta := warehouse.Slice{Since: last.WindowUntil.Add(-p.cfg.Overlap), Until: now}
 	spec.Slices = append(adopted, delta)
 	return spec, nil
-}
-
-// enqueuePage inserts a page job on tx.
-func (p *Pipeline) enqueuePage(ctx context.Context, tx pgx.Tx, a *account, args PageArgs, priority int) error {
-	_, err := p.river.InsertTx(ctx, tx, args, &river.InsertOpts{Queue: a.queue, Priority: priority})
-	if err != nil {
-		return fmt.Errorf("enqueue page: %w", err)
-	}
-	return nil
-}
-
-// hasLiveJobs reports whether any page job of run is waiting or running.
-func (p *Pipeline) hasLiveJobs(ctx context.Context, ex warehouse.Executor, runID int64) (bool, error) {
-	var live bool
-	err := ex.QueryRow(ctx, fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s.river_job
-		WHERE kind = $1 AND args @> jsonb_build_object('run_id', $2::bigint)
-		AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled'))`,
-		pgx.Identifier{p.cfg.RiverSchema}.Sanitize()), KindPage, runID).Scan(&live)
-	if err != nil {
-		return false, fmt.Errorf("jobs of run %d: %w", runID, err)
-	}
-	return live, nil
 }

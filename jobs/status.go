@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/riverdriver"
 
 	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/warehouse"
@@ -126,18 +126,16 @@ func (p *Pipeline) Status(ctx context.Context, account string) (Status, error) {
 	if account != "" && len(st.Accounts) == 0 {
 		return Status{}, fmt.Errorf("jobs: status of %q: %w", account, ErrUnknownAccount)
 	}
-	rows, err := p.cfg.Pool.Query(ctx, fmt.Sprintf(`SELECT state::text, count(*) FROM %s.river_job WHERE kind = ANY($1) GROUP BY state`,
-		pgx.Identifier{p.cfg.RiverSchema}.Sanitize()), []string{KindAccountSync, KindPage})
+	// River's count of its jobs by state: the schema holds only
+	// keapsync's jobs (Config.RiverSchema is its own).
+	counts, err := p.river.Driver().GetExecutor().JobCountByAllStates(ctx, &riverdriver.JobCountByAllStatesParams{Schema: p.cfg.RiverSchema})
 	if err != nil {
 		return Status{}, fmt.Errorf("jobs: status: count jobs: %w", err)
 	}
-	var (
-		state string
-		n     int64
-	)
-	_, err = pgx.ForEachRow(rows, []any{&state, &n}, func() error { st.Jobs[state] = n; return nil })
-	if err != nil {
-		return Status{}, fmt.Errorf("jobs: status: count jobs: %w", err)
+	for state, n := range counts {
+		if n > 0 {
+			st.Jobs[string(state)] = int64(n)
+		}
 	}
 	return st, nil
 }
@@ -230,11 +228,7 @@ func (p *Pipeline) quotaStatus(ctx context.Context, a *account) (QuotaStatus, er
 	}
 	qs := QuotaStatus{DayUsed: st.DayCount, MinuteUsed: st.WindowCount, DayLimit: -1, DayLeft: -1, MinuteLimit: -1}
 	if q.PerDay > 0 {
-		limit := q.PerDay
-		if st.DayLimit > 0 {
-			limit = min(limit, st.DayLimit)
-		}
-		qs.DayLimit = max(limit-q.Reserve, 0)
+		qs.DayLimit = q.DayBudget(st.DayLimit, false)
 		qs.DayLeft = max(qs.DayLimit-qs.DayUsed, 0)
 	}
 	if q.PerMinute > 0 {

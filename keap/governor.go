@@ -96,6 +96,26 @@ func (g *governor) firstDone() {
 	}
 }
 
+// dayShare is QuotaLimits.DayShare for a background call (true) or a
+// foreground one.
+func (q QuotaConfig) dayShare(background bool) int64 {
+	if background && q.BackgroundShare < 1 {
+		return max(int64(q.BackgroundShare*1000), 1)
+	}
+	return 0
+}
+
+// DayBudget is the day's budget of foreground calls (of background calls,
+// when background) under q, given the day limit Keap reported (0 or less:
+// none), as every QuotaStore applies it (see DayBudget); -1 when q has no
+// daily budget (PerDay <= 0).
+func (q QuotaConfig) DayBudget(reported int64, background bool) int64 {
+	if q.PerDay <= 0 {
+		return -1
+	}
+	return DayBudget(QuotaLimits{PerDay: q.PerDay, DayReserve: q.Reserve, DayShare: q.dayShare(background)}, reported)
+}
+
 // limits are the limits of one reservation, from the configuration (the
 // store tightens them with what Keap reported). A background call may
 // spend only BackgroundShare of the day's budget, so a backfill leaves the
@@ -112,11 +132,7 @@ func (g *governor) limits(background bool) QuotaLimits {
 		lim.Window = q.Minute + max(q.WindowMargin, 0)
 	}
 	if q.PerDay > 0 {
-		lim.PerDay = q.PerDay
-		lim.DayReserve = q.Reserve
-		if background && q.BackgroundShare < 1 {
-			lim.DayShare = max(int64(q.BackgroundShare*1000), 1)
-		}
+		lim.PerDay, lim.DayReserve, lim.DayShare = q.PerDay, q.Reserve, q.dayShare(background)
 	} else {
 		lim.PerDay = noDayLimit
 	}

@@ -100,7 +100,7 @@ func TestGovernor_ContextDeadlineShortensMaxWait(t *testing.T) {
 	t.Parallel()
 	g, clock := newTestGovernor(t, QuotaConfig{PerSecond: 1, PerMinute: 100, Second: time.Minute, MaxWait: time.Hour})
 	// Context deadlines are wall-clock times: start the fake clock at now.
-	clock.now = time.Now()
+	clock.Set(time.Now())
 	if err := reserve(g, context.Background(), false); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/keapsync/keapsync/keap/internal/fakeclock"
 )
 
 func header(kv ...string) http.Header {
@@ -148,7 +150,7 @@ func FuzzQuotaHeaders(f *testing.F) {
 		// Whatever the headers say, the governor must digest them and
 		// never stop calls for longer than about a day, nor space them
 		// further apart than a second.
-		clock := &fakeClock{now: now}
+		clock := fakeclock.New(now)
 		cfg := Config{Account: "a", Credential: NewAPIKey("k"), Clock: clock}.withDefaults()
 		g := newGovernor(cfg)
 		_ = g.observe(t.Context(), r)

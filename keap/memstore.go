@@ -110,14 +110,7 @@ func (s *MemoryQuotaStore) Reserve(ctx context.Context, account string, maxWait 
 // tighten returns the limits a reservation applies: lim's, tightened by
 // what Keap reported (step 0 of the semantics).
 func (a *memoryQuotaAccount) tighten(lim QuotaLimits) (perDay, perWindow int64, interval time.Duration) {
-	perDay = lim.PerDay
-	if a.dayLimit > 0 && a.dayLimit < perDay {
-		perDay = a.dayLimit
-	}
-	perDay = max(perDay-lim.DayReserve, 0)
-	if lim.DayShare > 0 && lim.DayShare < 1000 {
-		perDay = perDay * lim.DayShare / 1000
-	}
+	perDay = DayBudget(lim, a.dayLimit)
 	perWindow = lim.PerWindow
 	if perWindow > 0 && a.windowLimit > 0 && a.windowLimit < perWindow {
 		perWindow = a.windowLimit

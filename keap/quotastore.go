@@ -67,6 +67,26 @@ type QuotaLimits = struct {
 	DayResetMargin time.Duration
 }
 
+// DayBudget is how many calls reservations under lim may take in a day whose
+// limit Keap reported as reported (0 or less: none reported): the lower of
+// lim.PerDay and reported, less lim.DayReserve (at least zero), and of that
+// only lim.DayShare thousandths when DayShare is in 1..999 (rounded down).
+// It is step 0 of the QuotaStore semantics and the one place that computes
+// it: MemoryQuotaStore applies it, status and plan report it, and the
+// warehouse's ledger computes the same in SQL (QuotaStoreSuite checks every
+// store against it).
+func DayBudget(lim QuotaLimits, reported int64) int64 {
+	perDay := lim.PerDay
+	if reported > 0 && reported < perDay {
+		perDay = reported
+	}
+	perDay = max(perDay-lim.DayReserve, 0)
+	if lim.DayShare > 0 && lim.DayShare < 1000 {
+		perDay = perDay * lim.DayShare / 1000
+	}
+	return perDay
+}
+
 // QuotaGrant is a QuotaStore's answer to a reservation.
 type QuotaGrant = struct {
 	// OK reports whether a call was reserved.

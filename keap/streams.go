@@ -123,6 +123,12 @@ type Stream struct {
 	// OptionalProperties is the v1 optional_properties parameter.
 	OptionalProperties []string
 
+	// CustomFieldsOf names, for a custom-field definitions stream, the
+	// stream whose custom fields it defines ("contacts"): its named view
+	// (<name>_custom) is rebuilt when the definitions change. Empty for
+	// other streams.
+	CustomFieldsOf string
+
 	// Reason records why this endpoint was chosen over the alternatives.
 	Reason string
 }
@@ -150,22 +156,22 @@ var companyFields = []string{
 var Streams = []Stream{
 	{
 		Name: "contact_custom_fields", Version: V2, Path: "/v2/contacts/model", RecordsKey: "custom_fields",
-		Mode: ModeSingle, IDField: "id",
+		Mode: ModeSingle, IDField: "id", CustomFieldsOf: "contacts",
 		Reason: "custom field names and types; one call per sync",
 	},
 	{
 		Name: "company_custom_fields", Version: V2, Path: "/v2/companies/model", RecordsKey: "custom_fields",
-		Mode: ModeSingle, IDField: "id",
+		Mode: ModeSingle, IDField: "id", CustomFieldsOf: "companies",
 		Reason: "custom field names and types; one call per sync",
 	},
 	{
 		Name: "opportunity_custom_fields", Version: V2, Path: "/v2/opportunities/model", RecordsKey: "custom_fields",
-		Mode: ModeSingle, IDField: "id",
+		Mode: ModeSingle, IDField: "id", CustomFieldsOf: "opportunities",
 		Reason: "custom field names and types; one call per sync",
 	},
 	{
 		Name: "order_custom_fields", Version: V2, Path: "/v2/orders/model", RecordsKey: "custom_fields",
-		Mode: ModeSingle, IDField: "id",
+		Mode: ModeSingle, IDField: "id", CustomFieldsOf: "orders",
 		Reason: "custom field names and types; one call per sync",
 	},
 	{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -111,11 +112,11 @@ type Slice struct {
 	// BeforeID, when set, is where the next slice's range starts.
 	AfterID, BeforeID int64
 
-	// Descending marks a slice that reads one page from the top of its id
-	// range (to size the split into parallel ranges); ProbeFor is the slice
-	// whose remaining range it sizes.
-	Descending bool
-	ProbeFor   int
+	// Probe marks a probe: a slice that reads one page from the top of its
+	// id range, descending (to size the split into parallel ranges);
+	// ProbeFor is the slice whose remaining range it sizes.
+	Probe    bool
+	ProbeFor int
 
 	// PageToken and PageOffset are the position of token- and
 	// offset-paginated streams.
@@ -387,7 +388,7 @@ func (w *Warehouse) ReopenRun(ctx context.Context, ex Executor, id int64) error 
 		return w.updateRun(ctx, tx, "reopen run", id, w.runs.reopen)
 	})
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation on sync_runs_one_active
+	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation { // on sync_runs_one_active
 		return fmt.Errorf("warehouse: reopen run %d: %w", id, ErrRunConflict)
 	}
 	return err
@@ -489,7 +490,7 @@ func (w *Warehouse) SaveSlice(ctx context.Context, ex Executor, s Slice) error {
 
 func sliceArgs(s Slice) []any {
 	return []any{s.RunID, s.N, nullTime(s.Since), nullTime(s.Until), nullInt(s.AfterID), nullInt(s.BeforeID),
-		s.Descending, s.ProbeFor, nullString(s.PageToken), s.PageOffset, s.Page, s.Done, nullTime(s.MaxUpdated), nullTime(s.StopBefore),
+		s.Probe, s.ProbeFor, nullString(s.PageToken), s.PageOffset, s.Page, s.Done, nullTime(s.MaxUpdated), nullTime(s.StopBefore),
 		s.Records}
 }
 
@@ -500,7 +501,7 @@ func scanSlice(row pgx.Row) (Slice, error) {
 		after, before                        *int64
 		token                                *string
 	)
-	err := row.Scan(&s.RunID, &s.N, &since, &until, &after, &before, &s.Descending, &s.ProbeFor, &token, &s.PageOffset,
+	err := row.Scan(&s.RunID, &s.N, &since, &until, &after, &before, &s.Probe, &s.ProbeFor, &token, &s.PageOffset,
 		&s.Page, &s.Done, &maxUpdated, &stopBefore, &s.Records)
 	if err != nil {
 		return Slice{}, err

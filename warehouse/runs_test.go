@@ -144,10 +144,10 @@ func TestSlice_SaveAndLockRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.AddSlice(ctx, b.Pool, warehouse.Slice{RunID: run.ID, N: 1, Descending: true}); err != nil {
+	if err := w.AddSlice(ctx, b.Pool, warehouse.Slice{RunID: run.ID, N: 1, Probe: true}); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := w.Slice(ctx, b.Pool, run.ID, 1); err != nil || !s.Descending {
+	if s, err := w.Slice(ctx, b.Pool, run.ID, 1); err != nil || !s.Probe {
 		t.Errorf("Slice 1 = %+v, %v", s, err)
 	}
 	if _, err := w.Slice(ctx, b.Pool, run.ID, 7); !errors.Is(err, warehouse.ErrNoSlice) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -244,7 +245,7 @@ func (t *tableSQL) copyFresh(ctx context.Context, tx pgx.Tx, account string, run
 		return false, fmt.Errorf("rollback savepoint: %w", rbErr)
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
+	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation {
 		return false, nil
 	}
 	return false, err

@@ -339,6 +339,44 @@ func QuotaStoreSuite(t *testing.T, newStore NewQuotaStoreFunc) {
 		runSteps(t, s, clock, "b", []step{reserve(ms(10), time.Second, lim, granted(at(ms(200))))})
 	})
 
+	t.Run("the day's budget is keap.DayBudget", func(t *testing.T) {
+		t.Parallel()
+		clock := NewFakeClock(suiteStart)
+		s := newStore(t, clock)
+		ctx := context.Background()
+		cases := []struct{ perDay, reported, reserve, share int64 }{
+			{20, 0, 0, 0}, {20, 12, 0, 0}, {20, 30, 0, 0}, {20, 0, 5, 0}, {20, 12, 5, 0},
+			{20, 0, 25, 0}, {20, 0, 0, 500}, {21, 0, 0, 333}, {20, 12, 5, 250}, {20, 0, 0, 1},
+			{20, 0, 0, 999}, {20, 0, 0, 1000}, {20, 0, 3, 1500},
+		}
+		for i, c := range cases {
+			account := fmt.Sprintf("budget-%d", i)
+			lim := keap.QuotaLimits{PerDay: c.perDay, DayReserve: c.reserve, DayShare: c.share, DayLength: time.Hour}
+			if c.reported > 0 {
+				o := report(func(o *keap.QuotaObservation) { o.DayLimit, o.DayResetAt = c.reported, reset })
+				if err := s.Observe(ctx, account, clock.Now(), o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			n := int64(0)
+			for ; n <= c.perDay; n++ {
+				g, err := s.Reserve(ctx, account, 0, lim)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !g.OK {
+					if g.Window != day {
+						t.Fatalf("%+v: refused by %q after %d, want by the day", c, g.Window, n)
+					}
+					break
+				}
+			}
+			if want := keap.DayBudget(lim, c.reported); n != want {
+				t.Errorf("%+v: %d calls granted in the day, keap.DayBudget says %d", c, n, want)
+			}
+		}
+	})
+
 	t.Run("accounts are separate", func(t *testing.T) {
 		t.Parallel()
 		clock := NewFakeClock(suiteStart)
