@@ -47,7 +47,7 @@ type Config struct {
 	// Overlap is how far before the checkpoint an incremental run starts
 	// reading, because Keap documents neither the precision nor the
 	// inclusivity of its time filters (and clocks drift). Re-read records
-	// are upserted idempotently. Default 10m.
+	// are upserted idempotently. Default 10m (zero); negative means none.
 	Overlap time.Duration
 
 	// JobTimeout bounds one page job (a fetch and its commit). Default 60s.
@@ -185,8 +185,11 @@ func (c Config) withDefaults() Config {
 	if c.Workers == 0 {
 		c.Workers = 4
 	}
-	if c.Overlap == 0 {
+	switch {
+	case c.Overlap == 0:
 		c.Overlap = 10 * time.Minute
+	case c.Overlap < 0:
+		c.Overlap = 0 // none
 	}
 	if c.JobTimeout == 0 {
 		c.JobTimeout = 60 * time.Second

@@ -20,7 +20,7 @@ type stateSQL struct {
 	quotaForget     string
 }
 
-const checkpointCols = `account, stream, mode, high_water_time, high_water_id, page_token, page_offset, last_id, run_id, updated_at`
+const checkpointCols = `account, stream, mode, high_water_time, high_water_id, run_id, updated_at`
 
 // advances is true when the new high-water mark is past the stored one,
 // comparing (update time, id) with NULL lowest.
@@ -31,15 +31,12 @@ func renderState(state, data string) stateSQL {
 	r := func(sql string) string { return render(sql, data, state) }
 	return stateSQL{
 		getCheckpoint: r(`SELECT ` + checkpointCols + ` FROM /* TEMPLATE: state */checkpoints WHERE account = $1 AND stream = $2`),
-		saveCheckpoint: r(`INSERT INTO /* TEMPLATE: state */checkpoints AS c (account, stream, mode, high_water_time, high_water_id, page_token, page_offset, last_id, run_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		saveCheckpoint: r(`INSERT INTO /* TEMPLATE: state */checkpoints AS c (account, stream, mode, high_water_time, high_water_id, run_id)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (account, stream) DO UPDATE SET
 	mode = EXCLUDED.mode,
 	high_water_time = CASE WHEN ` + advances + ` THEN EXCLUDED.high_water_time ELSE c.high_water_time END,
 	high_water_id = CASE WHEN ` + advances + ` THEN EXCLUDED.high_water_id ELSE c.high_water_id END,
-	page_token = EXCLUDED.page_token,
-	page_offset = EXCLUDED.page_offset,
-	last_id = EXCLUDED.last_id,
 	run_id = EXCLUDED.run_id,
 	updated_at = now()
 RETURNING ` + checkpointCols),
@@ -72,12 +69,6 @@ type Checkpoint struct {
 	HighWaterTime time.Time
 	HighWaterID   int64
 
-	// PageToken, PageOffset and LastID are the position of the run in
-	// progress (whichever the stream paginates by); zero values mean none.
-	PageToken  string
-	PageOffset int64
-	LastID     int64
-
 	// RunID is the sync run that last saved the checkpoint (0: none).
 	RunID int64
 
@@ -100,7 +91,7 @@ func (w *Warehouse) Checkpoint(ctx context.Context, ex Executor, account, stream
 
 // SaveCheckpoint stores cp and returns the checkpoint as stored. The
 // high-water mark never moves backward: a cp older than the stored mark
-// keeps the stored mark (and still saves cp's mode, position and run). Pass
+// keeps the stored mark (and still saves cp's mode and run). Pass
 // the transaction that writes the page the checkpoint follows.
 func (w *Warehouse) SaveCheckpoint(ctx context.Context, ex Executor, cp Checkpoint) (Checkpoint, error) {
 	if cp.Account == "" || cp.Stream == "" || cp.Mode == "" {
@@ -108,7 +99,7 @@ func (w *Warehouse) SaveCheckpoint(ctx context.Context, ex Executor, cp Checkpoi
 	}
 	stored, err := scanCheckpoint(ex.QueryRow(ctx, w.state.saveCheckpoint,
 		cp.Account, cp.Stream, cp.Mode, nullTime(cp.HighWaterTime), nullInt(cp.HighWaterID),
-		nullString(cp.PageToken), nullInt(cp.PageOffset), nullInt(cp.LastID), nullInt(cp.RunID)))
+		nullInt(cp.RunID)))
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("warehouse: save checkpoint %s/%s: %w", cp.Account, cp.Stream, err)
 	}
@@ -126,17 +117,16 @@ func (w *Warehouse) ResetCheckpoint(ctx context.Context, ex Executor, account, s
 
 func scanCheckpoint(row pgx.Row) (Checkpoint, error) {
 	var (
-		cp                          Checkpoint
-		hwTime                      *time.Time
-		hwID, offset, lastID, runID *int64
-		token                       *string
+		cp          Checkpoint
+		hwTime      *time.Time
+		hwID, runID *int64
 	)
-	err := row.Scan(&cp.Account, &cp.Stream, &cp.Mode, &hwTime, &hwID, &token, &offset, &lastID, &runID, &cp.UpdatedAt)
+	err := row.Scan(&cp.Account, &cp.Stream, &cp.Mode, &hwTime, &hwID, &runID, &cp.UpdatedAt)
 	if err != nil {
 		return Checkpoint{}, err
 	}
 	cp.HighWaterTime, cp.HighWaterID = deref(hwTime), deref(hwID)
-	cp.PageToken, cp.PageOffset, cp.LastID, cp.RunID = deref(token), deref(offset), deref(lastID), deref(runID)
+	cp.RunID = deref(runID)
 	return cp, nil
 }
 

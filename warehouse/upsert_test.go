@@ -311,7 +311,7 @@ func TestUpsert_InCallersTransactionCommitsOrRollsBackWithIt(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := w.SaveCheckpoint(ctx, tx, warehouse.Checkpoint{Account: "acme", Stream: "contacts", Mode: "time_filter", LastID: 2}); err != nil {
+	if _, err := w.SaveCheckpoint(ctx, tx, warehouse.Checkpoint{Account: "acme", Stream: "contacts", Mode: "time_filter", HighWaterID: 2}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Rollback(ctx); err != nil {

@@ -81,10 +81,17 @@ type pipelineOptions struct {
 	ledgerPool *pgxpool.Pool
 }
 
-// poolSize is the connections a pipeline of cfg needs (jobs.Config.Pool).
+// poolSize is the connections a pipeline of cfg needs (jobs.Config.Pool):
+// one per worker of each account, and poolOverhead for River's own
+// (leader election, its notifier's listener, maintenance, the job
+// fetchers) and the HTTP server's status queries. The README's count adds
+// ledgerPoolSize to it.
 func poolSize(cfg *config) int32 {
-	return int32(cfg.Worker.Concurrency*len(cfg.Accounts) + 6)
+	return int32(cfg.Worker.Concurrency*len(cfg.Accounts) + poolOverhead)
 }
+
+// poolOverhead is the connections of a pipeline beyond its workers'.
+const poolOverhead = 6
 
 // ledgerPoolSize is the connections of the quota ledger's own pool: its
 // reservations are batched per account, so a few serve every job.
@@ -106,7 +113,7 @@ func jobsConfig(cfg *config, pool *pgxpool.Pool, o pipelineOptions) jobs.Config 
 		Now:         processNow,
 	}
 	if cfg.Worker.Overlap == 0 {
-		jc.Overlap = time.Nanosecond // jobs reads 0 as its default; "no overlap" is the smallest one
+		jc.Overlap = -1 // none (jobs reads 0 as its default)
 	}
 	for _, a := range cfg.Accounts {
 		jc.Accounts = append(jc.Accounts, jobs.Account{

@@ -300,3 +300,18 @@ func jsonFields(t reflect.Type) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestREADME_ConnectionCountIsTheCode checks that the connection count the
+// README and the example configuration state is the one the pools are sized
+// with.
+func TestREADME_ConnectionCountIsTheCode(t *testing.T) {
+	t.Parallel()
+	want := fmt.Sprintf("worker.concurrency` x accounts + %d", poolOverhead+ledgerPoolSize)
+	if readme := readRepoFile(t, "README.md"); !strings.Contains(readme, want) {
+		t.Errorf("README.md does not say %q", want)
+	}
+	want = fmt.Sprintf("worker.concurrency x accounts + %d connections (%d for the quota ledger)", poolOverhead+ledgerPoolSize, ledgerPoolSize)
+	if example := readRepoFile(t, "config.example.yaml"); !strings.Contains(example, want) {
+		t.Errorf("config.example.yaml does not say %q", want)
+	}
+}
