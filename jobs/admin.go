@@ -12,7 +12,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/warehouse"
 )
 
@@ -157,8 +156,7 @@ func (p *Pipeline) RetryJobs(ctx context.Context, ids ...int64) ([]Job, error) {
 			if err != nil || !run.Status.Final() || run.Status == warehouse.RunSucceeded {
 				return err
 			}
-			s, _ := keap.StreamByName(run.Stream)
-			err = p.ownRun(a, s, run).resume(ctx, tx, job.Slice)
+			err = p.ownRun(a, run).resume(ctx, tx, job.Slice)
 			if errors.Is(err, warehouse.ErrRunConflict) {
 				return nil
 			}
@@ -213,8 +211,7 @@ func (p *Pipeline) CancelJobs(ctx context.Context, ids ...int64) ([]Job, error) 
 			if err != nil {
 				return err
 			}
-			s, _ := keap.StreamByName(run.Stream)
-			return p.ownRun(a, s, run).cancel(ctx, tx, id, fmt.Sprintf("cancelled by an operator (job %d)", id))
+			return p.ownRun(a, run).cancel(ctx, tx, id, fmt.Sprintf("cancelled by an operator (job %d)", id))
 		})
 		if err != nil {
 			return out, fmt.Errorf("jobs: cancel job %d: %w", id, err)

@@ -81,7 +81,7 @@ func (w *pageWorker) work(ctx context.Context, job *river.Job[PageArgs]) error {
 	if sl.Done || sl.Page != args.Page {
 		return errStale
 	}
-	r := p.ownRun(a, s, run)
+	r := p.ownRun(a, run)
 	if r.Status.Final() {
 		if r.Status == warehouse.RunSucceeded {
 			return errStale
@@ -96,7 +96,6 @@ func (w *pageWorker) work(ctx context.Context, job *river.Job[PageArgs]) error {
 		if err != nil {
 			return err
 		}
-		r.Status = warehouse.RunRunning
 	}
 
 	req := p.pageRequest(s, r.SyncRun, sl)

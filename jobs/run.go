@@ -27,8 +27,10 @@ type syncRun struct {
 	warehouse.SyncRun
 }
 
-// ownRun returns the owner of run, a run of stream s of account a.
-func (p *Pipeline) ownRun(a *account, s keap.Stream, run warehouse.SyncRun) *syncRun {
+// ownRun returns the owner of run, a run of account a (its stream from the
+// catalogue).
+func (p *Pipeline) ownRun(a *account, run warehouse.SyncRun) *syncRun {
+	s, _ := keap.StreamByName(run.Stream)
 	return &syncRun{p: p, a: a, s: s, SyncRun: run}
 }
 
@@ -40,7 +42,7 @@ func (p *Pipeline) startRun(ctx context.Context, tx pgx.Tx, a *account, s keap.S
 		return nil, false, err
 	}
 	if ok {
-		r := p.ownRun(a, s, active)
+		r := p.ownRun(a, active)
 		live, err := r.hasLiveJobs(ctx, tx)
 		if err != nil {
 			return nil, false, err
@@ -62,7 +64,7 @@ func (p *Pipeline) startRun(ctx context.Context, tx pgx.Tx, a *account, s keap.S
 	if err != nil {
 		return nil, false, err
 	}
-	r = p.ownRun(a, s, run)
+	r = p.ownRun(a, run)
 	if !started {
 		return r, true, nil
 	}
@@ -367,8 +369,7 @@ func (p *Pipeline) rejectKey(ctx context.Context, tx pgx.Tx, a *account, self in
 		return err
 	}
 	for _, run := range runs {
-		s, _ := keap.StreamByName(run.Stream)
-		if err := p.ownRun(a, s, run).fail(ctx, tx, self, reason); err != nil {
+		if err := p.ownRun(a, run).fail(ctx, tx, self, reason); err != nil {
 			return err
 		}
 	}
