@@ -131,15 +131,24 @@ func (c *Client) get(ctx context.Context, req request, decode func(*response) er
 	}
 	var lastRateLimit *RateLimitError
 	heldBack := 0
-	for attempt := 1; ; attempt++ {
-		first, err := c.gov.waitFirst(ctx)
-		if err != nil {
-			return err
-		}
-		s, storeTook, err := c.gov.reserve(ctx, req.background)
-		if first && err != nil {
+	// first: this call is the client's first, and every other call waits
+	// until Keap has answered it (see waitFirst). It stays first through
+	// attempts that got no answer: a call held back for lateness, or one
+	// that found no server, told nobody what the day holds.
+	first := false
+	defer func() {
+		if first {
 			c.gov.firstDone()
 		}
+	}()
+	for attempt := 1; ; attempt++ {
+		if !first {
+			var err error
+			if first, err = c.gov.waitFirst(ctx); err != nil {
+				return err
+			}
+		}
+		s, storeTook, err := c.gov.reserve(ctx, req.background)
 		if err != nil {
 			var qe *QuotaError
 			if errors.As(err, &qe) {
@@ -154,8 +163,9 @@ func (c *Client) get(ctx context.Context, req request, decode func(*response) er
 		start := time.Now()
 		resp, err := c.send(ctx, rawURL, req.path, g)
 		elapsed := time.Since(start)
-		if first {
+		if first && resp != nil {
 			c.gov.firstDone()
+			first = false
 		}
 		if g.refused() && ctx.Err() == nil {
 			// Nothing was written: Keap never saw the call. Its slot stays

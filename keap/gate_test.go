@@ -187,3 +187,79 @@ func TestGovernor_MaxLatenessIsTheSmallerMarginLessTheClockUncertainty(t *testin
 		})
 	}
 }
+
+// TestGate_AHeldBackFirstCallStillGoesAlone: a client's first call goes
+// alone, because only Keap's answer tells how much of the day others
+// spent. When that call is held back for lateness, Keap has answered
+// nothing yet: the calls waiting behind it must keep waiting through its
+// new slot. Here another integration has spent 2 of a 3-call day; the
+// client's first call is held back once, and a second call starts while it
+// is. Let go early, the second would be granted the day's last call the
+// store thinks is free and be rejected by Keap; held, it learns from the
+// first's answer that the day is spent and is refused without a request.
+func TestGate_AHeldBackFirstCallStillGoesAlone(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	sim := keapsim.New(t, keapsim.Options{Contacts: 20, APIKeys: []string{testKey}, Now: clock.Now,
+		PerSecond: 5, PerMinute: 120, PerDay: 3, TenantPerMinute: -1})
+	ctx := context.Background()
+	model := mustStream(t, "contact_custom_fields")
+	other := newSimClient(t, sim, &syncBuffer{}, func(c *Config) { c.Clock, c.Account = clock, "other" })
+	for range 2 {
+		if _, err := other.ListPage(ctx, model, PageRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Second)
+	}
+
+	a := newSimClient(t, sim, &syncBuffer{}, func(c *Config) {
+		c.Clock, c.Account = clock, "acct"
+		c.Quota.PerSecond, c.Quota.PerMinute, c.Quota.PerDay = 5, 120, 3
+	})
+	var (
+		mu          sync.Mutex // the hook runs on both calls' goroutines
+		writes      int
+		letGoEarly  bool
+		secondErr   = make(chan error, 1)
+		secondStart sync.Once
+	)
+	a.beforeWrite = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		writes++
+		switch writes {
+		case 1:
+			// The first attempt is late (the margin is 100ms), and the
+			// second call starts meanwhile.
+			secondStart.Do(func() {
+				go func() {
+					_, err := a.ListPage(ctx, model, PageRequest{})
+					secondErr <- err
+				}()
+			})
+			clock.Advance(250 * time.Millisecond)
+		case 2:
+			// The first call's new slot: nobody may have been let go.
+			a.gov.mu.Lock()
+			letGoEarly = a.gov.heard
+			a.gov.mu.Unlock()
+		}
+	}
+	if _, err := a.ListPage(ctx, model, PageRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	err := <-secondErr
+	mu.Lock()
+	defer mu.Unlock()
+	if letGoEarly {
+		t.Error("the calls waiting for the first were let go when it was held back, before Keap answered")
+	}
+	if retryAt, ok := QuotaRetryAt(err); !ok {
+		t.Errorf("second call: err = %v, want the day's quota error", err)
+	} else if retryAt.IsZero() {
+		t.Errorf("second call: quota error without a retry time")
+	}
+	if st := sim.Stats(); st.Rejected != 0 || st.Requests != 3 {
+		t.Fatalf("simulator: %d requests, %d rejected (%+v); want 3 and none", st.Requests, st.Rejected, st)
+	}
+}
