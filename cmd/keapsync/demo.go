@@ -138,6 +138,9 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 	defer pool.Close()
 	cfg := &config{DatabaseURL: secret(dbURL), DataSchema: migrations.DefaultDataSchema, StateSchema: migrations.DefaultStateSchema,
 		RiverSchema: jobs.DefaultRiverSchema}
+	if err := requireDatabase(ctx, pool, o.database); err != nil {
+		return err
+	}
 	for _, s := range []string{cfg.DataSchema, cfg.StateSchema, cfg.RiverSchema} {
 		if _, err := pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{s}.Sanitize()+" CASCADE"); err != nil {
 			return fmt.Errorf("demo: start fresh: %w", err)

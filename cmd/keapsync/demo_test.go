@@ -82,19 +82,87 @@ func checkDemoOutput(t *testing.T, r result, database string) {
 	}
 }
 
+// TestDemo_SyncsThroughTheDailyCapAndEndsWithASummary runs the demo with a
+// DATABASE_URL whose ?dbname= names another database (pgx lets it win over
+// the path): that database, with a keap schema of its own, must survive
+// the demo's fresh start untouched.
 func TestDemo_SyncsThroughTheDailyCapAndEndsWithASummary(t *testing.T) {
 	t.Parallel()
 	db, env := demoDatabaseForTest(t)
+	victim, _ := demoDatabaseForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	victimURL := createDatabaseForTest(t, ctx, victim)
+	vconn, err := pgx.Connect(ctx, victimURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vconn.Close(context.Background())
+	if _, err := vconn.Exec(ctx, "CREATE SCHEMA keap; CREATE TABLE keap.precious (id int); INSERT INTO keap.precious VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(warehousetest.DatabaseURL())
+	q := u.Query()
+	q.Set("dbname", victim)
+	u.RawQuery = q.Encode()
+	env["DATABASE_URL"] = u.String()
+
 	start := time.Now()
 	r := runCLI(ctx, env, "demo", "--contacts", "1500", "--day", "3s", "--database", db)
 	checkDemoOutput(t, r, db)
 	t.Logf("demo of 1,500 contacts took %v", time.Since(start).Round(time.Millisecond))
-	u, _ := url.Parse(warehousetest.DatabaseURL())
-	u.Path = "/" + db
-	if !strings.Contains(r.stdout, "psql \""+psqlURL(u.String())+"\"") {
+	var n int
+	if err := vconn.QueryRow(ctx, "SELECT count(*) FROM keap.precious").Scan(&n); err != nil || n != 1 {
+		t.Errorf("the database named by ?dbname= lost its keap schema: %d rows, %v", n, err)
+	}
+	want, _ := withDatabase(env["DATABASE_URL"], db)
+	if !strings.Contains(r.stdout, "psql \""+psqlURL(want)+"\"") {
 		t.Errorf("the psql command does not name the demo's database %s:\n%s", db, r.stdout)
+	}
+}
+
+// createDatabaseForTest creates the database name on the test server and
+// returns its URL.
+func createDatabaseForTest(t *testing.T, ctx context.Context, name string) string {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, warehousetest.DatabaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(warehousetest.DatabaseURL())
+	u.Path = "/" + name
+	return u.String()
+}
+
+// TestWithDatabase_NothingNamesAnotherDatabase checks every way a
+// connection string can name a database: the demo's replaces them all, or
+// is refused.
+func TestWithDatabase_NothingNamesAnotherDatabase(t *testing.T) {
+	for _, in := range []string{
+		"postgres://u@h/postgres",
+		"postgres://u@h/postgres?dbname=victim",
+		"postgres://u@h/postgres?database=victim&sslmode=disable",
+		"postgresql://u@h?dbname=victim&dbname=other",
+		"postgres://u@h/vic%74im",
+		"host=h user=u dbname=victim",
+		"host=h user=u",
+	} {
+		out, err := withDatabase(in, "keapsync_demo")
+		if err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		pc, err := pgx.ParseConfig(out)
+		if err != nil || pc.Database != "keapsync_demo" {
+			t.Errorf("%s -> %s: database %q, %v", in, out, pc.Database, err)
+		}
+	}
+	if _, err := withDatabase("not a url", "keapsync_demo"); err == nil {
+		t.Error("a string that is no connection string was accepted")
 	}
 }
 

@@ -57,16 +57,48 @@ func asksForCredentials(err error) bool {
 	return errors.As(err, &pgErr) && (pgErr.Code == pgerrcode.InvalidPassword || pgErr.Code == pgerrcode.InvalidAuthorizationSpecification)
 }
 
-// withDatabase returns the connection string with its database replaced.
+// withDatabase returns the connection string with its database replaced
+// by db. Every other way a connection string can name a database (pgx lets
+// a ?dbname= or ?database= parameter win over the URL's path) is removed,
+// and the result is parsed back: a string that would still reach another
+// database is refused, since the demo drops schemas in the one it reaches.
 func withDatabase(connString, db string) (string, error) {
+	var out string
 	if u, err := url.Parse(connString); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		u.Path = "/" + db
-		return u.String(), nil
+		u.Path, u.RawPath = "/"+db, ""
+		q := u.Query()
+		q.Del("dbname")
+		q.Del("database")
+		u.RawQuery = q.Encode()
+		out = u.String()
+	} else if strings.Contains(connString, "=") { // key=value pairs: the last one wins
+		out = connString + " dbname=" + db
+	} else {
+		return "", errors.New("DATABASE_URL is not a PostgreSQL connection string")
 	}
-	if strings.Contains(connString, "=") { // key=value pairs
-		return connString + " dbname=" + db, nil
+	pc, err := pgx.ParseConfig(out)
+	if err != nil {
+		return "", errors.New("DATABASE_URL is not a PostgreSQL connection string")
 	}
-	return "", errors.New("DATABASE_URL is not a PostgreSQL connection string")
+	if pc.Database != db {
+		return "", fmt.Errorf("DATABASE_URL names the database %q in a way the demo cannot replace: give it without a database", pc.Database)
+	}
+	return out, nil
+}
+
+// requireDatabase fails unless the pool is connected to the database db:
+// the last check before the demo drops its schemas.
+func requireDatabase(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, db string) error {
+	var current string
+	if err := q.QueryRow(ctx, "SELECT current_database()").Scan(&current); err != nil {
+		return fmt.Errorf("demo: which database: %w", err)
+	}
+	if current != db {
+		return fmt.Errorf("demo: connected to the database %q, not %q: refusing to drop anything", current, db)
+	}
+	return nil
 }
 
 // demoDatabaseError turns a failure to reach PostgreSQL into one line
