@@ -16,9 +16,10 @@ import (
 )
 
 // Failed authentications are rate limited per client address: a burst of
-// failureBurst, then one attempt every failureEvery. A client over its
-// limit gets 429 without its credentials being looked at, so guessing the
-// token is slowed to that pace.
+// failureBurst, then one failure every failureEvery; past it a wrong
+// token gets 429 instead of 401. The right token always passes (the token
+// is at least 16 characters: guessing it is not what the limit is for; it
+// keeps a misconfigured client from flooding the logs and slows a scan).
 const (
 	failureBurst   = 10
 	failureEvery   = 6 * time.Second
@@ -53,15 +54,18 @@ func (au *authenticator) wrap(h http.Handler) http.Handler {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The token is checked first: a client that has it always passes,
+		// whatever others behind the same address (a NAT, a proxy, this
+		// host) have tried. Only failures are limited.
+		if au.valid(r) {
+			h.ServeHTTP(w, r)
+			return
+		}
 		client := clientAddr(r)
 		now := au.now()
 		if wait := au.blocked(client, now); wait > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			http.Error(w, "too many failed authentications; retry later", http.StatusTooManyRequests)
-			return
-		}
-		if au.valid(r) {
-			h.ServeHTTP(w, r)
 			return
 		}
 		au.fail(client, now)
