@@ -87,8 +87,9 @@ type printedWorker struct {
 }
 
 type printedHTTP struct {
-	Listen    string `yaml:"listen"`
-	AuthToken string `yaml:"auth_token"`
+	Listen       string   `yaml:"listen"`
+	AuthToken    string   `yaml:"auth_token"`
+	AllowedHosts []string `yaml:"allowed_hosts,omitempty"`
 }
 
 type printedLog struct {
@@ -114,7 +115,7 @@ func printable(cfg *config) printedConfig {
 			MaxAttempts: cfg.Worker.MaxAttempts, ShutdownTimeout: cfg.Worker.ShutdownTimeout.String(),
 			RescueAfter: rescue.String(), PageSize: pageSize,
 		},
-		HTTP: printedHTTP{Listen: orDefault(cfg.HTTP.Listen, off), AuthToken: cfg.HTTP.AuthToken.String()},
+		HTTP: printedHTTP{Listen: orDefault(cfg.HTTP.Listen, off), AuthToken: cfg.HTTP.AuthToken.String(), AllowedHosts: cfg.HTTP.AllowedHosts},
 		Log:  printedLog{Format: cfg.Log.Format, Level: strings.ToLower(cfg.Log.Level.String())},
 	}
 	for _, a := range cfg.Accounts {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -86,6 +85,7 @@ func (a *app) work(ctx context.Context, migrateFirst bool) error {
 	if cfg.HTTP.Listen != "" {
 		h, err := newHandler(serveCtx, serverDeps{
 			pipeline: p, registry: registry, token: cfg.HTTP.AuthToken.reveal(), log: log, now: time.Now,
+			listen: cfg.HTTP.Listen, allowedHosts: cfg.HTTP.AllowedHosts,
 			ready: func(ctx context.Context) error {
 				if err := pool.Ping(ctx); err != nil {
 					return errors.New("database unreachable")
@@ -100,8 +100,11 @@ func (a *app) work(ctx context.Context, migrateFirst bool) error {
 		if err != nil {
 			return fmt.Errorf("http.listen: %w", err)
 		}
-		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		srv = newHTTPServer(h, log)
+		if host, _, _ := net.SplitHostPort(cfg.HTTP.Listen); cfg.HTTP.AuthToken != "" && !isLoopbackHost(host) {
+			log.Warn("keapsync: http.auth_token travels in plain text to "+cfg.HTTP.Listen+
+				": serve it behind a reverse proxy with TLS (see the README's Security section)", "listen", cfg.HTTP.Listen)
+		}
 		go func() { serveErr <- srv.Serve(ln) }()
 		defer func() {
 			shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

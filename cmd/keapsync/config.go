@@ -93,8 +93,9 @@ type fileWorker struct {
 }
 
 type fileHTTP struct {
-	Listen    *string `yaml:"listen"`
-	AuthToken string  `yaml:"auth_token"`
+	Listen       *string  `yaml:"listen"`
+	AuthToken    string   `yaml:"auth_token"`
+	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
 type fileLog struct {
@@ -158,6 +159,10 @@ type workerConfig struct {
 type httpConfig struct {
 	Listen    string // "" is off
 	AuthToken secret
+	// AllowedHosts are the host names (with an optional port) requests may
+	// name in Host besides the listen address, localhost, this machine's
+	// name and IP addresses: a reverse proxy's public name.
+	AllowedHosts []string
 }
 
 type logConfig struct {

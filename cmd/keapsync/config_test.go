@@ -170,6 +170,8 @@ func TestConfig_BadConfigsNameTheirFieldAndLine(t *testing.T) {
 			[]string{`http.listen: ":9090" is not a loopback address`}},
 		{"listen without port", replace("127.0.0.1:9090", "localhost"), nil,
 			[]string{`http.listen: "localhost": want host:port`}},
+		{"allowed host with a scheme", replace("listen: 127.0.0.1:9090,", "listen: 127.0.0.1:9090, allowed_hosts: [ok.example, \"https://keapsync.example.com\"],"), nil,
+			[]string{`http.allowed_hosts[1]: "https://keapsync.example.com": want a host name with an optional port`}},
 		{"short token", validConfig, map[string]string{"KEAPSYNC_HTTP_TOKEN": "hunter2"},
 			[]string{`http.auth_token: too short`}},
 		{"api key and key file", replace("api_key: ${KEAP_API_KEY}", "api_key: ${KEAP_API_KEY}\n    api_key_file: /k"), nil,

@@ -25,7 +25,10 @@ type serverDeps struct {
 	pipeline *jobs.Pipeline
 	registry *prometheus.Registry
 	token    string
-	log      *slog.Logger
+	// listen and allowedHosts are the host names requests may carry.
+	listen       string
+	allowedHosts []string
+	log          *slog.Logger
 	// ready checks the database and its migrations.
 	ready func(ctx context.Context) error
 	now   func() time.Time
@@ -40,7 +43,10 @@ type serverDeps struct {
 //	/riverui/  River UI: jobs and queues, retry and cancel in a browser
 //
 // With a token configured, every endpoint but /healthz and /readyz needs
-// it. The River UI handler is started on ctx and stops with it.
+// it. A request whose Host is not this server's gets 421 (DNS
+// rebinding), and a state-changing request from another origin gets 403
+// (cross-site request forgery). The River UI handler is started on ctx
+// and stops with it.
 func newHandler(ctx context.Context, d serverDeps) (http.Handler, error) {
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(d.pipeline.River(), nil),
@@ -74,39 +80,45 @@ func newHandler(ctx context.Context, d serverDeps) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(st)
 	})))
-	mux.Handle("/riverui/", auth.wrap(ui))
+	mux.Handle("/riverui/", auth.wrap(limitBody(ui)))
 	mux.Handle("GET /riverui", http.RedirectHandler("/riverui/", http.StatusMovedPermanently))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, "keapsync\n\n/healthz   process up\n/readyz    database reachable and migrated\n/metrics   Prometheus metrics\n/status    status as JSON\n/riverui/  River UI\n")
 	})
-	return mux, nil
+	guarded, err := newCrossOriginGuard(d.allowedHosts, mux)
+	if err != nil {
+		return nil, err
+	}
+	return newHostGuard(d.listen, d.allowedHosts, guarded), nil
 }
 
-// readyHandler answers /readyz from a check cached for readyCacheFor.
+// readyHandler answers /readyz from a check cached for readyCacheFor. The
+// check runs on a context of its own, once however many probes wait for
+// it: a probe that hangs up stops waiting, and its cancellation reaches
+// neither the check nor the other probes.
 type readyHandler struct {
 	check func(ctx context.Context) error
 	now   func() time.Time
 
 	mu      sync.Mutex
-	at      time.Time
-	lastErr error
+	at      time.Time     // when lastErr was found
+	lastErr error         // the last check's answer
+	running chan struct{} // closed when the running check ends; nil when none runs
 }
+
+// readyTimeout bounds one readiness check.
+const readyTimeout = 5 * time.Second
 
 func newReadyHandler(check func(ctx context.Context) error, now func() time.Time) *readyHandler {
 	return &readyHandler{check: check, now: now}
 }
 
 func (h *readyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.mu.Lock()
-	if now := h.now(); now.Sub(h.at) >= readyCacheFor {
-		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-		h.lastErr = h.check(ctx)
-		cancel()
-		h.at = now
+	answered, err := h.answer(r.Context())
+	if !answered { // the client hung up
+		return
 	}
-	err := h.lastErr
-	h.mu.Unlock()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -114,4 +126,41 @@ func (h *readyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// answer returns the cached answer, or waits for a check (starting one if
+// none runs) until ctx ends; answered is false when ctx ended first.
+func (h *readyHandler) answer(ctx context.Context) (answered bool, notReady error) {
+	h.mu.Lock()
+	if !h.at.IsZero() && h.now().Sub(h.at) < readyCacheFor {
+		err := h.lastErr
+		h.mu.Unlock()
+		return true, err
+	}
+	done := h.running
+	if done == nil {
+		done = make(chan struct{})
+		h.running = done
+		go h.run(done)
+	}
+	h.mu.Unlock()
+	select {
+	case <-done:
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return true, h.lastErr
+	case <-ctx.Done():
+		return false, nil
+	}
+}
+
+// run checks readiness and publishes the answer.
+func (h *readyHandler) run(done chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	err := h.check(ctx)
+	cancel()
+	h.mu.Lock()
+	h.lastErr, h.at, h.running = err, h.now(), nil
+	h.mu.Unlock()
+	close(done)
 }

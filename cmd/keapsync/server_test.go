@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -369,5 +370,184 @@ func TestMetrics_EveryPipelineEventHasItsMetric(t *testing.T) {
 	}
 	if !strings.Contains(got["keapsync_keap_calls_total"], "status=error stream=other") {
 		t.Errorf("a call without response or stream: %q", got["keapsync_keap_calls_total"])
+	}
+}
+
+// send makes a request with the given headers and returns its status and
+// body.
+func send(t *testing.T, method, url string, body string, hdr map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// TestWork_RequestsFromAnotherSiteChangeNothing replays the probes that
+// changed River state from another site: a cross-site fetch that pauses a
+// queue, a cross-site text/plain form POST that cancels and retries jobs
+// (a browser sends it with cached basic credentials, without preflight),
+// and requests through a rebound DNS name. Each is refused and the queue
+// and the jobs are as they were; the same requests from River UI's own
+// page, a script and a reverse proxy's allowed name go through.
+func TestWork_RequestsFromAnotherSiteChangeNothing(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, envOptions{contacts: 20})
+	e.config = writeFile(t, e.dir, "keapsync.yaml", strings.Replace(readFile(t, e.config),
+		`http: {listen: "127.0.0.1:0"}`, `http: {listen: "127.0.0.1:0", allowed_hosts: [keapsync.example.com]}`, 1))
+	e.mustRun(exitOK, "migrate")
+	base, _ := e.startWork()
+	e.mustRun(exitOK, "sync", "--stream", "companies")
+	waitSucceeded(t, base, "", "companies")
+
+	var listed struct {
+		Data []struct {
+			ID    int64  `json:"id"`
+			State string `json:"state"`
+			Queue string `json:"queue"`
+		} `json:"data"`
+	}
+	code, body := send(t, "GET", base+"/riverui/api/jobs?state=completed&limit=5", "", nil)
+	if err := json.Unmarshal([]byte(body), &listed); code != 200 || err != nil || len(listed.Data) == 0 {
+		t.Fatalf("River UI's jobs: %d %s %v", code, body, err)
+	}
+	job, queue := listed.Data[0].ID, listed.Data[0].Queue
+	ids := fmt.Sprintf(`{"job_ids":[%d]}`, job)
+	paused := func() bool {
+		_, body := send(t, "GET", base+"/riverui/api/queues/"+queue, "", nil)
+		var q struct {
+			PausedAt *time.Time `json:"paused_at"`
+		}
+		if err := json.Unmarshal([]byte(body), &q); err != nil {
+			t.Fatalf("queue %s: %s", queue, body)
+		}
+		return q.PausedAt != nil
+	}
+	jobState := func() string {
+		_, body := send(t, "GET", fmt.Sprintf("%s/riverui/api/jobs/%d", base, job), "", nil)
+		var j struct {
+			State string `json:"state"`
+		}
+		_ = json.Unmarshal([]byte(body), &j)
+		return j.State
+	}
+	evil := map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+	form := map[string]string{"Origin": "https://evil.example", "Content-Type": "text/plain"}
+	rebound := map[string]string{"Host": "evil.example:9090", "Origin": "http://evil.example:9090", "Sec-Fetch-Site": "same-origin"}
+	for _, tc := range []struct {
+		name, method, path, body string
+		hdr                      map[string]string
+		want                     int
+	}{
+		{"cross-site pause", "PUT", "/riverui/api/queues/" + queue + "/pause", "{}", evil, 403},
+		{"cross-site form cancel", "POST", "/riverui/api/jobs/cancel", ids, form, 403},
+		{"cross-site form retry", "POST", "/riverui/api/jobs/retry", ids, form, 403},
+		{"cross-site form delete", "POST", "/riverui/api/jobs/delete", ids, evil, 403},
+		{"rebound pause", "PUT", "/riverui/api/queues/" + queue + "/pause", "{}", rebound, 421},
+		{"rebound retry", "POST", "/riverui/api/jobs/retry", ids, rebound, 421},
+		{"rebound status read", "GET", "/status", "", rebound, 421},
+		{"rebound jobs read", "GET", "/riverui/api/jobs?state=completed", "", rebound, 421},
+	} {
+		if code, body := send(t, tc.method, base+tc.path, tc.body, tc.hdr); code != tc.want {
+			t.Errorf("%s: %d %s, want %d", tc.name, code, body, tc.want)
+		}
+	}
+	if paused() {
+		t.Error("a request from another site paused the queue")
+	}
+	if s := jobState(); s != "completed" {
+		t.Errorf("a request from another site changed job %d: %s", job, s)
+	}
+
+	// The same actions from River UI's own page, a script (no Origin) and
+	// through the allowed name of a reverse proxy go through.
+	u := strings.TrimPrefix(base, "http://")
+	for _, tc := range []struct {
+		name string
+		hdr  map[string]string
+	}{
+		{"River UI's page", map[string]string{"Origin": base, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"}},
+		{"a script", map[string]string{"Content-Type": "application/json"}},
+		{"the proxy's name", map[string]string{"Host": "keapsync.example.com", "Origin": "https://keapsync.example.com", "Content-Type": "application/json"}},
+		{"an origin without fetch metadata", map[string]string{"Origin": "http://" + u, "Content-Type": "application/json"}},
+	} {
+		if code, body := send(t, "PUT", base+"/riverui/api/queues/"+queue+"/pause", "{}", tc.hdr); code != 200 || !paused() {
+			t.Errorf("%s: pause %d %s", tc.name, code, body)
+		}
+		if code, body := send(t, "PUT", base+"/riverui/api/queues/"+queue+"/resume", "{}", tc.hdr); code != 200 || paused() {
+			t.Errorf("%s: resume %d %s", tc.name, code, body)
+		}
+	}
+	if code, _ := send(t, "POST", base+"/riverui/api/jobs/retry", `{"job_ids":[`+strings.Repeat("1,", maxRequestBody/2)+`1]}`,
+		map[string]string{"Content-Type": "application/json"}); code < 400 {
+		t.Errorf("a body over %d bytes was accepted: %d", maxRequestBody, code)
+	}
+}
+
+// TestReadyz_AClientThatHangsUpPoisonsNothing: the check used to run on
+// the first prober's context, so a prober that hung up cached "context
+// canceled" for everyone for a second.
+func TestReadyz_AClientThatHangsUpPoisonsNothing(t *testing.T) {
+	t.Parallel()
+	checks := 0
+	var mu sync.Mutex
+	h := newReadyHandler(func(ctx context.Context) error {
+		mu.Lock()
+		checks++
+		mu.Unlock()
+		select {
+		case <-time.After(100 * time.Millisecond):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}, time.Now)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil).WithContext(ctx))
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != 200 || rec.Body.String() != "ready\n" {
+		t.Errorf("after a prober hung up: %d %q", rec.Code, rec.Body.String())
+	}
+	// Cached: a third probe checks nothing.
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	mu.Lock()
+	defer mu.Unlock()
+	if rec.Code != 200 || checks != 1 {
+		t.Errorf("third probe: %d after %d checks, want 200 after 1", rec.Code, checks)
+	}
+}
+
+func TestHostGuard_AllowsOnlyNamesItWasGiven(t *testing.T) {
+	t.Parallel()
+	g := newHostGuard("keapsync.lan:9090", []string{"Proxy.Example.com", "other.example:8443"}, http.NotFoundHandler())
+	host, _ := os.Hostname()
+	for h, want := range map[string]bool{
+		"127.0.0.1:9090": true, "[::1]:9090": true, "10.0.0.5": true, "localhost:9090": true, "LOCALHOST": true,
+		"keapsync.lan:9090": true, "proxy.example.com": true, "proxy.example.com.:443": true, "other.example": true,
+		host + ":9090": true,
+		"evil.example": false, "evil.example:9090": false, "proxy.example.com.evil.example": false, "": false,
+		"localhost.evil.example": false,
+	} {
+		if got := g.allows(h); got != want {
+			t.Errorf("Host %q: allowed %v, want %v", h, got, want)
+		}
 	}
 }

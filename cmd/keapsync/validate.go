@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -274,6 +275,14 @@ func (v *validator) http(fh fileHTTP) httpConfig {
 	if fh.AuthToken != "" && len(fh.AuthToken) < minAuthTokenLength {
 		v.add("http.auth_token", "too short: at least %d characters (try: openssl rand -hex 32)", minAuthTokenLength)
 	}
+	for i, ah := range fh.AllowedHosts {
+		ah = strings.TrimSpace(ah)
+		if !validHostName(ah) {
+			v.add(fmt.Sprintf("http.allowed_hosts[%d]", i), "%q: want a host name with an optional port, such as keapsync.example.com or keapsync.internal:8443", ah)
+			continue
+		}
+		h.AllowedHosts = append(h.AllowedHosts, ah)
+	}
 	switch h.Listen {
 	case off:
 		h.Listen = ""
@@ -291,6 +300,35 @@ func (v *validator) http(fh fileHTTP) httpConfig {
 		v.add("http.listen", "%q is not a loopback address: set http.auth_token too (River UI can retry and cancel jobs, and metrics describe your accounts)", h.Listen)
 	}
 	return h
+}
+
+// validHostName reports whether s is a DNS name or IP address, with an
+// optional :port, and nothing else (no scheme, path or wildcard).
+func validHostName(s string) bool {
+	host := s
+	if h, port, err := net.SplitHostPort(s); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return false
+		}
+		host = h
+	}
+	if net.ParseIP(host) != nil {
+		return true
+	}
+	if host == "" || len(host) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // isLoopbackHost reports whether host (from host:port) can be reached
