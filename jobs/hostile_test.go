@@ -1,9 +1,17 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,4 +162,103 @@ func TestHostile_AHundredMegabyteResponseFailsItsPageClearlyAndNothingElse(t *te
 		t.Fatalf("retried run: %+v, %v", final, err)
 	}
 	e.assertMatchesTruth("acme", "tasks", "notes")
+}
+
+// TestHostile_PagesThatCannotBeRightFailTheirRunAndMoveNoCheckpoint puts a
+// hostile gateway between the pipeline and the simulator: contacts' second
+// page repeats the first (ids not past the cursor: followed, it would be
+// fetched for ever), companies come as null (read as an empty last page,
+// it would end the listing), and notes as 700,000 tiny records (under the body limit). Each run
+// fails with an error naming its problem, its checkpoint stays where it
+// was, and nothing is deleted.
+func TestHostile_PagesThatCannotBeRightFailTheirRunAndMoveNoCheckpoint(t *testing.T) {
+	t.Parallel()
+	var hostile atomic.Bool
+	var firstContacts atomic.Pointer[[]byte]
+	acct := unthrottled("acme", 300)
+	acct.mod = func(a *jobs.Account) {
+		hostileGateway(t, a, func(path, filter string, body []byte) []byte {
+			if !hostile.Load() {
+				return body
+			}
+			switch {
+			case strings.HasSuffix(path, "/v2/contacts") && !strings.Contains(filter, "contact_id"):
+				firstContacts.CompareAndSwap(nil, &body)
+			case strings.HasSuffix(path, "/v2/contacts") && firstContacts.Load() != nil:
+				return *firstContacts.Load()
+			case strings.HasSuffix(path, "/v2/companies"):
+				return []byte(`{"companies":null,"next_page_token":""}`)
+			}
+			return body
+		})
+	}
+	// One reader per stream: the second contacts request is the next page.
+	e := setup(t, []testAccount{acct}, func(c *jobs.Config) { c.MaxSlices = 1 })
+	e.start()
+	streams := []string{"contacts", "companies", "notes"}
+	e.sync(jobs.SyncRequest{Streams: streams}, time.Minute)
+	ctx := context.Background()
+	checkpoints := map[string]warehouse.Checkpoint{}
+	live := map[string]int64{}
+	for _, s := range streams {
+		cp, _, err := e.wh.Checkpoint(ctx, e.pool, "acme", s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkpoints[s] = cp
+		if live[s], err = e.wh.LiveRows(ctx, e.pool, s, "acme"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	hostile.Store(true)
+	if err := e.sims["acme"].AddFault(keapsim.Fault{Kind: keapsim.FaultManyTiny, Probability: 1, PathPrefix: "/v2/notes"}); err != nil {
+		t.Fatal(err)
+	}
+	runs := e.syncNoCheck(jobs.SyncRequest{Streams: streams, Full: true}, time.Minute)
+	for stream, want := range map[string]string{"contacts": "no_progress", "companies": "invalid_json", "notes": "more than the 100 records asked for"} {
+		r := runByStream(t, runs, stream)
+		if r.Status != warehouse.RunFailed || !strings.Contains(r.LastError, want) || !strings.Contains(r.LastError, stream) && !strings.Contains(r.LastError, "/v2/"+stream) {
+			t.Errorf("%s run: %s %q, want failed with %q", stream, r.Status, r.LastError, want)
+		}
+		cp, _, err := e.wh.Checkpoint(ctx, e.pool, "acme", stream)
+		if err != nil || !cp.HighWaterTime.Equal(checkpoints[stream].HighWaterTime) {
+			t.Errorf("%s checkpoint moved: %v -> %v (%v)", stream, checkpoints[stream].HighWaterTime, cp.HighWaterTime, err)
+		}
+		if n, err := e.wh.LiveRows(ctx, e.pool, stream, "acme"); err != nil || n != live[stream] {
+			t.Errorf("%s: %d live rows after the hostile pages, %d before (%v)", stream, n, live[stream], err)
+		}
+	}
+	if got := firstContacts.Load(); got == nil {
+		t.Fatal("the contacts listing was never seen by the hostile gateway")
+	}
+}
+
+// hostileGateway puts a gateway between account a and its simulator that
+// passes every request on and rewrites the body of each 200 answer with
+// rewrite (given the request's path and filter parameter).
+func hostileGateway(t *testing.T, a *jobs.Account, rewrite func(path, filter string, body []byte) []byte) {
+	t.Helper()
+	target, err := url.Parse(a.Keap.BaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: target.Scheme, Host: target.Host})
+	proxy.ModifyResponse = func(res *http.Response) error {
+		if res.StatusCode != http.StatusOK {
+			return nil
+		}
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			return err
+		}
+		body = rewrite(res.Request.URL.Path, res.Request.URL.Query().Get("filter"), body)
+		res.Body = io.NopCloser(bytes.NewReader(body))
+		res.ContentLength = int64(len(body))
+		res.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		return nil
+	}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	a.Keap.BaseURL = srv.URL + target.Path
 }

@@ -59,7 +59,9 @@ type Config struct {
 	Store QuotaStore
 
 	// MaxBodyBytes bounds how much of a response body is read. Default
-	// 64 MiB (a page of 1,000 contacts with every field is a few MB).
+	// 16 MiB (a page of 1,000 contacts with every field is a few MB): with
+	// the page size, which bounds the records decoded, it bounds the
+	// memory one page can take whatever a server sends.
 	MaxBodyBytes int64
 
 	// ObserveFunc, when set, is called once for every HTTP attempt (each
@@ -285,7 +287,7 @@ func (c Config) withDefaults() Config {
 		c.Store = NewMemoryQuotaStore(c.Clock.Now)
 	}
 	if c.MaxBodyBytes == 0 {
-		c.MaxBodyBytes = 64 << 20
+		c.MaxBodyBytes = 16 << 20
 	}
 	return c
 }

@@ -142,6 +142,7 @@ const (
 	BodyTooLarge    BodyProblem = "too_large"    // larger than Config.MaxBodyBytes
 	BodyInvalidJSON BodyProblem = "invalid_json" // not JSON, or not the expected envelope
 	BodyBadRecord   BodyProblem = "bad_record"   // a record without a usable id or update time
+	BodyNoProgress  BodyProblem = "no_progress"  // a page that does not advance the listing: following it would loop
 )
 
 // BodyError reports a response body that could not be used. It never holds

@@ -273,6 +273,9 @@ func decodePage(s Stream, req PageRequest, status int, contentType string, body 
 	bad := func(format string, args ...any) error {
 		return &BodyError{StatusCode: status, ContentType: contentType, Problem: BodyInvalidJSON, Detail: fmt.Sprintf(format, args...)}
 	}
+	noProgress := func(detail string) error {
+		return &BodyError{StatusCode: status, ContentType: contentType, Problem: BodyNoProgress, Detail: detail}
+	}
 	syntax := func(err error) error {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF // the body ended inside the envelope
@@ -304,14 +307,19 @@ func decodePage(s Stream, req PageRequest, status int, contentType string, body 
 			if err != nil {
 				return nil, syntax(err)
 			}
-			if tok == nil {
-				continue // null: no records
-			}
 			if d, ok := tok.(json.Delim); !ok || d != '[' {
+				// null included: the spec has an array, and reading null
+				// as "no records" would end the listing (and let a
+				// reconciliation soft-delete everything).
 				return nil, bad("%q is not an array", key)
 			}
 			page.Records = make([]Record, 0, min(size, 1000))
 			for dec.More() {
+				if s.Mode != ModeSingle && len(page.Records) == size {
+					// Decoding stops here: memory stays bounded by the
+					// page size, whatever the server sends.
+					return nil, bad("more than the %d records asked for", size)
+				}
 				var raw json.RawMessage
 				if err := dec.Decode(&raw); err != nil {
 					return nil, syntax(err)
@@ -348,6 +356,9 @@ func decodePage(s Stream, req PageRequest, status int, contentType string, body 
 		return nil, bad("no %q array in the response", s.RecordsKey)
 	}
 
+	if err := checkKeysetBounds(req, page.Records); err != nil {
+		return nil, noProgress(err.Error())
+	}
 	n := int64(len(page.Records))
 	switch {
 	case s.Mode == ModeSingle:
@@ -371,12 +382,40 @@ func decodePage(s Stream, req PageRequest, status int, contentType string, body 
 			}
 		}
 		tok = pageToken(tok)
+		if tok != "" && tok == req.Cursor.Token && n > 0 {
+			return nil, noProgress("next_page_token repeats the token of this page")
+		}
 		page.Next = Cursor{Token: tok}
 		// An empty page ends the listing even if a token came with it:
 		// following it could loop for ever.
 		page.Done = tok == "" || n == 0
 	}
 	return page, nil
+}
+
+// checkKeysetBounds refuses records outside the id range a keyset request
+// asked for (ids above AfterID, below BeforeID): a page of them does not
+// advance past the cursor, and its last id would lead back to the same page
+// for ever. Ids that are not integers are not compared.
+func checkKeysetBounds(req PageRequest, recs []Record) error {
+	after, errA := strconv.ParseInt(req.AfterID, 10, 64)
+	before, errB := strconv.ParseInt(req.BeforeID, 10, 64)
+	if errA != nil && errB != nil {
+		return nil
+	}
+	for i, r := range recs {
+		id, err := strconv.ParseInt(r.ID, 10, 64)
+		if err != nil {
+			continue
+		}
+		if errA == nil && id <= after {
+			return fmt.Errorf("record %d has id %d, not after the cursor's %d", i, id, after)
+		}
+		if errB == nil && id >= before {
+			return fmt.Errorf("record %d has id %d, not before the cursor's %d", i, id, before)
+		}
+	}
+	return nil
 }
 
 // decodeRecord extracts a record's id and update time.

@@ -258,7 +258,6 @@ func TestDecodePage_StopRules(t *testing.T) {
 		{"v2 null token ends", v2, PageRequest{}, `{"tags":[{"id":"1"}],"next_page_token":null}`, Cursor{}, true},
 		{"v2 missing token ends", v2, PageRequest{}, `{"tags":[{"id":"1"}]}`, Cursor{}, true},
 		{"v2 empty page ends despite a token", v2, PageRequest{}, `{"tags":[],"next_page_token":"t9"}`, Cursor{Token: "t9"}, true},
-		{"v2 null records end", v2, PageRequest{}, `{"tags":null,"next_page_token":""}`, Cursor{}, true},
 		{"v2 URL token", v2, PageRequest{}, `{"tags":[{"id":"1"}],"next_page_token":"https://api.keap.com/crm/rest/v2/tags?page_token=t%2B3"}`, Cursor{Token: "t+3"}, false},
 	}
 	for _, tt := range tests {
@@ -269,6 +268,63 @@ func TestDecodePage_StopRules(t *testing.T) {
 		}
 		if page.Next != tt.next || page.Done != tt.done {
 			t.Errorf("%s: next %+v done %v; want %+v %v", tt.name, page.Next, page.Done, tt.next, tt.done)
+		}
+	}
+}
+
+// TestDecodePage_APageThatCannotBeRightIsRefused covers the hostile pages
+// that were followed: null where the spec has an array (read as an empty,
+// final page: a reconciliation then soft-deleted the whole table), a token
+// that repeats the one just sent, keyset ids that do not advance past the
+// cursor (both followed for ever, spending the day's quota every day), and
+// a page of more records than asked for (a million tiny records took a
+// process to 893 MB).
+func TestDecodePage_APageThatCannotBeRightIsRefused(t *testing.T) {
+	t.Parallel()
+	tags := mustStream(t, "tags")
+	contacts := mustStream(t, "contacts")
+	big := `{"tags":[` + strings.Repeat(`{"id":"1"},`, 1000) + `{"id":"2"}],"next_page_token":"t"}`
+	for _, tc := range []struct {
+		name    string
+		s       Stream
+		req     PageRequest
+		body    string
+		problem BodyProblem
+	}{
+		{"null records", tags, PageRequest{}, `{"tags":null,"next_page_token":""}`, BodyInvalidJSON},
+		{"null records with a token", tags, PageRequest{Cursor: Cursor{Token: "t1"}}, `{"tags":null,"next_page_token":"t2"}`, BodyInvalidJSON},
+		{"the same token again", tags, PageRequest{Cursor: Cursor{Token: "t7"}}, `{"tags":[{"id":"1"}],"next_page_token":"t7"}`, BodyNoProgress},
+		{"the same token as a URL", tags, PageRequest{Cursor: Cursor{Token: "t7"}},
+			`{"tags":[{"id":"1"}],"next_page_token":"https://api.infusionsoft.com/crm/rest/v2/tags?page_token=t7"}`, BodyNoProgress},
+		{"ids not after the cursor", contacts, PageRequest{AfterID: "500"}, `{"contacts":[{"id":"501"},{"id":"500"}],"next_page_token":"x"}`, BodyNoProgress},
+		{"ids not before the cursor", contacts, PageRequest{BeforeID: "500", Descending: true}, `{"contacts":[{"id":"499"},{"id":"700"}],"next_page_token":"x"}`, BodyNoProgress},
+		{"more records than asked for", tags, PageRequest{PageSize: 2}, `{"tags":[{"id":"1"},{"id":"2"},{"id":"3"}],"next_page_token":"t"}`, BodyInvalidJSON},
+		{"more than the largest page", tags, PageRequest{}, big, BodyInvalidJSON},
+	} {
+		_, err := decodePage(tc.s, tc.req, 200, "application/json", []byte(tc.body))
+		var be *BodyError
+		if !errors.As(err, &be) || be.Problem != tc.problem {
+			t.Errorf("%s: %v, want a %s body error", tc.name, err, tc.problem)
+			continue
+		}
+		if !IsPermanent(err) {
+			t.Errorf("%s: %v is retried: the same page would come again", tc.name, err)
+		}
+	}
+	// Pages that do advance still pass.
+	for _, tc := range []struct {
+		name string
+		s    Stream
+		req  PageRequest
+		body string
+	}{
+		{"a new token", tags, PageRequest{Cursor: Cursor{Token: "t7"}}, `{"tags":[{"id":"1"}],"next_page_token":"t8"}`},
+		{"ids after the cursor", contacts, PageRequest{AfterID: "500"}, `{"contacts":[{"id":"501"},{"id":"502"}],"next_page_token":"x"}`},
+		{"ids within a range", contacts, PageRequest{AfterID: "500", BeforeID: "600"}, `{"contacts":[{"id":"501"},{"id":"599"}],"next_page_token":"x"}`},
+		{"exactly the page size", tags, PageRequest{PageSize: 2}, `{"tags":[{"id":"1"},{"id":"2"}],"next_page_token":"t"}`},
+	} {
+		if _, err := decodePage(tc.s, tc.req, 200, "application/json", []byte(tc.body)); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 )
 
 var faultKinds = []keapsim.FaultKind{keapsim.Fault500, keapsim.Fault502, keapsim.Fault503, keapsim.FaultHTML,
-	keapsim.FaultSlow, keapsim.FaultReset, keapsim.FaultTruncated, keapsim.FaultContentType, keapsim.FaultHuge}
+	keapsim.FaultSlow, keapsim.FaultReset, keapsim.FaultTruncated, keapsim.FaultContentType, keapsim.FaultHuge, keapsim.FaultManyTiny}
 
 // config is everything keapfake is told on its command line.
 type config struct {

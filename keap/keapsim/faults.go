@@ -26,6 +26,7 @@ const (
 	FaultTruncated   FaultKind = "truncated"    // 200 whose JSON body is cut in half
 	FaultContentType FaultKind = "content_type" // 200 with the JSON body labelled text/html
 	FaultHuge        FaultKind = "huge"         // 200 with a 100 MB JSON body (one record with a 100 MB string)
+	FaultManyTiny    FaultKind = "many_tiny"    // 200 with 700,000 tiny records (12 MB), far more than any page size
 )
 
 // Fault injects a failure into accepted API requests (a 429 is never
@@ -51,7 +52,7 @@ var ErrInvalidFault = errors.New("keapsim: invalid fault")
 
 func (f Fault) validate() error {
 	switch f.Kind {
-	case Fault500, Fault502, Fault503, FaultHTML, FaultSlow, FaultReset, FaultTruncated, FaultContentType, FaultHuge:
+	case Fault500, Fault502, Fault503, FaultHTML, FaultSlow, FaultReset, FaultTruncated, FaultContentType, FaultHuge, FaultManyTiny:
 	default:
 		return fmt.Errorf("%w: unknown kind %q", ErrInvalidFault, f.Kind)
 	}
@@ -131,6 +132,8 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f *Fault) bo
 		_ = conn.Close()
 	case FaultHuge:
 		writeHuge(w, r)
+	case FaultManyTiny:
+		writeManyTiny(w, r)
 	case FaultSlow:
 		d := f.Delay
 		if d <= 0 {
@@ -173,6 +176,37 @@ func writeHuge(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	_, _ = io.WriteString(w, tail)
+}
+
+// manyTiny is the number of records of FaultManyTiny.
+const manyTiny = 700_000
+
+// writeManyTiny writes a page of manyTiny records of an id alone, each
+// past the last (so only the page size can refuse them), under the
+// path's records key: small enough to pass a body limit, and each record
+// costs a decoder far more than its bytes.
+func writeManyTiny(w http.ResponseWriter, r *http.Request) {
+	key := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(http.StatusOK)
+	buf := make([]byte, 0, 64<<10)
+	buf = append(buf, `{"`+key+`":[`...)
+	for i := range manyTiny {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"id":"`...)
+		buf = strconv.AppendInt(buf, int64(1_000_000_000+i), 10)
+		buf = append(buf, `"}`...)
+		if len(buf) > 60<<10 {
+			if _, err := w.Write(buf); err != nil {
+				return // the client stopped reading
+			}
+			buf = buf[:0]
+		}
+	}
+	buf = append(buf, `],"next_page_token":"more"}`...)
+	_, _ = w.Write(buf)
 }
 
 // writeBody writes a 200 JSON body, damaged if the fault says so.
