@@ -220,3 +220,46 @@ func TestDemo_AServerAskingForAPasswordMeansAPrivateCluster(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivateCluster_TakesNoNetworkConnectionAndNoSecret starts the demo's
+// private cluster with a Keap key and a database URL in the environment:
+// it used to listen on TCP 127.0.0.1 with trust authentication (any local
+// user could connect as superuser) and to inherit the whole environment,
+// which its processes' user can read in /proc.
+func TestPrivateCluster_TakesNoNetworkConnectionAndNoSecret(t *testing.T) {
+	// Not parallel: t.Setenv.
+	t.Setenv("KEAP_API_KEY", "keap-secret-for-the-cluster-test")
+	t.Setenv("DATABASE_URL", "postgres://u:db-secret-for-the-cluster-test@h/d")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := startPrivateCluster(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.stop()
+	if info, err := os.Stat(c.dir); err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("the cluster's directory: %v, %v; want mode 0700", info.Mode(), err)
+	}
+	conn, err := pgx.Connect(ctx, c.URL)
+	if err != nil {
+		t.Fatalf("connect through the socket: %v", err)
+	}
+	defer conn.Close(context.Background())
+	var listen string
+	if err := conn.QueryRow(ctx, "SHOW listen_addresses").Scan(&listen); err != nil || listen != "" {
+		t.Errorf("listen_addresses = %q (%v), want none", listen, err)
+	}
+	pid, err := os.ReadFile(filepath.Join(c.dir, "data", "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	environ, err := os.ReadFile(filepath.Join("/proc", strings.SplitN(string(pid), "\n", 2)[0], "environ"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"keap-secret-for-the-cluster-test", "db-secret-for-the-cluster-test", "KEAP_API_KEY", "DATABASE_URL"} {
+		if strings.Contains(string(environ), secret) {
+			t.Errorf("the postmaster's environment holds %s", secret)
+		}
+	}
+}

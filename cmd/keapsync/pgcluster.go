@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -17,17 +17,25 @@ import (
 )
 
 // privateCluster is a throwaway PostgreSQL cluster for the demo, made
-// with the installed initdb and pg_ctl in a temporary directory, on a port
-// and socket of its own, trusting local connections, removed by stop.
-// When keapsync runs as root (initdb refuses root), the cluster runs as
-// the "postgres" user the PostgreSQL packages create.
+// with the installed initdb and pg_ctl in a temporary directory (mode
+// 0700), removed by stop. It takes no network connection at all
+// (listen_addresses is empty): its only way in is a Unix socket in that
+// directory, so trusting local connections lets in this user (and root)
+// and nobody else. Its processes get a minimal environment, not the
+// demo's (which may hold KEAP_API_KEY or DATABASE_URL): the environment of
+// a postgres process is readable by its user. When keapsync runs as root
+// (initdb refuses root), the cluster runs as the "postgres" user the
+// PostgreSQL packages create.
 type privateCluster struct {
 	dir  string
 	bin  string
-	port int
 	cred *syscall.Credential // nil: run as this user
 	URL  string
 }
+
+// privateClusterPort names the socket file (.s.PGSQL.5432) in the
+// cluster's own directory; no TCP port is opened.
+const privateClusterPort = 5432
 
 // errNoPostgresBinaries is returned when initdb and pg_ctl are nowhere.
 var errNoPostgresBinaries = errors.New("no PostgreSQL server binaries (initdb, pg_ctl) found: run bash .ci/postgres, or set DATABASE_URL")
@@ -85,21 +93,19 @@ func startPrivateCluster(ctx context.Context) (*privateCluster, error) {
 			return nil, fmt.Errorf("private cluster: %w", err)
 		}
 	}
-	if c.port, err = freePort(); err != nil {
-		c.stop()
-		return nil, err
-	}
 	data := filepath.Join(dir, "data")
 	if err := c.pg(ctx, "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-locale", "-E", "UTF8", "--no-sync"); err != nil {
 		c.stop()
 		return nil, err
 	}
-	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c synchronous_commit=off -c full_page_writes=off", c.port, dir)
+	opts := fmt.Sprintf("-c listen_addresses='' -p %d -k %s -c unix_socket_permissions=0700 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+		privateClusterPort, dir)
 	if err := c.pg(ctx, "pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "-o", opts, "start"); err != nil {
 		c.stop()
 		return nil, err
 	}
-	c.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", c.port)
+	c.URL = (&url.URL{Scheme: "postgres", User: url.User("postgres"), Path: "/postgres",
+		RawQuery: url.Values{"host": {dir}, "port": {strconv.Itoa(privateClusterPort)}, "sslmode": {"disable"}}.Encode()}).String()
 	return c, nil
 }
 
@@ -107,7 +113,7 @@ func startPrivateCluster(ctx context.Context) (*privateCluster, error) {
 func (c *privateCluster) pg(ctx context.Context, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, name), args...)
 	cmd.Dir = c.dir
-	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	cmd.Env = []string{"LC_ALL=C", "HOME=" + c.dir, "PATH=/usr/local/bin:/usr/bin:/bin"}
 	if c.cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
 	}
@@ -127,15 +133,6 @@ func (c *privateCluster) stop() {
 		cancel()
 	}
 	_ = os.RemoveAll(c.dir)
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("private cluster: free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 func lastLines(s string, n int) string {
