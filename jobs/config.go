@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -39,9 +40,10 @@ type Config struct {
 	Workers int
 
 	// Schedules makes this process enqueue each account's syncs on its cron
-	// schedules (`keapsync work` sets it; `sync --wait` does not). Among all
-	// processes, only River's elected leader enqueues, so several workers do
-	// not multiply runs.
+	// schedules. Among all processes, only River's elected leader enqueues,
+	// so several workers do not multiply runs; any started pipeline can be
+	// elected, so every one that works jobs must set it (`keapsync work` and
+	// `sync --wait` do), or the schedules stop while it leads.
 	Schedules bool
 
 	// Overlap is how far before the checkpoint an incremental run starts
@@ -76,10 +78,12 @@ type Config struct {
 	// this many id ranges. Default Workers.
 	MaxSlices int
 
-	// MaxDeleteFraction bounds what one delete reconciliation may
-	// soft-delete: more than this fraction of a table's rows (and more
-	// than 100 rows) is taken for a faulty listing, and the run fails
-	// without deleting anything. Default 0.5.
+	// MaxDeleteFraction bounds what one reading (a delete reconciliation,
+	// a custom-field model) may soft-delete: more than this fraction of a
+	// table's live rows (for a small table, any share over it: one row of
+	// one) is taken for a faulty listing. Nothing is deleted and the run
+	// fails; a later run that reads the same applies it, as does
+	// SyncRequest.AllowMassDelete. Default 0.5.
 	MaxDeleteFraction float64
 
 	// Logger receives structured logs (account, stream, run_id, page).
@@ -163,9 +167,16 @@ func ValidateAccountName(name string) error {
 }
 
 // ParseSchedule parses a cron schedule as the pipeline does: five fields
-// or a descriptor such as @daily, optionally prefixed with CRON_TZ=<zone>.
+// or a descriptor such as @daily, in UTC unless prefixed with
+// CRON_TZ=<zone> (or TZ=<zone>). Not the host's zone: a nightly 02:00 there
+// falls into a daylight-saving gap once a year and is skipped, and the
+// schedule would move with the machine it runs on.
 func ParseSchedule(expr string) (cron.Schedule, error) {
-	s, err := cron.ParseStandard(expr)
+	spec := strings.TrimSpace(expr)
+	if !strings.HasPrefix(spec, "CRON_TZ=") && !strings.HasPrefix(spec, "TZ=") {
+		spec = "CRON_TZ=UTC " + spec
+	}
+	s, err := cron.ParseStandard(spec)
 	if err != nil {
 		return nil, fmt.Errorf("cron schedule %q: %w", expr, err)
 	}
