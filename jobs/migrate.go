@@ -60,6 +60,13 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, cfg MigrateConfig) (Migrat
 	if err := migrations.ValidateSchemaName(cfg.RiverSchema); err != nil {
 		return MigrateResult{}, fmt.Errorf("jobs: migrate: river schema: %w", err)
 	}
+	// A database migrated by a newer keapsync is left alone: this build's
+	// SQL would call functions whose signatures have changed.
+	if st, err := Migrations(ctx, pool, cfg); err != nil {
+		return MigrateResult{}, fmt.Errorf("jobs: migrate: %w", err)
+	} else if err := st.NotNewer(); err != nil {
+		return MigrateResult{}, fmt.Errorf("jobs: migrate: %w", err)
+	}
 	var res MigrateResult
 	up, err := migrations.Up(ctx, pool, migrations.Config{DataSchema: cfg.DataSchema, StateSchema: cfg.StateSchema, Logger: cfg.Logger})
 	if err != nil {
@@ -114,6 +121,26 @@ type MigrationStatus struct {
 // Current reports whether every schema is at this build's latest version.
 func (s MigrationStatus) Current() bool {
 	return s.Warehouse >= s.WarehouseLatest && s.River >= s.RiverLatest
+}
+
+// ErrSchemaNewer is returned (wrapped) by MigrationStatus.NotNewer, and so
+// by Migrate, when a newer keapsync has migrated the database.
+var ErrSchemaNewer = errors.New("the database was migrated by a newer keapsync")
+
+// NotNewer fails with ErrSchemaNewer, naming both versions, when a schema
+// is past this build's latest version: an older binary must not run
+// against it (its quota reservations and upserts would call functions
+// whose signatures have changed) or migrate it.
+func (s MigrationStatus) NotNewer() error {
+	if s.Warehouse > s.WarehouseLatest {
+		return fmt.Errorf("%w: its keapsync schema is at version %d, this keapsync knows versions up to %d: upgrade keapsync here (the newer binary runs the older schema's runs on)",
+			ErrSchemaNewer, s.Warehouse, s.WarehouseLatest)
+	}
+	if s.River > s.RiverLatest {
+		return fmt.Errorf("%w: its River schema is at version %d, this keapsync's River knows versions up to %d: upgrade keapsync here",
+			ErrSchemaNewer, s.River, s.RiverLatest)
+	}
+	return nil
 }
 
 // String describes the status for an operator.

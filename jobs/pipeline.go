@@ -30,6 +30,11 @@ type Pipeline struct {
 	order    []string // account names in configuration order
 	log      *slog.Logger
 	metrics  Metrics
+
+	// processID names this process's row once started (register), and
+	// stopHeartbeat ends its renewal.
+	processID     string
+	stopHeartbeat context.CancelFunc
 }
 
 // riverDriver is the River driver type JobCompleteTx needs.
@@ -102,7 +107,7 @@ func New(cfg Config) (*Pipeline, error) {
 		}
 		acct := &account{Account: a, client: client, queue: queueName(a.Name)}
 		for _, s := range keap.Streams {
-			if len(a.Streams) == 0 || slices.Contains(a.Streams, s.Name) {
+			if len(a.Streams) == 0 || wanted(s, a.Streams) {
 				acct.streams = append(acct.streams, s)
 			}
 		}
@@ -202,11 +207,20 @@ func (a *account) periodicJobs() []*river.PeriodicJob {
 }
 
 // Start works the accounts' jobs (and enqueues their schedules when
-// configured) until ctx is done or Stop is called.
+// configured) until ctx is done or Stop is called. It first records the
+// process and its configuration of each account, and fails with
+// ErrConfigConflict when a live process works one of them differently.
 func (p *Pipeline) Start(ctx context.Context) error {
+	if err := p.register(ctx); err != nil {
+		return err
+	}
 	if err := p.river.Start(ctx); err != nil {
+		p.unregister(ctx)
 		return fmt.Errorf("jobs: start: %w", err)
 	}
+	hbCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	p.stopHeartbeat = stop
+	go p.heartbeat(hbCtx)
 	return nil
 }
 
@@ -219,6 +233,10 @@ func (p *Pipeline) Stop(ctx context.Context) error {
 		for _, a := range p.accounts {
 			a.client.CloseIdleConnections()
 		}
+		if p.stopHeartbeat != nil {
+			p.stopHeartbeat()
+		}
+		p.unregister(ctx)
 	}()
 	err := p.river.Stop(ctx)
 	if err == nil {

@@ -126,11 +126,12 @@ func (r *syncRun) commitPage(ctx context.Context, tx pgx.Tx, job *river.Job[Page
 		return stats, err
 	}
 	prog := warehouse.RunProgress{Pages: 1}
-	if r.Kind == warehouse.RunReconcile {
+	if r.Kind == warehouse.RunReconcile || r.readsWhole() {
 		if err := p.wh.RecordSeen(ctx, tx, r.ID, m.ids); err != nil {
 			return stats, err
 		}
-	} else {
+	}
+	if r.Kind != warehouse.RunReconcile {
 		res, err := p.wh.Upsert(ctx, tx, s.Name, warehouse.Page{Account: r.a.Name, RunID: r.ID, Rows: m.rows})
 		if err != nil {
 			return stats, err
@@ -138,13 +139,19 @@ func (r *syncRun) commitPage(ctx context.Context, tx pgx.Tx, job *river.Job[Page
 		prog = res.Progress()
 		stats.Inserted, stats.Updated, stats.Unchanged = res.Inserted, res.Updated, res.Unchanged
 		if s.Mode == keap.ModeSingle {
-			deleted, err := r.syncDefinitions(ctx, tx, m.ids, res)
+			deleted, err := r.syncDefinitions(ctx, tx, job.ID, m.ids, res)
 			if err != nil {
 				return stats, err
 			}
 			prog.RowsDeleted += deleted
 			stats.Deleted = int(deleted)
 		}
+	}
+	if r.Status.Final() {
+		// Its deletes were withheld and the run failed on this page (its
+		// rows are kept): nothing more to record.
+		_, err = river.JobCompleteTx[*riverDriver](ctx, tx, job)
+		return stats, err
 	}
 	prog.APICalls = 1
 	if err := p.wh.SaveSlice(ctx, tx, next); err != nil {
@@ -165,7 +172,7 @@ func (r *syncRun) commitPage(ctx context.Context, tx pgx.Tx, job *river.Job[Page
 		if err := r.enqueue(ctx, tx, next.N, next.Page); err != nil {
 			return stats, err
 		}
-	} else if err := r.finishIfDone(ctx, tx); err != nil {
+	} else if err := r.finishIfDone(ctx, tx, job.ID); err != nil {
 		return stats, err
 	}
 	_, err = river.JobCompleteTx[*riverDriver](ctx, tx, job)
@@ -174,13 +181,15 @@ func (r *syncRun) commitPage(ctx context.Context, tx pgx.Tx, job *river.Job[Page
 
 // syncDefinitions soft-deletes the custom-field definitions the model no
 // longer lists and, when any definition changed, rebuilds the entity's
-// named view in the same transaction.
-func (r *syncRun) syncDefinitions(ctx context.Context, tx pgx.Tx, ids []int64, res warehouse.UpsertResult) (int64, error) {
+// named view in the same transaction. Deletes beyond the guard are
+// withheld (applyDeletes): the run then fails, the new and changed
+// definitions are kept.
+func (r *syncRun) syncDefinitions(ctx context.Context, tx pgx.Tx, self int64, ids []int64, res warehouse.UpsertResult) (int64, error) {
 	wh := r.p.wh
 	if err := wh.RecordSeen(ctx, tx, r.ID, ids); err != nil {
 		return 0, err
 	}
-	rr, err := wh.ApplyReconcile(ctx, tx, r.s.Name, r.SyncRun, 0)
+	rr, err := r.applyDeletes(ctx, tx, self)
 	if err != nil {
 		return 0, err
 	}
@@ -192,9 +201,43 @@ func (r *syncRun) syncDefinitions(ctx context.Context, tx pgx.Tx, ids []int64, r
 	return rr.Deleted, nil
 }
 
+// applyDeletes soft-deletes the rows the run did not list, within the
+// guard: one reading may delete at most MaxDeleteFraction of the live
+// rows (so any share of a one-row table is too many). Beyond it the
+// deletes wait for a second reading or an operator's approval, and the run
+// fails saying so; tx stays committable.
+func (r *syncRun) applyDeletes(ctx context.Context, tx pgx.Tx, self int64) (warehouse.ReconcileResult, error) {
+	p := r.p
+	live, err := p.wh.LiveRows(ctx, tx, r.s.Name, r.a.Name)
+	if err != nil {
+		return warehouse.ReconcileResult{}, err
+	}
+	limit := int64(p.cfg.MaxDeleteFraction * float64(live))
+	rr, err := p.wh.ApplyReconcile(ctx, tx, r.s.Name, r.SyncRun, limit)
+	var withheld *warehouse.TooManyDeletesError
+	if errors.As(err, &withheld) {
+		p.log.LogAttrs(ctx, slog.LevelWarn, "jobs: mass delete withheld",
+			slog.String("account", r.a.Name), slog.String("stream", r.s.Name), slog.Int64("run_id", r.ID),
+			slog.Int64("deletes", withheld.Deletes), slog.Int64("seen", withheld.Seen), slog.Int64("live", live), slog.Int64("limit", limit))
+		return rr, r.fail(ctx, tx, self, withheld.Error())
+	}
+	if err != nil {
+		return rr, err
+	}
+	p.log.LogAttrs(ctx, slog.LevelInfo, "jobs: deletes applied",
+		slog.String("account", r.a.Name), slog.String("stream", r.s.Name), slog.Int64("run_id", r.ID),
+		slog.Int64("seen", rr.Seen), slog.Int64("deleted", rr.Deleted), slog.Int64("undeleted", rr.Undeleted))
+	return rr, nil
+}
+
 // finishIfDone ends the run once every slice is done: a sync moves the
 // checkpoint's high-water mark, a reconciliation applies its deletes.
-func (r *syncRun) finishIfDone(ctx context.Context, tx pgx.Tx) error {
+// A run that has already ended (its deletes were withheld) is left as it
+// is.
+func (r *syncRun) finishIfDone(ctx context.Context, tx pgx.Tx, self int64) error {
+	if r.Status.Final() {
+		return nil
+	}
 	p, s, a := r.p, r.s, r.a
 	slices, err := p.wh.Slices(ctx, tx, r.ID)
 	if err != nil {
@@ -211,21 +254,13 @@ func (r *syncRun) finishIfDone(ctx context.Context, tx pgx.Tx) error {
 	}
 	switch r.Kind {
 	case warehouse.RunReconcile:
-		live, err := p.wh.LiveRows(ctx, tx, s.Name, a.Name)
-		if err != nil {
-			return err
-		}
-		limit := max(100, int64(p.cfg.MaxDeleteFraction*float64(live)))
-		rr, err := p.wh.ApplyReconcile(ctx, tx, s.Name, r.SyncRun, limit)
-		if err != nil {
+		rr, err := r.applyDeletes(ctx, tx, self)
+		if err != nil || r.Status.Final() {
 			return err
 		}
 		if err := p.wh.AddRunProgress(ctx, tx, r.ID, warehouse.RunProgress{RowsDeleted: rr.Deleted}); err != nil {
 			return err
 		}
-		p.log.LogAttrs(ctx, slog.LevelInfo, "jobs: reconciliation applied",
-			slog.String("account", a.Name), slog.String("stream", s.Name), slog.Int64("run_id", r.ID),
-			slog.Int64("seen", rr.Seen), slog.Int64("deleted", rr.Deleted), slog.Int64("undeleted", rr.Undeleted))
 	default:
 		hwm := r.WindowUntil
 		if s.Mode == keap.ModeUpdateOrder {
@@ -235,8 +270,39 @@ func (r *syncRun) finishIfDone(ctx context.Context, tx pgx.Tx) error {
 		if _, err := p.wh.SaveCheckpoint(ctx, tx, cp); err != nil {
 			return err
 		}
+		if r.readsWhole() {
+			// Every id alive was listed: the rest were deleted in Keap,
+			// found at no extra call. (Withheld deletes fail the run; the
+			// checkpoint above stays.)
+			rr, err := r.applyDeletes(ctx, tx, self)
+			if err != nil || r.Status.Final() {
+				return err
+			}
+			if err := p.wh.AddRunProgress(ctx, tx, r.ID, warehouse.RunProgress{RowsDeleted: rr.Deleted}); err != nil {
+				return err
+			}
+		}
 	}
 	return r.end(ctx, tx, warehouse.RunSucceeded, 0, "")
+}
+
+// readsWhole reports whether the run is a sync that lists every record of
+// its stream, so that the rows it does not see were deleted in Keap: every
+// run of a stream read whole each time (users, products, campaigns), and
+// a first or full sync in id order. A run that continued a failed one's
+// slices saw only part; a stream ordered by update time can move a record
+// past the scan while it runs, so its whole reads find no deletes.
+func (r *syncRun) readsWhole() bool {
+	if r.Kind != warehouse.RunSync || r.AdoptedFrom != 0 {
+		return false
+	}
+	switch r.s.Mode {
+	case keap.ModeFullScan:
+		return true
+	case keap.ModeTimeFilter:
+		return r.WindowSince.IsZero() && Reconcilable(r.s)
+	}
+	return false
 }
 
 // pause marks the run paused for the day's quota until resumeAt.

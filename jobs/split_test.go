@@ -21,7 +21,7 @@ func TestSplit_LatencyBoundReadIsSplitIntoParallelRanges(t *testing.T) {
 	e := setup(t, []testAccount{acct}, func(c *jobs.Config) { c.Workers, c.MaxSlices = 4, 4 })
 	e.start()
 	runs := e.sync(jobs.SyncRequest{Streams: []string{"contacts"}}, 2*time.Minute)
-	run := runs[0]
+	run := runByStream(t, runs, "contacts") // its definitions come along
 	slices, err := e.wh.Slices(context.Background(), e.pool, run.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -25,6 +26,11 @@ type SyncRequest struct {
 	Full bool
 	// Reconcile starts delete-reconciliation runs instead of syncs.
 	Reconcile bool
+	// AllowMassDelete approves the deletes the started runs find, however
+	// many (once each): those of reconciliations and of custom-field
+	// definitions, which one reading may otherwise apply only up to
+	// Config.MaxDeleteFraction of a table.
+	AllowMassDelete bool
 }
 
 // ErrUnknownAccount is returned (wrapped) for an account that is not
@@ -60,6 +66,16 @@ func (p *Pipeline) Sync(ctx context.Context, req SyncRequest) ([]warehouse.SyncR
 			if err != nil {
 				return err
 			}
+			if req.AllowMassDelete {
+				for _, r := range rs {
+					if !appliesDeletes(r, streams) {
+						continue // an approval it would never use up must not linger
+					}
+					if err := p.wh.ApproveMassDelete(ctx, tx, r.Account, r.Stream); err != nil {
+						return err
+					}
+				}
+			}
 			runs = append(runs, rs...)
 		}
 		return nil
@@ -71,14 +87,15 @@ func (p *Pipeline) Sync(ctx context.Context, req SyncRequest) ([]warehouse.SyncR
 }
 
 // selectStreams returns the account's streams named in names (all of them
-// when names is empty).
+// when names is empty), with the custom-field definitions of those that
+// have custom fields.
 func (a *account) selectStreams(names []string) ([]keap.Stream, error) {
 	if len(names) == 0 {
 		return a.streams, nil
 	}
 	var out []keap.Stream
 	for _, s := range a.streams {
-		if slices.Contains(names, s.Name) {
+		if wanted(s, names) {
 			out = append(out, s)
 		}
 	}
@@ -88,6 +105,24 @@ func (a *account) selectStreams(names []string) ([]keap.Stream, error) {
 		}
 	}
 	return out, nil
+}
+
+// appliesDeletes reports whether run r soft-deletes what it does not see:
+// a reconciliation, or a read of custom-field definitions.
+func appliesDeletes(r warehouse.SyncRun, streams []keap.Stream) bool {
+	if r.Kind == warehouse.RunReconcile {
+		return true
+	}
+	i := slices.IndexFunc(streams, func(s keap.Stream) bool { return s.Name == r.Stream })
+	return i >= 0 && streams[i].Mode == keap.ModeSingle
+}
+
+// wanted reports whether s is named in names, or holds the custom-field
+// definitions of a stream named there: a stream with custom fields brings
+// its definitions along (one call a sync), or its named view would have no
+// columns.
+func wanted(s keap.Stream, names []string) bool {
+	return slices.Contains(names, s.Name) || (s.CustomFieldsOf != "" && slices.Contains(names, s.CustomFieldsOf))
 }
 
 // accountSyncWorker starts an account's runs when its schedule (or a
@@ -174,6 +209,14 @@ func (p *Pipeline) runSpec(ctx context.Context, tx pgx.Tx, a *account, s keap.St
 			spec.WindowSince = cp.HighWaterTime.Add(-p.cfg.Overlap)
 		}
 		since = warehouse.Slice{Since: spec.WindowSince, Until: now}
+		if fresh && Reconcilable(s) {
+			// A whole read in id order also finds deletes (readsWhole):
+			// without an upper time bound it lists every record alive,
+			// those updated while it runs included, which the bound
+			// would leave out (and so take for deleted). The high-water
+			// mark is still the run's start.
+			since.Until = time.Time{}
+		}
 	case keap.ModeUpdateOrder:
 		if !fresh {
 			since = warehouse.Slice{StopBefore: cp.HighWaterTime.Add(-p.cfg.Overlap)}

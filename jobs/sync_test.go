@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -310,4 +311,124 @@ func TestSchedule_PeriodicSyncStartsRunsAndJoinsThoseStillActive(t *testing.T) {
 		t.Errorf("%d scheduled firings for %d runs: the test did not fire during a run", firings, runs)
 	}
 	t.Logf("%d firings, %d contacts runs", firings, runs)
+}
+
+// TestSync_AStreamWithCustomFieldsBringsTheirDefinitions configures an
+// account with streams: [contacts], as an operator who wants only contacts
+// writes it: the definitions stream used to be left out, and
+// contacts_custom had no columns.
+func TestSync_AStreamWithCustomFieldsBringsTheirDefinitions(t *testing.T) {
+	t.Parallel()
+	acct := unthrottled("acme", 50)
+	acct.mod = func(a *jobs.Account) { a.Streams = []string{"contacts"} }
+	e := setup(t, []testAccount{acct}, nil)
+	e.start()
+	runs := e.sync(jobs.SyncRequest{}, time.Minute)
+	var names []string
+	for _, r := range runs {
+		names = append(names, r.Stream)
+	}
+	if len(runs) != 2 || !contains(names, "contacts") || !contains(names, "contact_custom_fields") {
+		t.Fatalf("runs of %v, want contacts and its definitions", names)
+	}
+	var defined, columns int
+	err := e.pool.QueryRow(context.Background(), fmt.Sprintf(`SELECT count(*), count(c.column_name) FROM %s f
+		LEFT JOIN information_schema.columns c ON c.table_schema = $1 AND c.table_name = 'contacts_custom' AND c.column_name = f.column_name
+		WHERE f.account = 'acme' AND f.entity = 'contacts'`, pgx.Identifier{e.mig.DataSchema, "custom_fields"}.Sanitize()),
+		e.mig.DataSchema).Scan(&defined, &columns)
+	if err != nil || defined == 0 || columns != defined {
+		t.Errorf("contacts_custom has %d of %d custom-field columns (%v)", columns, defined, err)
+	}
+	// Asking for the stream alone brings them too.
+	runs = e.sync(jobs.SyncRequest{Streams: []string{"contacts"}}, time.Minute)
+	if len(runs) != 2 {
+		t.Errorf("%d runs for --stream contacts, want contacts and its definitions", len(runs))
+	}
+}
+
+// TestReconcile_OneEmptyListingEmptiesNoTable: the guard used to let one
+// reading delete max(100, half) rows, so one empty listing emptied any
+// table of up to 100 rows, custom-field definitions included (their view
+// was rebuilt with no columns). Now one reading that would delete more
+// than half a table changes nothing and fails its run; a second run that
+// reads the same applies it.
+func TestReconcile_OneEmptyListingEmptiesNoTable(t *testing.T) {
+	t.Parallel()
+	var emptyModel atomic.Bool
+	acct := unthrottled("acme", 40)
+	acct.mod = func(a *jobs.Account) {
+		// Keap answering the contacts' model with no field at all.
+		hostileGateway(t, a, func(path, _ string, body []byte) []byte {
+			if emptyModel.Load() && strings.HasSuffix(path, "/v2/contacts/model") {
+				return []byte(`{"custom_fields":[]}`)
+			}
+			return body
+		})
+	}
+	e := setup(t, []testAccount{acct}, nil)
+	e.start()
+	sim := e.sims["acme"]
+	e.sync(jobs.SyncRequest{Streams: []string{"companies", "contacts"}}, time.Minute)
+	ctx := context.Background()
+	live := func(stream string) int64 {
+		n, err := e.wh.LiveRows(ctx, e.pool, stream, "acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before, defs := live("companies"), live("contact_custom_fields")
+	if before == 0 || before > 100 || defs == 0 {
+		t.Fatalf("%d companies, %d contact custom fields: the test wants a small table and some fields", before, defs)
+	}
+	recs, err := sim.Records("companies", []string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if err := sim.Delete("companies", r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	emptyModel.Store(true)
+
+	// The first reading of an empty listing is withheld, in both.
+	for _, req := range []jobs.SyncRequest{
+		{Reconcile: true, Streams: []string{"companies"}},
+		{Streams: []string{"contact_custom_fields"}},
+	} {
+		runs := e.syncNoCheck(req, time.Minute)
+		if len(runs) != 1 || runs[0].Status != warehouse.RunFailed || !strings.Contains(runs[0].LastError, "withheld") {
+			t.Fatalf("%+v: runs %+v, want one failed, its deletes withheld", req, runs)
+		}
+	}
+	if got := live("companies"); got != before {
+		t.Errorf("one empty listing left %d of %d companies", got, before)
+	}
+	if got := live("contact_custom_fields"); got != defs {
+		t.Errorf("one empty model left %d of %d definitions", got, defs)
+	}
+
+	// A second reading confirms it.
+	e.sync(jobs.SyncRequest{Reconcile: true, Streams: []string{"companies"}}, time.Minute)
+	e.sync(jobs.SyncRequest{Streams: []string{"contact_custom_fields"}}, time.Minute)
+	if got := live("companies"); got != 0 {
+		t.Errorf("%d companies live after two empty listings", got)
+	}
+	if got := live("contact_custom_fields"); got != 0 {
+		t.Errorf("%d definitions live after two empty models", got)
+	}
+
+	// An operator's approval applies a mass delete at once.
+	contacts, _ := sim.Records("contacts", []string{})
+	for _, r := range contacts[1:] {
+		if err := sim.Delete("contacts", r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.sync(jobs.SyncRequest{Reconcile: true, Streams: []string{"contacts"}, AllowMassDelete: true}, time.Minute)
+	if got := live("contacts"); got != 1 {
+		t.Errorf("%d contacts live after an approved reconciliation, want 1", got)
+	}
+	e.assertMatchesTruth("acme", "companies", "contacts")
 }

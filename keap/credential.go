@@ -2,6 +2,9 @@ package keap
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,6 +48,27 @@ func (k APIKey) Apply(_ context.Context, req *http.Request) error {
 	}
 	req.Header.Set("X-Keap-API-Key", *k.secret)
 	return nil
+}
+
+// Fingerprinter is a Credential that can say whether two processes hold
+// the same secret without showing it.
+type Fingerprinter interface {
+	// Fingerprint returns a short value that is equal for equal secrets
+	// and tells nothing about the secret: the same purpose string gives
+	// the same fingerprint.
+	Fingerprint(purpose string) string
+}
+
+// Fingerprint returns the first 8 bytes, in hex, of HMAC-SHA-256 keyed by
+// the key over purpose: equal keys give equal fingerprints, and nothing
+// about the key can be read back from one.
+func (k APIKey) Fingerprint(purpose string) string {
+	if k.empty() {
+		return ""
+	}
+	m := hmac.New(sha256.New, []byte(*k.secret))
+	m.Write([]byte(purpose))
+	return hex.EncodeToString(m.Sum(nil)[:8])
 }
 
 // empty reports whether the key holds nothing, for config validation.

@@ -181,6 +181,7 @@ type runSQL struct {
 	slices, slice, lockSlice, insertSlice, updateSlice string
 	seen, seenCount, deleteUnseen, undeleteSeen        string
 	clearSeen                                          string
+	massConfirmed, massRecord, massClear, massApprove  string
 }
 
 func renderRuns(state, data string) runSQL {
@@ -224,6 +225,14 @@ WHERE run_id = $1 AND slice = $2`),
 		seen:      r(`INSERT INTO /* TEMPLATE: state */reconcile_seen (run_id, id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`),
 		seenCount: r(`SELECT count(*) FROM /* TEMPLATE: state */reconcile_seen WHERE run_id = $1`),
 		clearSeen: r(`DELETE FROM /* TEMPLATE: state */reconcile_seen WHERE run_id = $1`),
+		massConfirmed: r(`SELECT approved OR (run_id IS NOT NULL AND run_id <> $3) FROM /* TEMPLATE: state */mass_deletes
+WHERE account = $1 AND stream = $2`),
+		massRecord: r(`INSERT INTO /* TEMPLATE: state */mass_deletes (account, stream, run_id, deletes, seen, delete_limit)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (account, stream) DO UPDATE SET run_id = $3, deletes = $4, seen = $5, delete_limit = $6, recorded_at = now()`),
+		massClear: r(`DELETE FROM /* TEMPLATE: state */mass_deletes WHERE account = $1 AND stream = $2`),
+		massApprove: r(`INSERT INTO /* TEMPLATE: state */mass_deletes (account, stream, approved) VALUES ($1, $2, true)
+ON CONFLICT (account, stream) DO UPDATE SET approved = true, recorded_at = now()`),
 		// deleteUnseen and undeleteSeen have the data table spliced in by
 		// ApplyReconcile (%s).
 		deleteUnseen: r(`UPDATE %s t SET _deleted_at = now(), _sync_run_id = $2
@@ -529,25 +538,56 @@ type ReconcileResult struct {
 	Undeleted int64
 }
 
-// ErrTooManyDeletes is returned (wrapped) by ApplyReconcile when it would
-// soft-delete more rows than its limit allows: a listing that lost most of
-// a table is more likely a fault than a mass deletion, so nothing is
-// deleted and the run fails for an operator to look at.
+// ErrTooManyDeletes is what a *TooManyDeletesError is (errors.Is).
 var ErrTooManyDeletes = errors.New("reconciliation would soft-delete too many rows")
+
+// NoDeleteLimit lets ApplyReconcile delete any number of rows.
+const NoDeleteLimit = -1
+
+// TooManyDeletesError is returned by ApplyReconcile when a listing would
+// soft-delete more rows than its limit and nothing confirms it yet: a
+// listing that lost most of a table (an empty or broken answer) is more
+// likely a fault than a mass deletion. Nothing was deleted; the reading is
+// recorded, so a later, independent run that reads the same applies it,
+// and so does an operator's approval (ApproveMassDelete).
+type TooManyDeletesError struct {
+	Table   string
+	Deletes int64 // rows the listing would have soft-deleted
+	Seen    int64 // ids it listed
+	Limit   int64
+}
+
+// Error says what was withheld and how it gets applied.
+func (e *TooManyDeletesError) Error() string {
+	return fmt.Sprintf("%s: %d rows of %s withheld (the listing saw %d ids; one reading may delete %d): "+
+		"the next reconciliation applies them if it reads the same, or approve with keapsync sync --reconcile --allow-mass-delete",
+		ErrTooManyDeletes, e.Deletes, e.Table, e.Seen, e.Limit)
+}
+
+// Is makes errors.Is(err, ErrTooManyDeletes) hold.
+func (e *TooManyDeletesError) Is(target error) bool { return target == ErrTooManyDeletes }
 
 // ApplyReconcile ends reconciliation run: in table, the account's rows
 // synced before the run started whose ids the run did not list are
 // soft-deleted, and soft-deleted rows it listed are undeleted. Rows synced
 // after the run started are left alone: a record created during the scan
-// may not have been listed. maxDeletes, when positive, bounds the rows it
-// may delete (ErrTooManyDeletes beyond, changing nothing). The seen ids are
-// cleared. Call it in the transaction that completes the run's last page.
-func (w *Warehouse) ApplyReconcile(ctx context.Context, ex Executor, table string, run SyncRun, maxDeletes int64) (ReconcileResult, error) {
+// may not have been listed. The seen ids are cleared. Call it in the
+// transaction that completes the run's last page.
+//
+// limit (NoDeleteLimit: none) bounds the rows one reading may delete.
+// Beyond it the deletes are applied only when confirmed: by an earlier,
+// different run of the stream that also went beyond it, or by an
+// operator's approval. Otherwise nothing is deleted or undeleted, the
+// reading is recorded for the next run to confirm, and a
+// *TooManyDeletesError is returned; ex's transaction stays usable, and
+// committing it keeps the record.
+func (w *Warehouse) ApplyReconcile(ctx context.Context, ex Executor, table string, run SyncRun, limit int64) (ReconcileResult, error) {
 	t, err := w.table(table)
 	if err != nil {
 		return ReconcileResult{}, fmt.Errorf("warehouse: apply reconcile: %w", err)
 	}
 	var res ReconcileResult
+	errWithheld := errors.New("withheld")
 	err = pgx.BeginFunc(ctx, ex, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, w.runs.seenCount, run.ID).Scan(&res.Seen); err != nil {
 			return err
@@ -558,20 +598,53 @@ func (w *Warehouse) ApplyReconcile(ctx context.Context, ex Executor, table strin
 			return err
 		}
 		res.Deleted = tag.RowsAffected()
-		if maxDeletes > 0 && res.Deleted > maxDeletes {
-			return fmt.Errorf("%w: %d rows of %s (listed %d ids; limit %d)", ErrTooManyDeletes, res.Deleted, table, res.Seen, maxDeletes)
+		if limit >= 0 && res.Deleted > limit {
+			var confirmed bool
+			err := tx.QueryRow(ctx, w.runs.massConfirmed, run.Account, run.Stream, run.ID).Scan(&confirmed)
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			if !confirmed {
+				return errWithheld // rolls the deletes back
+			}
 		}
 		if tag, err = tx.Exec(ctx, fmt.Sprintf(w.runs.undeleteSeen, q), run.Account, run.ID); err != nil {
 			return err
 		}
 		res.Undeleted = tag.RowsAffected()
+		if _, err := tx.Exec(ctx, w.runs.massClear, run.Account, run.Stream); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, w.runs.clearSeen, run.ID)
 		return err
 	})
+	if errors.Is(err, errWithheld) {
+		withheld := &TooManyDeletesError{Table: table, Deletes: res.Deleted, Seen: res.Seen, Limit: limit}
+		err = pgx.BeginFunc(ctx, ex, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, w.runs.massRecord, run.Account, run.Stream, run.ID, res.Deleted, res.Seen, limit); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, w.runs.clearSeen, run.ID)
+			return err
+		})
+		if err == nil {
+			return ReconcileResult{Seen: res.Seen}, withheld
+		}
+	}
 	if err != nil {
 		return ReconcileResult{}, fmt.Errorf("warehouse: apply reconcile %s run %d: %w", table, run.ID, err)
 	}
 	return res, nil
+}
+
+// ApproveMassDelete lets the next reading of account's stream apply its
+// deletes whatever their number (once: the approval is used up when they
+// are applied).
+func (w *Warehouse) ApproveMassDelete(ctx context.Context, ex Executor, account, stream string) error {
+	if _, err := ex.Exec(ctx, w.runs.massApprove, account, stream); err != nil {
+		return fmt.Errorf("warehouse: approve mass delete of %s %s: %w", account, stream, err)
+	}
+	return nil
 }
 
 // ClearSeen forgets the ids listed by run id (for a run that ends without

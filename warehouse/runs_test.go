@@ -252,7 +252,7 @@ func TestApplyReconcile_DeletesUnseenUndeletesSeenSparesRowsSyncedDuringTheScan(
 			t.Fatal(err)
 		}
 	}
-	res, err := w.ApplyReconcile(ctx, b.Pool, "companies", run, 0)
+	res, err := w.ApplyReconcile(ctx, b.Pool, "companies", run, warehouse.NoDeleteLimit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,29 +268,83 @@ func TestApplyReconcile_DeletesUnseenUndeletesSeenSparesRowsSyncedDuringTheScan(
 		t.Errorf("another account's rows were deleted: %v", other)
 	}
 	// The seen ids are gone: applying again deletes what is unseen now.
-	if res, err := w.ApplyReconcile(ctx, b.Pool, "companies", run, 0); err != nil || res.Seen != 0 {
+	if res, err := w.ApplyReconcile(ctx, b.Pool, "companies", run, warehouse.NoDeleteLimit); err != nil || res.Seen != 0 {
 		t.Errorf("second apply = %+v, %v; want the seen ids cleared", res, err)
 	}
 }
 
-func TestApplyReconcile_RefusesToDeleteMoreThanTheLimit(t *testing.T) {
+// TestApplyReconcile_AMassDeleteNeedsASecondReadingOrAnApproval: one
+// empty or broken listing used to soft-delete a small table whole (the
+// guard allowed at least 100 rows). Now a reading over the limit changes
+// nothing, in a transaction that still commits; the next, independent run
+// that reads the same applies it, and so does an operator's approval.
+func TestApplyReconcile_AMassDeleteNeedsASecondReadingOrAnApproval(t *testing.T) {
 	t.Parallel()
 	b := warehousetest.New(t, 2)
 	ctx := context.Background()
 	w := b.Warehouse
 	insertRaw(t, b, "notes", "acme", time.Now().Add(-time.Hour), false, 1, 2, 3, 4, 5)
-	run, _, err := w.StartRun(ctx, b.Pool, warehouse.RunSpec{Account: "acme", Stream: "notes", Kind: warehouse.RunReconcile,
-		Trigger: warehouse.TriggerSchedule, Slices: []warehouse.Slice{{}}})
-	if err != nil {
-		t.Fatal(err)
+	read := func(seen ...int64) (warehouse.ReconcileResult, error) {
+		t.Helper()
+		run, _, err := w.StartRun(ctx, b.Pool, warehouse.RunSpec{Account: "acme", Stream: "notes", Kind: warehouse.RunReconcile,
+			Trigger: warehouse.TriggerSchedule, Slices: []warehouse.Slice{{}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if err := w.FinishRun(ctx, b.Pool, run.ID, warehouse.RunSucceeded, ""); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		if err := w.RecordSeen(ctx, b.Pool, run.ID, seen); err != nil {
+			t.Fatal(err)
+		}
+		tx, err := b.Pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, applyErr := w.ApplyReconcile(ctx, tx, "notes", run, 2)
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatalf("the caller's transaction cannot commit after ApplyReconcile (%v): %v", applyErr, err)
+		}
+		return res, applyErr
 	}
-	if err := w.RecordSeen(ctx, b.Pool, run.ID, []int64{1}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.ApplyReconcile(ctx, b.Pool, "notes", run, 3); !errors.Is(err, warehouse.ErrTooManyDeletes) {
-		t.Fatalf("ApplyReconcile = %v, want ErrTooManyDeletes", err)
+	// An empty listing: all 5 rows would go. Withheld, nothing changes.
+	_, err := read()
+	var tooMany *warehouse.TooManyDeletesError
+	if !errors.As(err, &tooMany) || !errors.Is(err, warehouse.ErrTooManyDeletes) || tooMany.Deletes != 5 || tooMany.Limit != 2 {
+		t.Fatalf("first empty reading: %v, want 5 deletes withheld", err)
 	}
 	if got := deletedIDs(t, b, "notes", "acme"); len(got) != 0 {
-		t.Errorf("deleted %v despite refusing", got)
+		t.Fatalf("deleted %v on one reading", got)
+	}
+	// A normal reading in between clears the record: the empty one was a fault.
+	if res, err := read(1, 2, 3, 4); err != nil || res.Deleted != 1 {
+		t.Fatalf("a reading within the limit: %+v, %v", res, err)
+	}
+	if _, err := read(1); !errors.Is(err, warehouse.ErrTooManyDeletes) {
+		t.Fatalf("a new mass reading after a normal one: %v, want it withheld", err)
+	}
+	// A second, independent reading of the same confirms it.
+	if res, err := read(1); err != nil || res.Deleted != 3 {
+		t.Fatalf("the confirming reading: %+v, %v; want 3 deleted", res, err)
+	}
+	if got := deletedIDs(t, b, "notes", "acme"); len(got) != 4 {
+		t.Errorf("deleted %v, want 2, 3, 4, 5", got)
+	}
+	// An operator's approval lets the next mass reading through, once.
+	insertRaw(t, b, "notes", "acme", time.Now().Add(-time.Hour), false, 6, 7, 8)
+	if err := w.ApproveMassDelete(ctx, b.Pool, "acme", "notes"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := read(); err != nil || res.Deleted != 4 {
+		t.Fatalf("an approved reading: %+v, %v; want 1, 6, 7, 8 deleted", res, err)
+	}
+	insertRaw(t, b, "notes", "acme", time.Now().Add(-time.Hour), false, 9, 10, 11)
+	if _, err := read(); !errors.Is(err, warehouse.ErrTooManyDeletes) {
+		t.Fatalf("after the approved deletion: %v, want the next mass reading withheld", err)
+	}
+	if got := deletedIDs(t, b, "notes", "acme"); len(got) != 8 {
+		t.Errorf("deleted %v, want 1 to 8", got)
 	}
 }

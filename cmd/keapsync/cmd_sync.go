@@ -22,6 +22,7 @@ type syncOptions struct {
 	streams   []string
 	full      bool
 	reconcile bool
+	allowMass bool
 	wait      bool
 	noETA     bool
 	asJSON    bool
@@ -52,6 +53,8 @@ full sync (--no-eta to skip them).`,
 	f.StringSliceVar(&o.streams, "stream", nil, "only these streams (repeat or comma-separate; default: the account's streams)")
 	f.BoolVar(&o.full, "full", false, "reread everything instead of what changed since the checkpoint")
 	f.BoolVar(&o.reconcile, "reconcile", false, "find deleted records now (list every id) instead of syncing changes")
+	f.BoolVar(&o.allowMass, "allow-mass-delete", false, "apply the deletes these runs find even when they are more than half a table "+
+		"(a listing that would delete that much is otherwise applied only when a later run reads the same)")
 	f.BoolVar(&o.wait, "wait", false, "work the jobs in this process too and wait until the runs end")
 	f.BoolVar(&o.noETA, "no-eta", false, "with --wait: spend no count call to estimate the ETA")
 	f.BoolVar(&o.asJSON, "json", false, "print the runs as JSON (with --wait: when they end; progress goes to stderr)")
@@ -84,7 +87,10 @@ func (a *app) sync(ctx context.Context, o syncOptions) error {
 	if err := checkStreams(cfg, o.account, o.streams); err != nil {
 		return err
 	}
-	s, err := a.openSession(ctx, "sync", o.account, pipelineOptions{})
+	// With --wait this process works jobs and may be elected River's
+	// leader, which alone enqueues the schedules: it carries them too, or
+	// they would stop while it leads.
+	s, err := a.openSession(ctx, "sync", o.account, pipelineOptions{schedules: o.wait})
 	if err != nil {
 		return err
 	}
@@ -100,7 +106,8 @@ func (a *app) sync(ctx context.Context, o syncOptions) error {
 			before[r.ID] = true
 		}
 	}
-	runs, err := s.p.Sync(ctx, jobs.SyncRequest{Account: o.account, Streams: o.streams, Full: o.full, Reconcile: o.reconcile})
+	runs, err := s.p.Sync(ctx, jobs.SyncRequest{Account: o.account, Streams: o.streams, Full: o.full, Reconcile: o.reconcile,
+		AllowMassDelete: o.allowMass})
 	if err != nil {
 		return err
 	}

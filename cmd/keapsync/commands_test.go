@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/keapsync/keapsync/jobs"
+	"github.com/keapsync/keapsync/keap/keapsim"
 )
 
 // TestCommands_AnOperatorsDay runs every database command in the order an
@@ -104,13 +108,15 @@ func TestCommands_AnOperatorsDay(t *testing.T) {
 	}
 
 	// sync without --wait enqueues for the workers; asking again joins.
+	// Each stream brings its custom-field definitions along.
 	r = e.mustRun(exitOK, "sync", "--stream", "contacts,companies")
-	if !strings.Contains(r.stdout, "2 run(s) started, 0 joined") || !strings.Contains(r.stdout, "enqueued for the work processes") {
+	if !strings.Contains(r.stdout, "4 run(s) started, 0 joined") || !strings.Contains(r.stdout, "enqueued for the work processes") {
 		t.Errorf("sync:\n%s", r.stdout)
 	}
 	r = e.mustRun(exitOK, "sync", "--stream", "contacts", "--json")
 	var runs []syncedRun
-	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 1 || !runs[0].Joined || runs[0].Stream != "contacts" {
+	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 2 || !runs[0].Joined || !runs[1].Joined ||
+		runs[0].Stream != "contact_custom_fields" || runs[1].Stream != "contacts" {
 		t.Errorf("sync --json of an active stream: %v %+v\n%s", err, runs, r.stdout)
 	}
 
@@ -225,11 +231,12 @@ func TestCommands_HelpAndVersion(t *testing.T) {
 
 func TestSync_WaitExits1WhenARunFails(t *testing.T) {
 	t.Parallel()
-	// The simulator knows another key: every call is a 401.
+	// The simulator knows another key: every call is a 401. (The contacts
+	// bring their custom-field definitions along: two runs.)
 	e := newTestEnv(t, envOptions{contacts: 50, simKey: "another-key-entirely"})
 	e.mustRun(exitOK, "migrate")
 	r := e.mustRun(exitFailure, "sync", "--wait", "--poll", "100ms", "--stream", "contacts")
-	if !strings.Contains(r.stderr, "1 of 1 runs did not succeed") || !strings.Contains(r.stderr, "acme/contacts failed") {
+	if !strings.Contains(r.stderr, "2 of 2 runs did not succeed") || !strings.Contains(r.stderr, "acme/contacts failed") {
 		t.Errorf("sync --wait of a failing run:\n%v", r)
 	}
 	assertNoSecret(t, "sync output", r.stdout+r.stderr)
@@ -265,5 +272,49 @@ func TestQuotaReset_ForgetsWhatKeapReported(t *testing.T) {
 	e.mustRun(exitOK, "sync", "--wait", "--stream", "contacts", "--poll", "100ms")
 	if r := e.mustRun(exitUsage, "quota", "reset", "--account", "nope"); !strings.Contains(r.stderr, `"nope" is not configured`) {
 		t.Errorf("quota reset of an unknown account: %v", r)
+	}
+}
+
+// TestWork_AnOlderBinaryRefusesANewerSchema stamps the database with a
+// schema version past this build's: work, sync and migrate used to run
+// against it silently (migrated meant "at least this version") and fail
+// every quota reservation once a function signature changed.
+func TestWork_AnOlderBinaryRefusesANewerSchema(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, envOptions{contacts: 10})
+	e.mustRun(exitOK, "migrate")
+	ctx := context.Background()
+	if _, err := e.pool.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (version_id, is_applied) VALUES (9999, true)`,
+		pgx.Identifier{e.state, "goose_db_version"}.Sanitize())); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"work"}, {"sync", "--wait", "--stream", "tags"}, {"migrate"}, {"status"}} {
+		r := e.run(args...)
+		if r.code == exitOK || !strings.Contains(r.stderr, "migrated by a newer keapsync") || !strings.Contains(r.stderr, "version 9999") {
+			t.Errorf("keapsync %s against a newer schema: %v", strings.Join(args, " "), r)
+		}
+	}
+}
+
+// TestSyncWait_KeepsTheSchedulesWhileItLeads runs sync --wait alone, with
+// no work process: it is then River's leader, which alone enqueues the
+// schedules. It used to carry none, so schedules stopped whenever a sync
+// --wait won the election.
+func TestSyncWait_KeepsTheSchedulesWhileItLeads(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, envOptions{contacts: 10, account: "schedule: \"@every 1s\"\nreconcile_deletes: \"off\"\n"})
+	e.mustRun(exitOK, "migrate")
+	// The run it waits for takes a while: one slow call.
+	if err := e.sim.AddFault(keapsim.Fault{Kind: keapsim.FaultSlow, PathPrefix: "/v2/users", Probability: 1, Delay: 8 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustRun(exitOK, "sync", "--wait", "--no-eta", "--poll", "100ms", "--stream", "users")
+	var scheduled int
+	if err := e.pool.QueryRow(context.Background(), fmt.Sprintf(`SELECT count(*) FROM %s WHERE trigger = 'schedule'`,
+		pgx.Identifier{e.state, "sync_runs"}.Sanitize())).Scan(&scheduled); err != nil {
+		t.Fatal(err)
+	}
+	if scheduled == 0 {
+		t.Error("no scheduled run started while sync --wait was the only process (and so the leader)")
 	}
 }

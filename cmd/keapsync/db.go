@@ -65,6 +65,9 @@ func requireMigrated(ctx context.Context, pool *pgxpool.Pool, cfg *config) error
 	if err != nil {
 		return err
 	}
+	if err := v.NotNewer(); err != nil {
+		return fmt.Errorf("%w (this is keapsync %s)", err, buildVersion())
+	}
 	if !v.Current() {
 		return fmt.Errorf("%w (%v)", errNotMigrated, v)
 	}
