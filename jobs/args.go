@@ -35,6 +35,10 @@ type AccountSyncArgs struct {
 	Reconcile bool `json:"reconcile,omitempty"`
 	// Trigger is "schedule" or "manual".
 	Trigger string `json:"trigger"`
+	// CatchUp starts, instead, the scheduled runs that came due while no
+	// process led (each schedule's streams whose last run started before
+	// its last due time), once however many were missed.
+	CatchUp bool `json:"catch_up,omitempty"`
 }
 
 // Kind returns KindAccountSync.

@@ -203,8 +203,22 @@ func (a *account) periodicJobs() []*river.PeriodicJob {
 	}
 	add("keapsync_sync_"+a.Name, a.Schedule, false)
 	add("keapsync_reconcile_"+a.Name, a.ReconcileSchedule, true)
+	if len(out) > 0 {
+		// Inserted once each time a leader is elected (the process
+		// starts, or takes over): it makes up what came due while none led.
+		args := AccountSyncArgs{Account: a.Name, CatchUp: true, Trigger: string(warehouse.TriggerSchedule)}
+		out = append(out, river.NewPeriodicJob(never{}, func() (river.JobArgs, *river.InsertOpts) {
+			return args, &river.InsertOpts{Queue: a.queue, Priority: priorityAccount}
+		}, &river.PeriodicJobOpts{ID: "keapsync_catch_up_" + a.Name, RunOnStart: true}))
+	}
 	return out
 }
+
+// never is a River schedule that never comes due: a periodic job that runs
+// only on start.
+type never struct{}
+
+func (never) Next(current time.Time) time.Time { return current.AddDate(100, 0, 0) }
 
 // Start works the accounts' jobs (and enqueues their schedules when
 // configured) until ctx is done or Stop is called. It first records the

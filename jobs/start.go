@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -138,6 +139,15 @@ func (w *accountSyncWorker) Work(ctx context.Context, job *river.Job[AccountSync
 	if a == nil {
 		return river.JobCancel(fmt.Errorf("account %q: %w", job.Args.Account, ErrUnknownAccount))
 	}
+	if job.Args.CatchUp {
+		return pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error {
+			if err := p.catchUp(ctx, tx, a); err != nil {
+				return err
+			}
+			_, err := river.JobCompleteTx[*riverDriver](ctx, tx, job)
+			return err
+		})
+	}
 	streams, err := a.selectStreams(job.Args.Streams)
 	if err != nil {
 		return river.JobCancel(err)
@@ -153,6 +163,47 @@ func (w *accountSyncWorker) Work(ctx context.Context, job *river.Job[AccountSync
 		_, err := river.JobCompleteTx[*riverDriver](ctx, tx, job)
 		return err
 	})
+}
+
+// catchUp starts, for each of a's schedules, the runs of the streams
+// whose last run started before the schedule's last due time: those that
+// came due while no process led. However many due times were missed, each
+// stream gets one run. A stream never run is left to its schedule (a new
+// deployment does not start a sync by itself).
+func (p *Pipeline) catchUp(ctx context.Context, tx pgx.Tx, a *account) error {
+	now := p.cfg.Now()
+	for _, sc := range []struct {
+		expr string
+		kind warehouse.RunKind
+	}{{a.Schedule, warehouse.RunSync}, {a.ReconcileSchedule, warehouse.RunReconcile}} {
+		if sc.expr == "" {
+			continue
+		}
+		sched, err := ParseSchedule(sc.expr)
+		if err != nil {
+			return river.JobCancel(err) // validated in New: not reached
+		}
+		last, err := p.wh.LastRunStarts(ctx, tx, a.Name, sc.kind)
+		if err != nil {
+			return err
+		}
+		var missed []keap.Stream
+		for _, s := range a.streams {
+			if at, ok := last[s.Name]; ok && !sched.Next(at).After(now) {
+				missed = append(missed, s)
+			}
+		}
+		if len(missed) == 0 {
+			continue
+		}
+		runs, err := p.startRuns(ctx, tx, a, missed, false, sc.kind == warehouse.RunReconcile, warehouse.TriggerSchedule)
+		if err != nil {
+			return err
+		}
+		p.log.LogAttrs(ctx, slog.LevelInfo, "jobs: missed schedule made up",
+			slog.String("account", a.Name), slog.String("kind", string(sc.kind)), slog.Int("runs", len(runs)))
+	}
+	return nil
 }
 
 // startRuns starts (or joins) a run of each stream and enqueues the first

@@ -678,3 +678,27 @@ func (w *Warehouse) LiveRows(ctx context.Context, ex Executor, table, account st
 	}
 	return n, nil
 }
+
+// LastRunStarts returns, per stream, when account's latest run of kind
+// started (streams never run are absent).
+func (w *Warehouse) LastRunStarts(ctx context.Context, ex Executor, account string, kind RunKind) (map[string]time.Time, error) {
+	rows, err := ex.Query(ctx, w.sql(`SELECT stream, max(started_at) FROM /* TEMPLATE: state */sync_runs
+WHERE account = $1 AND kind = $2 GROUP BY stream`), account, string(kind))
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: last run starts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var stream string
+		var at time.Time
+		if err := rows.Scan(&stream, &at); err != nil {
+			return nil, fmt.Errorf("warehouse: last run starts: %w", err)
+		}
+		out[stream] = at.UTC()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("warehouse: last run starts: %w", err)
+	}
+	return out, nil
+}

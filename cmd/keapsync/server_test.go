@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -248,6 +249,9 @@ func TestWork_TheTokenGuardsEverythingButHealthAndReadiness(t *testing.T) {
 		t.Errorf("work: %v", r)
 	}
 	assertNoSecret(t, "work's debug logs", r.stderr+r.stdout)
+	if !strings.Contains(r.stderr, "http.auth_token travels in plain text") {
+		t.Errorf("work serving a token on every interface over plain HTTP did not warn:\n%s", r.stderr)
+	}
 }
 
 func readFile(t *testing.T, path string) string {
@@ -549,5 +553,22 @@ func TestHostGuard_AllowsOnlyNamesItWasGiven(t *testing.T) {
 		if got := g.allows(h); got != want {
 			t.Errorf("Host %q: allowed %v, want %v", h, got, want)
 		}
+	}
+}
+
+// TestHTTPServer_EveryPhaseOfARequestHasALimit: the server had only a
+// header timeout, so a client could hold a connection open for ever while
+// sending a body or reading an answer.
+func TestHTTPServer_EveryPhaseOfARequestHasALimit(t *testing.T) {
+	t.Parallel()
+	srv := newHTTPServer(http.NotFoundHandler(), slog.New(slog.DiscardHandler))
+	for name, d := range map[string]time.Duration{"ReadHeaderTimeout": srv.ReadHeaderTimeout, "ReadTimeout": srv.ReadTimeout,
+		"WriteTimeout": srv.WriteTimeout, "IdleTimeout": srv.IdleTimeout} {
+		if d <= 0 || d > 5*time.Minute {
+			t.Errorf("%s = %v, want a limit of at most 5 minutes", name, d)
+		}
+	}
+	if srv.MaxHeaderBytes <= 0 || srv.MaxHeaderBytes > 1<<20 {
+		t.Errorf("MaxHeaderBytes = %d, want a limit below the default 1 MiB", srv.MaxHeaderBytes)
 	}
 }
