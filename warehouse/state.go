@@ -13,6 +13,7 @@ type stateSQL struct {
 	getCheckpoint   string
 	saveCheckpoint  string
 	resetCheckpoint string
+	setCheckpoint   string
 	reserve         string
 	observe         string
 	refreshCFView   string
@@ -41,6 +42,11 @@ ON CONFLICT (account, stream) DO UPDATE SET
 	updated_at = now()
 RETURNING ` + checkpointCols),
 		resetCheckpoint: r(`DELETE FROM /* TEMPLATE: state */checkpoints WHERE account = $1 AND stream = $2`),
+		setCheckpoint: r(`INSERT INTO /* TEMPLATE: state */checkpoints AS c (account, stream, mode, high_water_time)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (account, stream) DO UPDATE SET
+	mode = EXCLUDED.mode, high_water_time = EXCLUDED.high_water_time, high_water_id = NULL, run_id = NULL, updated_at = now()
+RETURNING ` + checkpointCols),
 
 		reserve:       r(`SELECT ok, at, refused_by, db_now FROM /* TEMPLATE: state */quota_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`),
 		observe:       r(`SELECT /* TEMPLATE: state */quota_observe($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
@@ -113,6 +119,17 @@ func (w *Warehouse) ResetCheckpoint(ctx context.Context, ex Executor, account, s
 		return fmt.Errorf("warehouse: reset checkpoint %s/%s: %w", account, stream, err)
 	}
 	return nil
+}
+
+// SetCheckpoint puts the high-water mark of account's stream at t,
+// backwards too: the operator's fix for a wrong mark (the next sync reads
+// what changed since t, less the overlap).
+func (w *Warehouse) SetCheckpoint(ctx context.Context, ex Executor, account, stream, mode string, t time.Time) (Checkpoint, error) {
+	cp, err := scanCheckpoint(ex.QueryRow(ctx, w.state.setCheckpoint, account, stream, mode, t.UTC()))
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("warehouse: set checkpoint %s/%s: %w", account, stream, err)
+	}
+	return cp, nil
 }
 
 func scanCheckpoint(row pgx.Row) (Checkpoint, error) {

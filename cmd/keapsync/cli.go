@@ -130,6 +130,7 @@ configuration (config.example.yaml documents every key), run
 		a.jobsCommand(),
 		a.planCommand(),
 		a.quotaCommand(),
+		a.checkpointCommand(),
 		a.configCommand(),
 		a.demoCommand(),
 		a.versionCommand(),

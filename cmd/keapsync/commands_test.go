@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -316,5 +317,55 @@ func TestSyncWait_KeepsTheSchedulesWhileItLeads(t *testing.T) {
 	}
 	if scheduled == 0 {
 		t.Error("no scheduled run started while sync --wait was the only process (and so the leader)")
+	}
+}
+
+// TestCheckpointReset_MovesTheMarkBackOrForgetsIt: ResetCheckpoint existed
+// but nothing called it, so a wrong high-water mark had no fix short of SQL.
+func TestCheckpointReset_MovesTheMarkBackOrForgetsIt(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, envOptions{contacts: 10})
+	e.mustRun(exitOK, "migrate")
+	e.mustRun(exitOK, "sync", "--wait", "--no-eta", "--poll", "100ms", "--stream", "tags")
+	ctx := context.Background()
+	mark := func() (time.Time, bool) {
+		var at time.Time
+		err := e.pool.QueryRow(ctx, fmt.Sprintf(`SELECT high_water_time FROM %s WHERE account = 'acme' AND stream = 'tags'`,
+			pgx.Identifier{e.state, "checkpoints"}.Sanitize())).Scan(&at)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return time.Time{}, false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at.UTC(), true
+	}
+	if at, ok := mark(); !ok || at.Before(time.Now().Add(-time.Hour)) {
+		t.Fatalf("after a sync the mark is %v (%v)", at, ok)
+	}
+	r := e.mustRun(exitOK, "checkpoint", "reset", "--account", "acme", "--stream", "tags", "--to", "2020-01-01")
+	if at, _ := mark(); !at.Equal(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)) || !strings.Contains(r.stdout, "set to 2020-01-01T00:00:00Z") {
+		t.Errorf("reset --to 2020-01-01: mark %v, output %q", at, r.stdout)
+	}
+	r = e.mustRun(exitOK, "checkpoint", "reset", "--account", "acme", "--stream", "tags")
+	if _, ok := mark(); ok || !strings.Contains(r.stdout, "forgotten") {
+		t.Errorf("reset without --to left the checkpoint, output %q", r.stdout)
+	}
+	for _, args := range [][]string{
+		{"--account", "acme"},
+		{"--account", "acme", "--stream", "nonsense"},
+		{"--account", "nobody", "--stream", "tags"},
+		{"--account", "acme", "--stream", "tags", "--to", "yesterday"},
+		{"--account", "acme", "--stream", "tags", "--to", "2999-01-01"},
+	} {
+		if r := e.run(append([]string{"checkpoint", "reset"}, args...)...); r.code != exitUsage {
+			t.Errorf("checkpoint reset %v: %v, want exit %d", args, r, exitUsage)
+		}
+	}
+	// A running sync would write its own mark over the reset: refused.
+	e.mustRun(exitOK, "sync", "--stream", "tags") // enqueued; no process works it
+	r = e.mustRun(exitFailure, "checkpoint", "reset", "--account", "acme", "--stream", "tags", "--to", "2020-01-01")
+	if !strings.Contains(r.stderr, "a sync of this stream is running") {
+		t.Errorf("reset during a run: %v", r)
 	}
 }
