@@ -36,7 +36,7 @@ func (p *Pipeline) ownRun(a *account, run warehouse.SyncRun) *syncRun {
 
 // startRun starts a run of stream s of account a on tx and enqueues the first
 // page of each of its slices, or returns the stream's active run (joined).
-func (p *Pipeline) startRun(ctx context.Context, tx pgx.Tx, a *account, s keap.Stream, kind warehouse.RunKind, full bool, trigger warehouse.Trigger) (r *syncRun, joined bool, err error) {
+func (p *Pipeline) startRun(ctx context.Context, tx pgx.Tx, a *account, s keap.Stream, kind warehouse.RunKind, rq readRequest, trigger warehouse.Trigger) (r *syncRun, joined bool, err error) {
 	active, ok, err := p.wh.ActiveRun(ctx, tx, a.Name, s.Name, kind)
 	if err != nil {
 		return nil, false, err
@@ -56,7 +56,7 @@ func (p *Pipeline) startRun(ctx context.Context, tx pgx.Tx, a *account, s keap.S
 			return nil, false, err
 		}
 	}
-	spec, err := p.runSpec(ctx, tx, a, s, kind, full, trigger)
+	spec, err := p.runSpec(ctx, tx, a, s, kind, rq, trigger)
 	if err != nil {
 		return nil, false, err
 	}
@@ -267,6 +267,9 @@ func (r *syncRun) finishIfDone(ctx context.Context, tx pgx.Tx, self int64) error
 			hwm = maxUpdated // Keap's clock, which the next run compares with
 		}
 		cp := warehouse.Checkpoint{Account: a.Name, Stream: s.Name, Mode: s.Mode.String(), HighWaterTime: hwm, RunID: r.ID}
+		if r.Reread {
+			break // a range in the past says nothing of what changed after it
+		}
 		if _, err := p.wh.SaveCheckpoint(ctx, tx, cp); err != nil {
 			return err
 		}

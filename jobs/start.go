@@ -27,12 +27,29 @@ type SyncRequest struct {
 	Full bool
 	// Reconcile starts delete-reconciliation runs instead of syncs.
 	Reconcile bool
+	// Since, when set, re-reads what changed from Since to Until (zero:
+	// now) without moving the checkpoint: the operator's way to fetch a
+	// range again without a full resync. Streams read whole every run are
+	// left out; streams read newest first read down to Since.
+	Since, Until time.Time
 	// AllowMassDelete approves the deletes the started runs find, however
 	// many (once each): those of reconciliations and of custom-field
 	// definitions, which one reading may otherwise apply only up to
 	// Config.MaxDeleteFraction of a table.
 	AllowMassDelete bool
 }
+
+// readRequest is what a sync request asks a run to read: everything
+// (full), a time range (since, until; until zero is now), or, by default,
+// what changed since the checkpoint.
+type readRequest struct {
+	full         bool
+	since, until time.Time
+}
+
+// ErrNoTimeRange is returned (wrapped) for a re-read of a time range of a
+// stream read whole every run (or by definition), which has no range.
+var ErrNoTimeRange = errors.New("the stream is read whole every run: it has no time range to re-read")
 
 // ErrUnknownAccount is returned (wrapped) for an account that is not
 // configured.
@@ -63,7 +80,12 @@ func (p *Pipeline) Sync(ctx context.Context, req SyncRequest) ([]warehouse.SyncR
 			if err != nil {
 				return err
 			}
-			rs, err := p.startRuns(ctx, tx, a, streams, req.Full, req.Reconcile, warehouse.TriggerManual)
+			if !req.Since.IsZero() {
+				streams = slices.DeleteFunc(slices.Clone(streams), func(s keap.Stream) bool {
+					return s.Mode != keap.ModeTimeFilter && s.Mode != keap.ModeUpdateOrder
+				})
+			}
+			rs, err := p.startRuns(ctx, tx, a, streams, readRequest{full: req.Full, since: req.Since, until: req.Until}, req.Reconcile, warehouse.TriggerManual)
 			if err != nil {
 				return err
 			}
@@ -157,7 +179,7 @@ func (w *accountSyncWorker) Work(ctx context.Context, job *river.Job[AccountSync
 		trigger = warehouse.TriggerManual
 	}
 	return pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error {
-		if _, err := p.startRuns(ctx, tx, a, streams, job.Args.Full, job.Args.Reconcile, trigger); err != nil {
+		if _, err := p.startRuns(ctx, tx, a, streams, readRequest{full: job.Args.Full}, job.Args.Reconcile, trigger); err != nil {
 			return err
 		}
 		_, err := river.JobCompleteTx[*riverDriver](ctx, tx, job)
@@ -196,7 +218,7 @@ func (p *Pipeline) catchUp(ctx context.Context, tx pgx.Tx, a *account) error {
 		if len(missed) == 0 {
 			continue
 		}
-		runs, err := p.startRuns(ctx, tx, a, missed, false, sc.kind == warehouse.RunReconcile, warehouse.TriggerSchedule)
+		runs, err := p.startRuns(ctx, tx, a, missed, readRequest{}, sc.kind == warehouse.RunReconcile, warehouse.TriggerSchedule)
 		if err != nil {
 			return err
 		}
@@ -208,7 +230,7 @@ func (p *Pipeline) catchUp(ctx context.Context, tx pgx.Tx, a *account) error {
 
 // startRuns starts (or joins) a run of each stream and enqueues the first
 // page of each new run's slices, on tx.
-func (p *Pipeline) startRuns(ctx context.Context, tx pgx.Tx, a *account, streams []keap.Stream, full, reconcile bool, trigger warehouse.Trigger) ([]warehouse.SyncRun, error) {
+func (p *Pipeline) startRuns(ctx context.Context, tx pgx.Tx, a *account, streams []keap.Stream, rq readRequest, reconcile bool, trigger warehouse.Trigger) ([]warehouse.SyncRun, error) {
 	kind := warehouse.RunSync
 	if reconcile {
 		kind = warehouse.RunReconcile
@@ -218,7 +240,7 @@ func (p *Pipeline) startRuns(ctx context.Context, tx pgx.Tx, a *account, streams
 		if reconcile && !Reconcilable(s) {
 			continue
 		}
-		r, _, err := p.startRun(ctx, tx, a, s, kind, full, trigger)
+		r, _, err := p.startRun(ctx, tx, a, s, kind, rq, trigger)
 		if err != nil {
 			return nil, fmt.Errorf("account %s, stream %s: %w", a.Name, s.Name, err)
 		}
@@ -239,12 +261,30 @@ func Reconcilable(s keap.Stream) bool {
 // runSpec decides what a new run reads: its window from the checkpoint,
 // and its slices, continuing a failed run's unfinished slices from their
 // positions when the stream's keyset allows.
-func (p *Pipeline) runSpec(ctx context.Context, tx pgx.Tx, a *account, s keap.Stream, kind warehouse.RunKind, full bool, trigger warehouse.Trigger) (warehouse.RunSpec, error) {
+func (p *Pipeline) runSpec(ctx context.Context, tx pgx.Tx, a *account, s keap.Stream, kind warehouse.RunKind, rq readRequest, trigger warehouse.Trigger) (warehouse.RunSpec, error) {
+	full := rq.full
 	now := p.cfg.Now().UTC()
 	spec := warehouse.RunSpec{Account: a.Name, Stream: s.Name, Kind: kind, Trigger: trigger, WindowUntil: now}
 	if kind == warehouse.RunReconcile {
 		spec.Backfill = true // a reconciliation is background work
 		spec.Slices = []warehouse.Slice{{}}
+		return spec, nil
+	}
+	if !rq.since.IsZero() {
+		// A re-read of a time range: background work that leaves the
+		// checkpoint where it is.
+		spec.Reread, spec.Backfill, spec.WindowSince = true, true, rq.since.UTC()
+		if !rq.until.IsZero() {
+			spec.WindowUntil = rq.until.UTC()
+		}
+		switch s.Mode {
+		case keap.ModeTimeFilter:
+			spec.Slices = []warehouse.Slice{{Since: spec.WindowSince, Until: spec.WindowUntil}}
+		case keap.ModeUpdateOrder: // newest first, down to since
+			spec.Slices = []warehouse.Slice{{StopBefore: spec.WindowSince}}
+		default:
+			return spec, fmt.Errorf("%w: stream %s", ErrNoTimeRange, s.Name)
+		}
 		return spec, nil
 	}
 	cp, hasCP, err := p.wh.Checkpoint(ctx, tx, a.Name, s.Name)

@@ -71,6 +71,10 @@ type SyncRun struct {
 	// continued (0: none).
 	AdoptedFrom int64
 
+	// Reread is set on an operator's re-read of the time range
+	// WindowSince to WindowUntil: it leaves the checkpoint where it is.
+	Reread bool
+
 	StartedAt  time.Time
 	FinishedAt time.Time // zero while the run is not final
 	ResumeAt   time.Time // zero unless paused for quota
@@ -151,6 +155,9 @@ type RunSpec struct {
 	// AdoptedFrom names the failed run whose slices Slices continue.
 	AdoptedFrom int64
 
+	// Reread marks a re-read of the window that leaves the checkpoint.
+	Reread bool
+
 	// Slices are the run's initial readers (at least one); their RunID and
 	// N are assigned by StartRun.
 	Slices []Slice
@@ -168,7 +175,7 @@ var ErrInvalidRunState = errors.New("invalid sync run trigger, kind or status")
 // same stream and kind is active.
 var ErrRunConflict = errors.New("another run of the stream is active")
 
-const runCols = `id, account, stream, kind, trigger, status, backfill, window_since, window_until, adopted_from,
+const runCols = `id, account, stream, kind, trigger, status, backfill, window_since, window_until, adopted_from, reread,
 	started_at, finished_at, resume_at,
 	pages, rows_inserted, rows_updated, rows_unchanged, rows_deleted, api_calls, last_error`
 
@@ -188,8 +195,8 @@ func renderRuns(state, data string) runSQL {
 	r := func(sql string) string { return render(sql, data, state) }
 	return runSQL{
 		start: r(`INSERT INTO /* TEMPLATE: state */sync_runs AS s
-	(account, stream, kind, trigger, backfill, window_since, window_until, adopted_from)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	(account, stream, kind, trigger, backfill, window_since, window_until, adopted_from, reread)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (account, stream, kind) WHERE finished_at IS NULL DO NOTHING
 RETURNING ` + runCols),
 		get:    r(`SELECT ` + runCols + ` FROM /* TEMPLATE: state */sync_runs WHERE id = $1`),
@@ -264,7 +271,7 @@ func (w *Warehouse) StartRun(ctx context.Context, ex Executor, spec RunSpec) (ru
 	}
 	err = pgx.BeginFunc(ctx, ex, func(tx pgx.Tx) error {
 		r, err := scanRun(tx.QueryRow(ctx, w.runs.start, spec.Account, spec.Stream, string(spec.Kind), string(spec.Trigger),
-			spec.Backfill, nullTime(spec.WindowSince), nullTime(spec.WindowUntil), nullInt(spec.AdoptedFrom)))
+			spec.Backfill, nullTime(spec.WindowSince), nullTime(spec.WindowUntil), nullInt(spec.AdoptedFrom), spec.Reread))
 		if errors.Is(err, pgx.ErrNoRows) {
 			run, err = scanRun(tx.QueryRow(ctx, w.runs.active, spec.Account, spec.Stream, string(spec.Kind)))
 			return err
@@ -422,7 +429,7 @@ func scanRun(row pgx.Row) (SyncRun, error) {
 		adopted                        *int64
 		lastError                      *string
 	)
-	err := row.Scan(&r.ID, &r.Account, &r.Stream, &kind, &trigger, &status, &r.Backfill, &since, &until, &adopted,
+	err := row.Scan(&r.ID, &r.Account, &r.Stream, &kind, &trigger, &status, &r.Backfill, &since, &until, &adopted, &r.Reread,
 		&r.StartedAt, &finished, &resume,
 		&r.Pages, &r.RowsInserted, &r.RowsUpdated, &r.RowsUnchanged, &r.RowsDeleted, &r.APICalls, &lastError)
 	if err != nil {

@@ -22,6 +22,8 @@ type syncOptions struct {
 	streams   []string
 	full      bool
 	reconcile bool
+	since     string
+	until     string
 	allowMass bool
 	wait      bool
 	noETA     bool
@@ -44,7 +46,11 @@ as plain lines otherwise. Exit status 0 when every run succeeded, 1
 otherwise.
 
 To give an ETA, --wait spends one count call per stream of a first or
-full sync (--no-eta to skip them).`,
+full sync (--no-eta to skip them).
+
+--since T [--until T] re-reads what changed in that range without a full
+resync and without moving the checkpoint (streams read whole every run are
+left out; a stream already being synced is joined, not re-read).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.sync(cmd.Context(), o) },
 	}
@@ -53,6 +59,8 @@ full sync (--no-eta to skip them).`,
 	f.StringSliceVar(&o.streams, "stream", nil, "only these streams (repeat or comma-separate; default: the account's streams)")
 	f.BoolVar(&o.full, "full", false, "reread everything instead of what changed since the checkpoint")
 	f.BoolVar(&o.reconcile, "reconcile", false, "find deleted records now (list every id) instead of syncing changes")
+	f.StringVar(&o.since, "since", "", "re-read what changed since this time (RFC 3339 or a date) without moving the checkpoint")
+	f.StringVar(&o.until, "until", "", "with --since: up to this time (default: now)")
 	f.BoolVar(&o.allowMass, "allow-mass-delete", false, "apply the deletes these runs find even when they are more than half a table "+
 		"(a listing that would delete that much is otherwise applied only when a later run reads the same)")
 	f.BoolVar(&o.wait, "wait", false, "work the jobs in this process too and wait until the runs end")
@@ -79,6 +87,27 @@ func (a *app) sync(ctx context.Context, o syncOptions) error {
 	}
 	if o.every <= 0 {
 		return usagef("--poll must be positive")
+	}
+	var since, until time.Time
+	if o.until != "" && o.since == "" {
+		return usagef("--until needs --since")
+	}
+	if o.since != "" {
+		if o.full || o.reconcile {
+			return usagef("--since re-reads a time range: not with --full or --reconcile")
+		}
+		var err error
+		if since, err = parseTimeFlag(o.since); err != nil {
+			return usagef("--since %q: want an RFC 3339 time (2026-11-01T00:00:00Z) or a date (2026-11-01)", o.since)
+		}
+		if o.until != "" {
+			if until, err = parseTimeFlag(o.until); err != nil {
+				return usagef("--until %q: want an RFC 3339 time (2026-11-01T00:00:00Z) or a date (2026-11-01)", o.until)
+			}
+		}
+		if !since.Before(time.Now()) || !until.IsZero() && !until.After(since) {
+			return usagef("--since must be in the past and before --until")
+		}
 	}
 	cfg, err := a.loadConfig()
 	if err != nil {
@@ -107,7 +136,7 @@ func (a *app) sync(ctx context.Context, o syncOptions) error {
 		}
 	}
 	runs, err := s.p.Sync(ctx, jobs.SyncRequest{Account: o.account, Streams: o.streams, Full: o.full, Reconcile: o.reconcile,
-		AllowMassDelete: o.allowMass})
+		Since: since, Until: until, AllowMassDelete: o.allowMass})
 	if err != nil {
 		return err
 	}
@@ -155,14 +184,16 @@ func checkStreams(cfg *config, account string, streams []string) error {
 		return err
 	}
 	for _, name := range streams {
-		if _, ok := keap.StreamByName(name); !ok {
+		s, ok := keap.StreamByName(name)
+		if !ok {
 			return usagef("--stream %q is not a stream (streams: %s)", name, strings.Join(streamNames(), ", "))
 		}
 		for _, acct := range cfg.Accounts {
 			if account != "" && acct.Name != account {
 				continue
 			}
-			if len(acct.Streams) > 0 && !slices.Contains(acct.Streams, name) {
+			definitionsOfOne := s.CustomFieldsOf != "" && slices.Contains(acct.Streams, s.CustomFieldsOf) // they come along
+			if len(acct.Streams) > 0 && !slices.Contains(acct.Streams, name) && !definitionsOfOne {
 				return usagef("--stream %q is not synced for account %s (its streams: %s)", name, acct.Name, strings.Join(acct.Streams, ", "))
 			}
 		}
