@@ -96,6 +96,10 @@ type Config struct {
 	// Now tells the time for run windows and snoozes. Default time.Now.
 	Now func() time.Time
 
+	// PauseRecheck is how often a held page job of a paused stream looks
+	// again whether it may start (keapsync pause). Default 15s.
+	PauseRecheck time.Duration
+
 	// PollInterval is how often River looks for new jobs when no
 	// notification arrives (and how often Wait polls). Default 1s.
 	PollInterval time.Duration
@@ -237,6 +241,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.PauseRecheck == 0 {
+		c.PauseRecheck = 15 * time.Second
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = time.Second

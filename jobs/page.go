@@ -81,6 +81,11 @@ func (w *pageWorker) work(ctx context.Context, job *river.Job[PageArgs]) error {
 	if sl.Done || sl.Page != args.Page {
 		return errStale
 	}
+	if paused, err := p.wh.Paused(ctx, p.cfg.Pool, a.Name, s.Name); err != nil {
+		return err
+	} else if paused {
+		return river.JobSnooze(p.cfg.PauseRecheck) // snoozed: no attempt spent, no call made
+	}
 	r := p.ownRun(a, run)
 	if r.Status.Final() {
 		if r.Status == warehouse.RunSucceeded {

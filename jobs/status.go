@@ -49,7 +49,9 @@ type QuotaStatus struct {
 type StreamStatus struct {
 	Stream string `json:"stream"`
 	// State is the latest sync run's: never, running, paused_quota,
-	// succeeded or failed (a cancelled run shows as failed).
+	// succeeded or failed (a cancelled run shows as failed); paused while
+	// an operator holds the stream (keapsync pause, or its account's
+	// queue paused in River UI).
 	State         string     `json:"state"`
 	LastSuccessAt *time.Time `json:"last_success_at"`
 	// Rows counts the stream's live (not soft-deleted) rows.
@@ -147,10 +149,21 @@ func (p *Pipeline) accountStatus(ctx context.Context, a *account) (AccountStatus
 		return as, err
 	}
 	as.Quota = q
+	queuePaused, err := p.queuePaused(ctx, a)
+	if err != nil {
+		return as, err
+	}
 	for _, s := range a.streams {
 		ss, err := p.streamStatus(ctx, a, s)
 		if err != nil {
 			return as, err
+		}
+		paused, err := p.wh.Paused(ctx, p.cfg.Pool, a.Name, s.Name)
+		if err != nil {
+			return as, err
+		}
+		if paused || queuePaused {
+			ss.State = StatePaused
 		}
 		as.Streams = append(as.Streams, ss)
 	}

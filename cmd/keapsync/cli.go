@@ -130,6 +130,8 @@ configuration (config.example.yaml documents every key), run
 		a.jobsCommand(),
 		a.planCommand(),
 		a.quotaCommand(),
+		a.pauseCommand(),
+		a.resumeCommand(),
 		a.checkpointCommand(),
 		a.configCommand(),
 		a.demoCommand(),

@@ -369,3 +369,41 @@ func TestCheckpointReset_MovesTheMarkBackOrForgetsIt(t *testing.T) {
 		t.Errorf("reset during a run: %v", r)
 	}
 }
+
+// TestPauseResume_TheCommandsHoldAndReleaseAStream drives keapsync pause
+// and resume and reads the result back from status.
+func TestPauseResume_TheCommandsHoldAndReleaseAStream(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, envOptions{contacts: 10})
+	e.mustRun(exitOK, "migrate")
+	state := func(stream string) string {
+		r := e.mustRun(exitOK, "status", "--json")
+		var st jobs.Status
+		if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range st.Accounts[0].Streams {
+			if s.Stream == stream {
+				return s.State
+			}
+		}
+		return ""
+	}
+	r := e.mustRun(exitOK, "pause", "--account", "acme", "--stream", "contacts")
+	if !strings.Contains(r.stdout, "Paused acme/contacts") || state("contacts") != jobs.StatePaused || state("tags") == jobs.StatePaused {
+		t.Errorf("pause of a stream: %q; contacts %s, tags %s", r.stdout, state("contacts"), state("tags"))
+	}
+	e.mustRun(exitOK, "pause")
+	if state("tags") != jobs.StatePaused {
+		t.Errorf("pause of every account left tags %s", state("tags"))
+	}
+	r = e.mustRun(exitOK, "resume", "--account", "acme")
+	if !strings.Contains(r.stdout, "Resumed account acme") || state("contacts") == jobs.StatePaused || state("tags") == jobs.StatePaused {
+		t.Errorf("resume of the account: %q; contacts %s, tags %s", r.stdout, state("contacts"), state("tags"))
+	}
+	for _, args := range [][]string{{"pause", "--stream", "contacts"}, {"pause", "--account", "acme", "--stream", "nonsense"}, {"resume", "--account", "nobody"}} {
+		if r := e.run(args...); r.code != exitUsage {
+			t.Errorf("keapsync %v: %v, want exit %d", args, r, exitUsage)
+		}
+	}
+}

@@ -7,6 +7,7 @@
 //	keapsync sync [--wait]        start a sync now; --wait works it here and follows it
 //	keapsync status [--json]      each stream's state, the quota left, the jobs
 //	keapsync jobs list|retry|cancel
+//	keapsync pause|resume         hold accounts or streams, and let them go
 //	keapsync checkpoint reset     move a stream's high-water mark back, or forget it
 //	keapsync quota reset          forget what Keap's headers reported
 //	keapsync plan                 what a first sync and the daily runs cost in calls

@@ -224,7 +224,7 @@ func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-var streamStates = []string{jobs.StateNever, jobs.StateRunning, jobs.StatePausedQuota, jobs.StateSucceeded, jobs.StateFailed}
+var streamStates = []string{jobs.StateNever, jobs.StateRunning, jobs.StatePausedQuota, jobs.StatePaused, jobs.StateSucceeded, jobs.StateFailed}
 
 // Collect reads the status and sends it.
 func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
