@@ -2,8 +2,14 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/keapsync/keapsync/jobs"
 	"github.com/keapsync/keapsync/warehouse"
@@ -98,5 +104,43 @@ func waitFor(t *testing.T, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatal("condition not met within 30s")
 		}
+	}
+}
+
+// TestRiverUI_PageJobsCarryTagsAndOutput: River UI could not tell which
+// account, stream or run a page job belonged to, nor what it did.
+func TestRiverUI_PageJobsCarryTagsAndOutput(t *testing.T) {
+	t.Parallel()
+	acct := unthrottled("acme", 150)
+	acct.mod = func(a *jobs.Account) { a.Streams = []string{"contacts"} }
+	e := setup(t, []testAccount{acct}, nil)
+	e.start()
+	run := runByStream(t, e.sync(jobs.SyncRequest{}, time.Minute), "contacts")
+	ctx := context.Background()
+	res, err := e.p.River().JobList(ctx, river.NewJobListParams().States(rivertype.JobStateCompleted).Kinds(jobs.KindPage).First(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var records int
+	for _, j := range res.Jobs {
+		if !slices.Contains(j.Tags, "account-acme") {
+			t.Errorf("job %d tags %v", j.ID, j.Tags)
+		}
+		if !slices.Contains(j.Tags, fmt.Sprintf("run-%d", run.ID)) {
+			continue
+		}
+		if !slices.Contains(j.Tags, "stream-contacts") {
+			t.Errorf("job %d of the contacts run has tags %v", j.ID, j.Tags)
+		}
+		var out struct {
+			Records, Inserted, Calls int
+		}
+		if err := json.Unmarshal(j.Output(), &out); err != nil || out.Calls != 1 {
+			t.Errorf("job %d output %s (%v)", j.ID, j.Output(), err)
+		}
+		records += out.Records
+	}
+	if records != 150 {
+		t.Errorf("the contacts run's jobs report %d records, want 150", records)
 	}
 }

@@ -198,7 +198,7 @@ func (a *account) periodicJobs() []*river.PeriodicJob {
 		}
 		args := AccountSyncArgs{Account: a.Name, Reconcile: reconcile, Trigger: string(warehouse.TriggerSchedule)}
 		out = append(out, river.NewPeriodicJob(sched, func() (river.JobArgs, *river.InsertOpts) {
-			return args, &river.InsertOpts{Queue: a.queue, Priority: priorityAccount}
+			return args, &river.InsertOpts{Queue: a.queue, Priority: priorityAccount, Tags: []string{"account-" + a.Name}}
 		}, &river.PeriodicJobOpts{ID: id}))
 	}
 	add("keapsync_sync_"+a.Name, a.Schedule, false)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -92,10 +93,32 @@ func (r *syncRun) priority() int {
 // enqueue inserts the job of page page of slice n on tx.
 func (r *syncRun) enqueue(ctx context.Context, tx pgx.Tx, n, page int) error {
 	args := PageArgs{Account: r.a.Name, Stream: r.s.Name, RunID: r.ID, Slice: n, Page: page}
-	if _, err := r.p.river.InsertTx(ctx, tx, args, &river.InsertOpts{Queue: r.a.queue, Priority: r.priority()}); err != nil {
+	opts := &river.InsertOpts{Queue: r.a.queue, Priority: r.priority(), Tags: r.tags()}
+	if _, err := r.p.river.InsertTx(ctx, tx, args, opts); err != nil {
 		return fmt.Errorf("enqueue page: %w", err)
 	}
 	return nil
+}
+
+// tags are the River tags of the run's page jobs, by which River UI finds
+// a stream's or a run's jobs (River's tags allow no colon).
+func (r *syncRun) tags() []string {
+	return []string{"account-" + r.a.Name, "stream-" + r.s.Name, "run-" + strconv.FormatInt(r.ID, 10)}
+}
+
+// pageOutput is what a page job records as its River output (shown by
+// River UI): what the page was and did.
+type pageOutput struct {
+	Slice     int    `json:"slice"`
+	Page      int    `json:"page"`
+	Records   int    `json:"records"`
+	Inserted  int    `json:"inserted"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+	Deleted   int    `json:"deleted"`
+	Problems  int    `json:"problems"`
+	Calls     int    `json:"calls"`
+	Run       string `json:"run"`
 }
 
 // commitPage writes a fetched page of slice job.Args.Slice and everything
@@ -173,6 +196,11 @@ func (r *syncRun) commitPage(ctx context.Context, tx pgx.Tx, job *river.Job[Page
 			return stats, err
 		}
 	} else if err := r.finishIfDone(ctx, tx, job.ID); err != nil {
+		return stats, err
+	}
+	if err := river.RecordOutput(ctx, pageOutput{Slice: job.Args.Slice, Page: job.Args.Page, Records: stats.Records,
+		Inserted: stats.Inserted, Updated: stats.Updated, Unchanged: stats.Unchanged, Deleted: stats.Deleted,
+		Problems: stats.Problems, Calls: 1, Run: string(r.Status)}); err != nil {
 		return stats, err
 	}
 	_, err = river.JobCompleteTx[*riverDriver](ctx, tx, job)
