@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"strings"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
@@ -103,6 +104,51 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, cfg MigrateConfig) (Migrat
 		res.River = append(res.River, v.Version)
 	}
 	return res, nil
+}
+
+// MigrationScript returns the SQL that migrates cfg's schemas from where
+// the database is to this build's latest, as Migrate would, for a DBA who
+// applies it by hand (psql -v ON_ERROR_STOP=1 -f): keapsync's migrations
+// and River's, each with the version rows that make keapsync find them
+// applied. It changes nothing.
+func MigrationScript(ctx context.Context, pool *pgxpool.Pool, cfg MigrateConfig) (string, error) {
+	if cfg.RiverSchema == "" {
+		cfg.RiverSchema = DefaultRiverSchema
+	}
+	st, err := Migrations(ctx, pool, cfg)
+	if err != nil {
+		return "", fmt.Errorf("jobs: migration script: %w", err)
+	}
+	if err := st.NotNewer(); err != nil {
+		return "", fmt.Errorf("jobs: migration script: %w", err)
+	}
+	script, err := migrations.Script(migrations.Config{DataSchema: cfg.DataSchema, StateSchema: cfg.StateSchema}, st.Warehouse)
+	if err != nil {
+		return "", fmt.Errorf("jobs: migration script: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString(script)
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Schema: cfg.RiverSchema, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return "", fmt.Errorf("jobs: migration script: %w", err)
+	}
+	schema := pgx.Identifier{cfg.RiverSchema}.Sanitize()
+	fmt.Fprintf(&b, "\n-- River migrations: schema %s, from version %d.\nCREATE SCHEMA IF NOT EXISTS %s;\n", cfg.RiverSchema, st.River, schema)
+	if st.River < st.RiverLatest {
+		dry, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{DryRun: true})
+		if err != nil {
+			return "", fmt.Errorf("jobs: migration script: river: %w", err)
+		}
+		for _, v := range dry.Versions {
+			// River's version table has its line column from version 5 on.
+			insert := fmt.Sprintf("INSERT INTO %s.river_migration (version) VALUES (%d);", schema, v.Version)
+			if v.Version >= 5 {
+				insert = fmt.Sprintf("INSERT INTO %s.river_migration (line, version) VALUES ('main', %d);", schema, v.Version)
+			}
+			fmt.Fprintf(&b, "\n-- River %03d %s\nBEGIN;\n%s\n%s\nCOMMIT;\n", v.Version, v.Name, strings.TrimSpace(v.SQL), insert)
+		}
+	}
+	return b.String(), nil
 }
 
 func riverLockID(schema string) int64 {

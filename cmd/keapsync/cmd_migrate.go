@@ -13,13 +13,19 @@ import (
 )
 
 func (a *app) migrateCommand() *cobra.Command {
-	return &cobra.Command{
+	var printSQL bool
+	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Create or update the warehouse's and River's tables",
 		Long: `Migrate applies keapsync's migrations (the analysts' schema, data_schema,
 and keapsync's state, state_schema) and River's (river_schema). It is
 idempotent and safe to run from several processes at once: each part runs
-under a PostgreSQL advisory lock, and later runs find nothing to do.`,
+under a PostgreSQL advisory lock, and later runs find nothing to do.
+
+With --print-sql it changes nothing and prints the SQL of the migrations the
+database lacks, for a DBA who applies them by hand (psql -v ON_ERROR_STOP=1
+-f migrate.sql): each in a transaction of its own, with the version rows
+that make keapsync find it migrated.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.loadConfig()
@@ -33,9 +39,20 @@ under a PostgreSQL advisory lock, and later runs find nothing to do.`,
 				return err
 			}
 			defer pool.Close()
+			if printSQL {
+				script, err := jobs.MigrationScript(ctx, pool, jobs.MigrateConfig{
+					DataSchema: cfg.DataSchema, StateSchema: cfg.StateSchema, RiverSchema: cfg.RiverSchema})
+				if err != nil {
+					return fmt.Errorf("migrate: %w", err)
+				}
+				fmt.Fprint(a.stdout, script)
+				return nil
+			}
 			return a.migrate(ctx, pool, cfg, a.logger(cfg, slog.LevelWarn))
 		},
 	}
+	cmd.Flags().BoolVar(&printSQL, "print-sql", false, "print the SQL of the pending migrations instead of applying them")
+	return cmd
 }
 
 // migrate brings the schemas up to date and says what it did.

@@ -407,3 +407,56 @@ func TestPauseResume_TheCommandsHoldAndReleaseAStream(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrate_PrintSQLIsWhatADBAApplies applies migrate --print-sql by
+// hand to empty schemas: keapsync then finds them migrated and syncs, and
+// printing again has no migration left.
+func TestMigrate_PrintSQLIsWhatADBAApplies(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, envOptions{contacts: 10})
+	r := e.mustRun(exitOK, "migrate", "--print-sql")
+	if n := strings.Count(r.stdout, "\nBEGIN;\n"); n < 10 {
+		t.Fatalf("the script has %d migrations:\n%.2000s", n, r.stdout)
+	}
+	ctx := context.Background()
+	conn, err := e.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Conn().PgConn().Exec(ctx, r.stdout).ReadAll(); err != nil {
+		t.Fatalf("applying the script: %v", err)
+	}
+	if r := e.mustRun(exitOK, "migrate"); !strings.Contains(r.stdout, "Already up to date") {
+		t.Errorf("migrate after the script: %q", r.stdout)
+	}
+	// The same tables, columns, types and functions as migrate makes.
+	byMigrate := newTestEnv(t, envOptions{contacts: 10})
+	byMigrate.mustRun(exitOK, "migrate")
+	shape := func(env *testEnv) string {
+		var out []string
+		for _, schema := range []string{env.data, env.state, env.river} {
+			rows, err := e.pool.Query(ctx, `SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable
+				FROM information_schema.columns WHERE table_schema = $1
+				UNION ALL SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+				FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1
+				UNION ALL SELECT 'index ' || indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY 1`, schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, strings.Join(cols, "\n"))
+		}
+		return strings.NewReplacer(env.data, "DATA", env.state, "STATE", env.river, "RIVER").Replace(strings.Join(out, "\n---\n"))
+	}
+	if got, want := shape(e), shape(byMigrate); got != want {
+		t.Errorf("the script's schemas differ from migrate's:\nscript:\n%s\nmigrate:\n%s", got, want)
+	}
+	e.mustRun(exitOK, "sync", "--wait", "--no-eta", "--poll", "100ms", "--stream", "tags")
+	if r := e.mustRun(exitOK, "migrate", "--print-sql"); strings.Contains(r.stdout, "BEGIN;") {
+		t.Errorf("a migrated database still has migrations to print:\n%s", r.stdout)
+	}
+}
