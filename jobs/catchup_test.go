@@ -2,11 +2,14 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/keapsync/keapsync/jobs"
 )
@@ -56,20 +59,42 @@ func TestSchedule_AMissedRunIsMadeUpOnceWhenALeaderStarts(t *testing.T) {
 		return p
 	}
 
+	// catchUps counts the catch-up jobs that have completed: each
+	// restart's leader inserts one, and its runs are started by then.
+	catchUps := func() int {
+		res, err := e.p.River().JobList(ctx, river.NewJobListParams().Kinds(jobs.KindAccountSync).
+			States(rivertype.JobStateCompleted).First(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, j := range res.Jobs {
+			var args jobs.AccountSyncArgs
+			if err := json.Unmarshal(j.EncodedArgs, &args); err == nil && args.CatchUp {
+				n++
+			}
+		}
+		return n
+	}
+	waitCatchUps := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); catchUps() < n; time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("catch-up job %d did not complete within 30s", n)
+			}
+		}
+	}
+
 	// Nothing missed: the last runs started after the last due time.
 	restart(0)
-	time.Sleep(2 * time.Second) // the leader's catch-up job has run
+	waitCatchUps(1)
 	if n := scheduled(); n != 0 {
 		t.Fatalf("%d scheduled runs started with nothing missed", n)
 	}
 
 	// Two nightly runs missed: one run per configured stream.
 	restart(50 * time.Hour)
-	deadline := time.Now().Add(30 * time.Second)
-	for scheduled() < 2 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	time.Sleep(time.Second)
+	waitCatchUps(2)
 	if n := scheduled(); n != 2 {
 		t.Errorf("%d scheduled runs made up, want 2: one for tags, one for users", n)
 	}

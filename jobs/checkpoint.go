@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/warehouse"
 )
 
@@ -27,8 +25,8 @@ func (p *Pipeline) ResetCheckpoint(ctx context.Context, account, stream string, 
 	if a == nil {
 		return cp, false, fmt.Errorf("jobs: reset checkpoint of %q: %w", account, ErrUnknownAccount)
 	}
-	i := slices.IndexFunc(a.streams, func(s keap.Stream) bool { return s.Name == stream })
-	if i < 0 {
+	s, ok := a.stream(stream)
+	if !ok {
 		return cp, false, fmt.Errorf("jobs: reset checkpoint: account %s, stream %q: %w", account, stream, ErrUnknownStream)
 	}
 	err = pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error {
@@ -40,7 +38,7 @@ func (p *Pipeline) ResetCheckpoint(ctx context.Context, account, stream string, 
 		if to.IsZero() {
 			return p.wh.ResetCheckpoint(ctx, tx, account, stream)
 		}
-		cp, err = p.wh.SetCheckpoint(ctx, tx, account, stream, a.streams[i].Mode.String(), to)
+		cp, err = p.wh.SetCheckpoint(ctx, tx, account, stream, s.Mode.String(), to)
 		found = err == nil
 		return err
 	})

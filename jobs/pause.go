@@ -4,12 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river/rivertype"
-
-	"github.com/keapsync/keapsync/keap"
 )
 
 // StatePaused is the state of a stream an operator paused.
@@ -45,15 +41,15 @@ func (p *Pipeline) setPaused(ctx context.Context, account, stream string, pause 
 	}
 	for _, name := range names {
 		a := p.accounts[name]
-		if stream != "" && !slices.ContainsFunc(a.streams, func(s keap.Stream) bool { return s.Name == stream }) {
+		if _, ok := a.stream(stream); stream != "" && !ok {
 			return fmt.Errorf("jobs: %s: account %s, stream %q: %w", what, name, stream, ErrUnknownStream)
 		}
-		err := pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error {
-			if pause {
-				return p.wh.Pause(ctx, tx, name, stream)
-			}
-			return p.wh.Resume(ctx, tx, name, stream)
-		})
+		var err error
+		if pause {
+			err = p.wh.Pause(ctx, p.cfg.Pool, name, stream)
+		} else {
+			err = p.wh.Resume(ctx, p.cfg.Pool, name, stream)
+		}
 		if err != nil {
 			return fmt.Errorf("jobs: %s: %w", what, err)
 		}

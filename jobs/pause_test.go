@@ -52,7 +52,13 @@ func TestPause_NoNewPageStartsUntilResume(t *testing.T) {
 		r, _ := e.wh.Run(ctx, e.pool, runByStream(t, runs, "tags").ID)
 		return r.Status == warehouse.RunSucceeded
 	})
-	time.Sleep(time.Second) // several rechecks
+	// The contacts page job was taken, saw the pause and was snoozed
+	// (River counts its snoozes in its metadata).
+	waitFor(t, func() bool {
+		res, err := e.p.River().JobList(ctx, river.NewJobListParams().Kinds(jobs.KindPage).
+			Where("args->>'stream' = @stream AND (metadata->>'snoozes')::int >= 2", river.NamedArgs{"stream": "contacts"}))
+		return err == nil && len(res.Jobs) > 0
+	})
 	if r, _ := e.wh.Run(ctx, e.pool, contacts.ID); r.APICalls != 0 || r.Status.Final() {
 		t.Errorf("a paused stream's run: %s after %d calls, want running with none", r.Status, r.APICalls)
 	}

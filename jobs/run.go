@@ -149,7 +149,7 @@ func (r *syncRun) commitPage(ctx context.Context, tx pgx.Tx, job *river.Job[Page
 		return stats, err
 	}
 	prog := warehouse.RunProgress{Pages: 1}
-	if r.Kind == warehouse.RunReconcile || r.readsWhole() {
+	if r.appliesDeletes() {
 		if err := p.wh.RecordSeen(ctx, tx, r.ID, m.ids); err != nil {
 			return stats, err
 		}
@@ -162,7 +162,7 @@ func (r *syncRun) commitPage(ctx context.Context, tx pgx.Tx, job *river.Job[Page
 		prog = res.Progress()
 		stats.Inserted, stats.Updated, stats.Unchanged = res.Inserted, res.Updated, res.Unchanged
 		if s.Mode == keap.ModeSingle {
-			deleted, err := r.syncDefinitions(ctx, tx, job.ID, m.ids, res)
+			deleted, err := r.syncDefinitions(ctx, tx, job.ID, res)
 			if err != nil {
 				return stats, err
 			}
@@ -212,11 +212,8 @@ func (r *syncRun) commitPage(ctx context.Context, tx pgx.Tx, job *river.Job[Page
 // named view in the same transaction. Deletes beyond the guard are
 // withheld (applyDeletes): the run then fails, the new and changed
 // definitions are kept.
-func (r *syncRun) syncDefinitions(ctx context.Context, tx pgx.Tx, self int64, ids []int64, res warehouse.UpsertResult) (int64, error) {
+func (r *syncRun) syncDefinitions(ctx context.Context, tx pgx.Tx, self int64, res warehouse.UpsertResult) (int64, error) {
 	wh := r.p.wh
-	if err := wh.RecordSeen(ctx, tx, r.ID, ids); err != nil {
-		return 0, err
-	}
 	rr, err := r.applyDeletes(ctx, tx, self)
 	if err != nil {
 		return 0, err
@@ -315,6 +312,12 @@ func (r *syncRun) finishIfDone(ctx context.Context, tx pgx.Tx, self int64) error
 		}
 	}
 	return r.end(ctx, tx, warehouse.RunSucceeded, 0, "")
+}
+
+// appliesDeletes reports whether the run soft-deletes the rows it does not
+// see: a reconciliation, a read of custom-field definitions, a whole read.
+func (r *syncRun) appliesDeletes() bool {
+	return r.Kind == warehouse.RunReconcile || r.s.Mode == keap.ModeSingle || r.readsWhole()
 }
 
 // readsWhole reports whether the run is a sync that lists every record of

@@ -91,7 +91,7 @@ func (p *Pipeline) Sync(ctx context.Context, req SyncRequest) ([]warehouse.SyncR
 			}
 			if req.AllowMassDelete {
 				for _, r := range rs {
-					if !appliesDeletes(r, streams) {
+					if !p.ownRun(a, r).appliesDeletes() {
 						continue // an approval it would never use up must not linger
 					}
 					if err := p.wh.ApproveMassDelete(ctx, tx, r.Account, r.Stream); err != nil {
@@ -130,14 +130,13 @@ func (a *account) selectStreams(names []string) ([]keap.Stream, error) {
 	return out, nil
 }
 
-// appliesDeletes reports whether run r soft-deletes what it does not see:
-// a reconciliation, or a read of custom-field definitions.
-func appliesDeletes(r warehouse.SyncRun, streams []keap.Stream) bool {
-	if r.Kind == warehouse.RunReconcile {
-		return true
+// stream returns the account's stream named name.
+func (a *account) stream(name string) (keap.Stream, bool) {
+	i := slices.IndexFunc(a.streams, func(s keap.Stream) bool { return s.Name == name })
+	if i < 0 {
+		return keap.Stream{}, false
 	}
-	i := slices.IndexFunc(streams, func(s keap.Stream) bool { return s.Name == r.Stream })
-	return i >= 0 && streams[i].Mode == keap.ModeSingle
+	return a.streams[i], true
 }
 
 // wanted reports whether s is named in names, or holds the custom-field

@@ -153,16 +153,16 @@ func (p *Pipeline) accountStatus(ctx context.Context, a *account) (AccountStatus
 	if err != nil {
 		return as, err
 	}
+	paused, err := p.wh.PausedStreams(ctx, p.cfg.Pool, a.Name)
+	if err != nil {
+		return as, err
+	}
 	for _, s := range a.streams {
 		ss, err := p.streamStatus(ctx, a, s)
 		if err != nil {
 			return as, err
 		}
-		paused, err := p.wh.Paused(ctx, p.cfg.Pool, a.Name, s.Name)
-		if err != nil {
-			return as, err
-		}
-		if paused || queuePaused {
+		if paused[s.Name] || paused[""] || queuePaused {
 			ss.State = StatePaused
 		}
 		as.Streams = append(as.Streams, ss)

@@ -430,7 +430,24 @@ func TestReconcile_OneEmptyListingEmptiesNoTable(t *testing.T) {
 	if got := live("contacts"); got != 1 {
 		t.Errorf("%d contacts live after an approved reconciliation, want 1", got)
 	}
-	e.assertMatchesTruth("acme", "companies", "contacts")
+	// The same for a stream read whole every sync, whose deletes a plain
+	// sync applies: its approval comes with the sync, and applies on the
+	// first reading.
+	e.sync(jobs.SyncRequest{Streams: []string{"users"}}, time.Minute)
+	if live("users") == 0 {
+		t.Fatal("no user synced")
+	}
+	users, _ := sim.Records("users", []string{})
+	for _, r := range users {
+		if err := sim.Delete("users", r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.sync(jobs.SyncRequest{Streams: []string{"users"}, AllowMassDelete: true}, time.Minute) // the first reading
+	if got := live("users"); got != 0 {
+		t.Errorf("%d users live after an approved sync, want 0", got)
+	}
+	e.assertMatchesTruth("acme", "companies", "contacts", "users")
 }
 
 // TestSync_ARangeIsReadAgainWithoutMovingTheCheckpoint: a re-read of a

@@ -7,6 +7,29 @@ import (
 	"time"
 )
 
+// controlSQL holds the statements of the processes' registry and of the
+// operator's pauses, rendered once.
+type controlSQL struct {
+	forgetStale, processes, register, heartbeat, unregister string
+	pause, resume, paused, pausedOf                         string
+}
+
+func renderControl(state, data string) controlSQL {
+	r := func(sql string) string { return render(sql, data, state) }
+	return controlSQL{
+		forgetStale: r(`DELETE FROM /* TEMPLATE: state */processes WHERE heartbeat_at < now() - $1::interval`),
+		processes:   r(`SELECT id, host, pid, accounts, started_at, heartbeat_at FROM /* TEMPLATE: state */processes ORDER BY started_at`),
+		register: r(`INSERT INTO /* TEMPLATE: state */processes (id, host, pid, accounts) VALUES ($1, $2, $3, $4)
+ON CONFLICT (id) DO UPDATE SET accounts = $4, heartbeat_at = now()`),
+		heartbeat:  r(`UPDATE /* TEMPLATE: state */processes SET heartbeat_at = now() WHERE id = $1`),
+		unregister: r(`DELETE FROM /* TEMPLATE: state */processes WHERE id = $1`),
+		pause:      r(`INSERT INTO /* TEMPLATE: state */paused (account, stream) VALUES ($1, $2) ON CONFLICT DO NOTHING`),
+		resume:     r(`DELETE FROM /* TEMPLATE: state */paused WHERE account = $1 AND ($2 = '' OR stream = $2)`),
+		paused:     r(`SELECT EXISTS (SELECT 1 FROM /* TEMPLATE: state */paused WHERE account = $1 AND stream IN ('', $2))`),
+		pausedOf:   r(`SELECT stream FROM /* TEMPLATE: state */paused WHERE account = $1`),
+	}
+}
+
 // AccountConfig is what a process works of one account: what another
 // process working the same account must agree with.
 type AccountConfig struct {
@@ -33,10 +56,10 @@ type Process struct {
 // staleAfter and returns the others. Call it with RegisterProcess in one
 // transaction that holds LockProcesses.
 func (w *Warehouse) LiveProcesses(ctx context.Context, ex Executor, staleAfter time.Duration) ([]Process, error) {
-	if _, err := ex.Exec(ctx, w.sql(`DELETE FROM /* TEMPLATE: state */processes WHERE heartbeat_at < now() - $1::interval`), staleAfter); err != nil {
+	if _, err := ex.Exec(ctx, w.control.forgetStale, staleAfter); err != nil {
 		return nil, fmt.Errorf("warehouse: processes: %w", err)
 	}
-	rows, err := ex.Query(ctx, w.sql(`SELECT id, host, pid, accounts, started_at, heartbeat_at FROM /* TEMPLATE: state */processes ORDER BY started_at`))
+	rows, err := ex.Query(ctx, w.control.processes)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: processes: %w", err)
 	}
@@ -74,8 +97,7 @@ func (w *Warehouse) RegisterProcess(ctx context.Context, ex Executor, p Process)
 	if err != nil {
 		return fmt.Errorf("warehouse: register process: %w", err)
 	}
-	_, err = ex.Exec(ctx, w.sql(`INSERT INTO /* TEMPLATE: state */processes (id, host, pid, accounts) VALUES ($1, $2, $3, $4)
-ON CONFLICT (id) DO UPDATE SET accounts = $4, heartbeat_at = now()`), p.ID, p.Host, p.PID, accounts)
+	_, err = ex.Exec(ctx, w.control.register, p.ID, p.Host, p.PID, accounts)
 	if err != nil {
 		return fmt.Errorf("warehouse: register process: %w", err)
 	}
@@ -85,7 +107,7 @@ ON CONFLICT (id) DO UPDATE SET accounts = $4, heartbeat_at = now()`), p.ID, p.Ho
 // HeartbeatProcess renews process id's heartbeat; false when it was
 // forgotten meanwhile (its heartbeat had stopped for too long).
 func (w *Warehouse) HeartbeatProcess(ctx context.Context, ex Executor, id string) (bool, error) {
-	tag, err := ex.Exec(ctx, w.sql(`UPDATE /* TEMPLATE: state */processes SET heartbeat_at = now() WHERE id = $1`), id)
+	tag, err := ex.Exec(ctx, w.control.heartbeat, id)
 	if err != nil {
 		return false, fmt.Errorf("warehouse: process heartbeat: %w", err)
 	}
@@ -94,11 +116,8 @@ func (w *Warehouse) HeartbeatProcess(ctx context.Context, ex Executor, id string
 
 // UnregisterProcess forgets process id (it is stopping).
 func (w *Warehouse) UnregisterProcess(ctx context.Context, ex Executor, id string) error {
-	if _, err := ex.Exec(ctx, w.sql(`DELETE FROM /* TEMPLATE: state */processes WHERE id = $1`), id); err != nil {
+	if _, err := ex.Exec(ctx, w.control.unregister, id); err != nil {
 		return fmt.Errorf("warehouse: unregister process: %w", err)
 	}
 	return nil
 }
-
-// sql renders a statement's schema templates.
-func (w *Warehouse) sql(stmt string) string { return render(stmt, w.dataSchema, w.stateSchema) }

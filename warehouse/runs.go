@@ -189,6 +189,7 @@ type runSQL struct {
 	seen, seenCount, deleteUnseen, undeleteSeen        string
 	clearSeen                                          string
 	massConfirmed, massRecord, massClear, massApprove  string
+	lastStarts                                         string
 }
 
 func renderRuns(state, data string) runSQL {
@@ -237,6 +238,8 @@ WHERE account = $1 AND stream = $2`),
 		massRecord: r(`INSERT INTO /* TEMPLATE: state */mass_deletes (account, stream, run_id, deletes, seen, delete_limit)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (account, stream) DO UPDATE SET run_id = $3, deletes = $4, seen = $5, delete_limit = $6, recorded_at = now()`),
+		lastStarts: r(`SELECT stream, max(started_at) FROM /* TEMPLATE: state */sync_runs
+WHERE account = $1 AND kind = $2 GROUP BY stream`),
 		massClear: r(`DELETE FROM /* TEMPLATE: state */mass_deletes WHERE account = $1 AND stream = $2`),
 		massApprove: r(`INSERT INTO /* TEMPLATE: state */mass_deletes (account, stream, approved) VALUES ($1, $2, true)
 ON CONFLICT (account, stream) DO UPDATE SET approved = true, recorded_at = now()`),
@@ -689,8 +692,7 @@ func (w *Warehouse) LiveRows(ctx context.Context, ex Executor, table, account st
 // LastRunStarts returns, per stream, when account's latest run of kind
 // started (streams never run are absent).
 func (w *Warehouse) LastRunStarts(ctx context.Context, ex Executor, account string, kind RunKind) (map[string]time.Time, error) {
-	rows, err := ex.Query(ctx, w.sql(`SELECT stream, max(started_at) FROM /* TEMPLATE: state */sync_runs
-WHERE account = $1 AND kind = $2 GROUP BY stream`), account, string(kind))
+	rows, err := ex.Query(ctx, w.runs.lastStarts, account, string(kind))
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: last run starts: %w", err)
 	}

@@ -44,6 +44,7 @@ type Warehouse struct {
 	tables      map[string]*tableSQL
 	state       stateSQL
 	runs        runSQL
+	control     controlSQL
 }
 
 // New returns a Warehouse for cfg's schemas.
@@ -62,6 +63,7 @@ func New(cfg Config) (*Warehouse, error) {
 	}
 	w.state = renderState(w.stateSchema, w.dataSchema)
 	w.runs = renderRuns(w.stateSchema, w.dataSchema)
+	w.control = renderControl(w.stateSchema, w.dataSchema)
 	return w, nil
 }
 

@@ -38,25 +38,15 @@ runs.`,
 			if account == "" || stream == "" {
 				return usagef("checkpoint reset needs --account and --stream")
 			}
-			var at time.Time
-			if to != "" {
-				var err error
-				if at, err = parseTimeFlag(to); err != nil {
-					return usagef("--to %q: want an RFC 3339 time (2026-11-01T00:00:00Z) or a date (2026-11-01)", to)
-				}
-				if at.After(time.Now()) {
-					return usagef("--to %s is in the future: the next sync would skip every change until then", at.Format(time.RFC3339))
-				}
-			}
-			cfg, err := a.loadConfig()
+			at, err := parseTimeFlag("--to", to)
 			if err != nil {
 				return err
 			}
-			if err := checkStreams(cfg, account, []string{stream}); err != nil {
-				return err
+			if at.After(time.Now()) {
+				return usagef("--to %s is in the future: the next sync would skip every change until then", at.Format(time.RFC3339))
 			}
 			ctx := cmd.Context()
-			s, err := a.openSession(ctx, "checkpoint", account, pipelineOptions{})
+			s, err := a.openSession(ctx, "checkpoint", account, pipelineOptions{streams: []string{stream}})
 			if err != nil {
 				return err
 			}
@@ -81,10 +71,17 @@ runs.`,
 	return cmd
 }
 
-// parseTimeFlag reads an RFC 3339 time or a date (midnight UTC).
-func parseTimeFlag(s string) (time.Time, error) {
+// parseTimeFlag reads flag's value, an RFC 3339 time or a date (midnight
+// UTC); "" is the zero time. A bad value is a usage error naming the flag.
+func parseTimeFlag(flag, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC(), nil
 	}
-	return time.Parse(time.DateOnly, s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, usagef("%s %q: want an RFC 3339 time (2026-11-01T00:00:00Z) or a date (2026-11-01)", flag, s)
 }

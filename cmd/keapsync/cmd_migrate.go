@@ -100,14 +100,14 @@ type session struct {
 }
 
 // openSession loads the configuration, checks that account (unless empty)
-// is configured, connects, checks the schemas are migrated and builds a
-// pipeline that works no job until started.
+// and o.streams are configured, connects, checks the schemas are migrated
+// and builds a pipeline that works no job until started.
 func (a *app) openSession(ctx context.Context, command, account string, o pipelineOptions) (*session, error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return nil, err
 	}
-	if err := checkAccount(cfg, account); err != nil {
+	if err := checkStreams(cfg, account, o.streams); err != nil {
 		return nil, err
 	}
 	a.warn(cfg)

@@ -34,17 +34,12 @@ account's queue) show it paused.`
 			if stream != "" && account == "" {
 				return usagef("--stream needs --account")
 			}
+			var streams []string
 			if stream != "" {
-				cfg, err := a.loadConfig()
-				if err != nil {
-					return err
-				}
-				if err := checkStreams(cfg, account, []string{stream}); err != nil {
-					return err
-				}
+				streams = []string{stream}
 			}
 			ctx := cmd.Context()
-			s, err := a.openSession(ctx, use, account, pipelineOptions{})
+			s, err := a.openSession(ctx, use, account, pipelineOptions{streams: streams})
 			if err != nil {
 				return err
 			}

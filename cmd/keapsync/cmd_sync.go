@@ -97,29 +97,20 @@ func (a *app) sync(ctx context.Context, o syncOptions) error {
 			return usagef("--since re-reads a time range: not with --full or --reconcile")
 		}
 		var err error
-		if since, err = parseTimeFlag(o.since); err != nil {
-			return usagef("--since %q: want an RFC 3339 time (2026-11-01T00:00:00Z) or a date (2026-11-01)", o.since)
+		if since, err = parseTimeFlag("--since", o.since); err != nil {
+			return err
 		}
-		if o.until != "" {
-			if until, err = parseTimeFlag(o.until); err != nil {
-				return usagef("--until %q: want an RFC 3339 time (2026-11-01T00:00:00Z) or a date (2026-11-01)", o.until)
-			}
+		if until, err = parseTimeFlag("--until", o.until); err != nil {
+			return err
 		}
 		if !since.Before(time.Now()) || !until.IsZero() && !until.After(since) {
 			return usagef("--since must be in the past and before --until")
 		}
 	}
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	if err := checkStreams(cfg, o.account, o.streams); err != nil {
-		return err
-	}
 	// With --wait this process works jobs and may be elected River's
 	// leader, which alone enqueues the schedules: it carries them too, or
 	// they would stop while it leads.
-	s, err := a.openSession(ctx, "sync", o.account, pipelineOptions{schedules: o.wait})
+	s, err := a.openSession(ctx, "sync", o.account, pipelineOptions{streams: o.streams, schedules: o.wait})
 	if err != nil {
 		return err
 	}

@@ -77,6 +77,9 @@ func requireMigrated(ctx context.Context, pool *pgxpool.Pool, cfg *config) error
 // pipelineOptions are what differ between the commands that build a
 // pipeline.
 type pipelineOptions struct {
+	// streams are the streams the command names: openSession checks them
+	// against the configuration (a usage error) before connecting.
+	streams   []string
 	schedules bool
 	logger    *slog.Logger
 	metrics   jobs.Metrics

@@ -10,9 +10,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/keapsync/keapsync/jobs"
 	"github.com/keapsync/keapsync/migrations"
-	"github.com/keapsync/keapsync/warehouse/warehousetest"
 )
 
 var updateDBT = flag.Bool("update-dbt", false, "rewrite docs/dbt/sources.yml from the migrations")
@@ -63,12 +61,8 @@ type (
 // warn after 36 hours, error after 72). -update-dbt rewrites it.
 func TestDBT_SourcesMatchTheMigrations(t *testing.T) {
 	t.Parallel()
-	pool := warehousetest.NewPool(t, 4)
-	data, state, river := warehousetest.Schemas(t, pool)
+	pool, data, _ := migratedSchemas(t)
 	ctx := context.Background()
-	if _, err := jobs.Migrate(ctx, pool, jobs.MigrateConfig{DataSchema: data, StateSchema: state, RiverSchema: river}); err != nil {
-		t.Fatal(err)
-	}
 	type col struct{ table, kind, tableComment, name, comment string }
 	rows, err := pool.Query(ctx, `SELECT c.relname, c.relkind::text, coalesce(obj_description(c.oid, 'pg_class'), ''),
 			a.attname, coalesce(col_description(c.oid, a.attnum), '')

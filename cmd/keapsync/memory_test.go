@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,12 +25,7 @@ const memoryBoundMB = 250
 // README's bound.
 func TestSync_AHostileServerCannotTakeTheProcessPastItsMemoryBound(t *testing.T) {
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "keapsync")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("build: %v", err)
-	}
+	bin := releaseBinary(t)
 	e := newTestEnv(t, envOptions{contacts: 50})
 	e.mustRun(exitOK, "migrate")
 	for path, kind := range map[string]keapsim.FaultKind{"/v2/notes": keapsim.FaultManyTiny, "/v2/tasks": keapsim.FaultHuge} {

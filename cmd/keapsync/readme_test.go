@@ -67,36 +67,57 @@ func firstFencedBlock(t *testing.T, readme string) []string {
 // raceEnabled is set when the tests run with -race (race_test.go).
 var raceEnabled bool
 
+// A built keapsync binary, one per flavour: as this test binary (with
+// -race when it is) and as users build it.
+type builtBinary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
 var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
-	buildDir  string
+	builds   [2]builtBinary // [0] as this test binary, [1] release
+	buildDir string
+	dirErr   error
+	dirOnce  sync.Once
 )
 
 // keapsyncBinary builds the command once for the tests that run it as a
 // process, as a user would.
-func keapsyncBinary(t *testing.T) string {
+func keapsyncBinary(t *testing.T) string { return buildBinary(t, raceEnabled) }
+
+// releaseBinary is the command built without -race, as users build it,
+// for tests that measure it (the race detector multiplies its memory).
+func releaseBinary(t *testing.T) string { return buildBinary(t, false) }
+
+func buildBinary(t *testing.T, race bool) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "keapsync-test-bin-")
-		if buildErr != nil {
+	b := &builds[1]
+	if race == raceEnabled {
+		b = &builds[0]
+	}
+	b.once.Do(func() {
+		dirOnce.Do(func() { buildDir, dirErr = os.MkdirTemp("", "keapsync-test-bin-") })
+		if b.err = dirErr; b.err != nil {
 			return
 		}
-		binary = filepath.Join(buildDir, "keapsync")
-		args := []string{"build", "-o", binary}
-		if raceEnabled { // reuse the packages this test binary was built from
-			args = append(args, "-race")
+		flavour, args := "release", []string{"build"}
+		if race {
+			flavour, args = "race", append(args, "-race") // reuse the packages this test binary was built from
 		}
-		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
+		b.path = filepath.Join(buildDir, flavour, "keapsync")
+		if b.err = os.MkdirAll(filepath.Dir(b.path), 0o755); b.err != nil {
+			return
+		}
+		out, err := exec.Command("go", append(args, "-o", b.path, ".")...).CombinedOutput()
 		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return binary
+	return b.path
 }
 
 func TestMain(m *testing.M) {

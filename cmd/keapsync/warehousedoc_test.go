@@ -26,12 +26,8 @@ const (
 // migrations are the one source of table shapes); -update-readme rewrites it.
 func TestREADME_WarehouseReferenceMatchesTheMigrations(t *testing.T) {
 	t.Parallel()
-	pool := warehousetest.NewPool(t, 4)
-	data, state, river := warehousetest.Schemas(t, pool)
+	pool, data, state := migratedSchemas(t)
 	ctx := context.Background()
-	if _, err := jobs.Migrate(ctx, pool, jobs.MigrateConfig{DataSchema: data, StateSchema: state, RiverSchema: river}); err != nil {
-		t.Fatal(err)
-	}
 	want, err := warehouseReference(ctx, pool, data, state)
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +49,19 @@ func TestREADME_WarehouseReferenceMatchesTheMigrations(t *testing.T) {
 		return
 	}
 	t.Errorf("the README's warehouse reference is stale: run go test ./cmd/keapsync -run TestREADME_WarehouseReference -update-readme")
+}
+
+// migratedSchemas returns a pool on freshly migrated schemas of the
+// test's own, and their data and state schema names: the one source of
+// the generated documents' table shapes.
+func migratedSchemas(t *testing.T) (pool *pgxpool.Pool, data, state string) {
+	t.Helper()
+	pool = warehousetest.NewPool(t, 4)
+	data, state, river := warehousetest.Schemas(t, pool)
+	if _, err := jobs.Migrate(context.Background(), pool, jobs.MigrateConfig{DataSchema: data, StateSchema: state, RiverSchema: river}); err != nil {
+		t.Fatal(err)
+	}
+	return pool, data, state
 }
 
 // commonColumns are documented once, not under every table.
