@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"context"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/keapsync/keapsync/jobs"
 	"github.com/keapsync/keapsync/keap"
@@ -212,4 +215,61 @@ func BenchmarkBackfillLatency(b *testing.B) {
 		b.Logf("%d contacts: %d calls in %s; the quota allows them in %s; %d rejected",
 			contacts, st.Accepted, elapsed.Round(time.Millisecond), least.Round(time.Millisecond), st.Rejected)
 	}
+}
+
+// BenchmarkStatus measures the status read (what `keapsync status` and
+// every /metrics scrape cost) with KEAPSYNC_BENCH_STATUS_ROWS (default ten
+// million) live contacts in the warehouse, against counting those rows
+// with count(*) as status did before migration 00014.
+func BenchmarkStatus(b *testing.B) {
+	rows := int64(10_000_000)
+	if s := os.Getenv("KEAPSYNC_BENCH_STATUS_ROWS"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			b.Fatalf("KEAPSYNC_BENCH_STATUS_ROWS=%q: want a positive count", s)
+		}
+		rows = n
+	}
+	e := setup(b, []testAccount{unthrottled("bench", 100)}, nil)
+	e.start()
+	e.sync(jobs.SyncRequest{}, 2*time.Minute)
+	ctx := context.Background()
+	contacts := pgx.Identifier{e.mig.DataSchema, "contacts"}.Sanitize()
+	const batch = 1_000_000
+	for first := int64(1_000_000_000); first < 1_000_000_000+rows; first += batch {
+		last := min(first+batch, 1_000_000_000+rows) - 1
+		if _, err := e.pool.Exec(ctx, `INSERT INTO `+contacts+` (account, id, given_name, raw, _hash)
+			SELECT 'bench', g, 'Contact ' || g, '{}', '\x00' FROM generate_series($1::bigint, $2::bigint) g`, first, last); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := e.pool.Exec(ctx, `ANALYZE `+contacts); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	var counted int64
+	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM `+contacts+` WHERE account = 'bench' AND _deleted_at IS NULL`).Scan(&counted); err != nil {
+		b.Fatal(err)
+	}
+	countTime := time.Since(start)
+
+	b.ResetTimer()
+	var st jobs.Status
+	for range b.N {
+		var err error
+		if st, err = e.p.Status(ctx, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	per := b.Elapsed() / time.Duration(b.N)
+	for _, ss := range st.Accounts[0].Streams {
+		if ss.Stream == "contacts" && ss.Rows != counted {
+			b.Fatalf("status says %d contacts, count(*) %d", ss.Rows, counted)
+		}
+	}
+	b.ReportMetric(float64(per.Microseconds())/1000, "status_ms")
+	b.ReportMetric(float64(countTime.Microseconds())/1000, "count_ms")
+	b.ReportMetric(float64(countTime)/float64(per), "count/status")
+	b.Logf("%d live contacts: status %s, one count(*) of them %s", counted, per.Round(time.Microsecond), countTime.Round(time.Millisecond))
 }

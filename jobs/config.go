@@ -104,6 +104,10 @@ type Config struct {
 	// notification arrives (and how often Wait polls). Default 1s.
 	PollInterval time.Duration
 
+	// WatchInterval is how often the leader looks for streams stale past
+	// their schedule (IncidentStale). Default 1m.
+	WatchInterval time.Duration
+
 	// PageSize, when set, caps the records per page below each stream's
 	// largest (1,000; users 100). Every call is precious, so production
 	// leaves it 0; tests shrink it to read many pages from small tenants.
@@ -147,6 +151,11 @@ type Account struct {
 	// Streams limits the synced streams to these catalogue names. Default
 	// every stream.
 	Streams []string
+
+	// Notify is where the account's incidents (a failed run, a discarded
+	// job, a rejected key, a stream stale past its schedule) are posted.
+	// Default: nowhere.
+	Notify Notify
 }
 
 // ConfigError reports an invalid Config field.
@@ -248,6 +257,9 @@ func (c Config) withDefaults() Config {
 	if c.PollInterval == 0 {
 		c.PollInterval = time.Second
 	}
+	if c.WatchInterval == 0 {
+		c.WatchInterval = time.Minute
+	}
 	return c
 }
 
@@ -288,6 +300,9 @@ func (c Config) validate() error {
 				return &ConfigError{Field: fmt.Sprintf("%s.Streams[%d]", field, j), Reason: fmt.Sprintf("unknown stream %q", s)}
 			}
 		}
+		if err := a.Notify.validate(field + ".Notify"); err != nil {
+			return err
+		}
 	}
 	for _, d := range []struct {
 		field string
@@ -296,6 +311,7 @@ func (c Config) validate() error {
 		{"Overlap", c.Overlap}, {"JobTimeout", c.JobTimeout}, {"RescueAfter", c.RescueAfter},
 		{"Retry.BaseDelay", c.Retry.BaseDelay}, {"Retry.MaxDelay", c.Retry.MaxDelay},
 		{"QuotaWait", c.QuotaWait}, {"SnoozeJitter", c.SnoozeJitter}, {"PollInterval", c.PollInterval},
+		{"WatchInterval", c.WatchInterval},
 	} {
 		if d.v < 0 {
 			return &ConfigError{Field: d.field, Reason: "must not be negative"}

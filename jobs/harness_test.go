@@ -178,7 +178,7 @@ func (e *env) syncNoCheck(req jobs.SyncRequest, timeout time.Duration) []warehou
 
 // assertMatchesTruth checks that every stream of account in the warehouse
 // equals the simulator's live records: the same ids live (the rest soft
-// deleted), each with the same raw record.
+// deleted), each with the same raw record, and the live rows' count agrees.
 func (e *env) assertMatchesTruth(account string, streams ...string) {
 	e.t.Helper()
 	ctx := context.Background()
@@ -226,6 +226,10 @@ func (e *env) assertMatchesTruth(account string, streams ...string) {
 		if len(missing)+len(extra)+len(differ) > 0 {
 			e.t.Errorf("%s/%s: %d live in Keap, %d in the warehouse; missing %v, extra %v, different %v",
 				account, s.Name, len(want), len(got), head(missing), head(extra), head(differ))
+		}
+		// The count status reads, kept by triggers, is the live rows'.
+		if n, err := e.wh.LiveRows(ctx, e.pool, s.Name, account); err != nil || n != int64(len(got)) {
+			e.t.Errorf("%s/%s: live row count %d (%v), %d rows live", account, s.Name, n, err, len(got))
 		}
 	}
 }

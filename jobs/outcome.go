@@ -191,8 +191,10 @@ func (p *Pipeline) record(ctx context.Context, tx pgx.Tx, job *river.Job[PageArg
 		return r.pause(ctx, tx, wake)
 	case actRejectKey:
 		return p.rejectKey(ctx, tx, r.a, job.ID, cause)
-	case actFail, actGiveUp:
-		return r.fail(ctx, tx, job.ID, d.reason)
+	case actFail:
+		return r.fail(ctx, tx, job.ID, IncidentRunFailed, d.reason)
+	case actGiveUp:
+		return r.fail(ctx, tx, job.ID, IncidentJobDiscarded, d.reason)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"time"
 
@@ -122,7 +123,15 @@ func New(cfg Config) (*Pipeline, error) {
 	if err := river.AddWorkerSafely(workers, &pageWorker{p: p}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	queues := make(map[string]river.QueueConfig, len(p.accounts))
+	notifier := &notifyWorker{p: p, client: &http.Client{CheckRedirect: noRedirects}}
+	if err := river.AddWorkerSafely(workers, notifier); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &watchWorker{p: p}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	queues := make(map[string]river.QueueConfig, len(p.accounts)+1)
+	queues[notifyQueue] = river.QueueConfig{MaxWorkers: 2}
 	for _, a := range p.accounts {
 		queues[a.queue] = river.QueueConfig{MaxWorkers: cfg.Workers}
 	}
@@ -131,6 +140,9 @@ func New(cfg Config) (*Pipeline, error) {
 		for _, name := range p.order {
 			periodic = append(periodic, p.accounts[name].periodicJobs()...)
 		}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.WatchInterval), func() (river.JobArgs, *river.InsertOpts) {
+			return WatchArgs{}, nil
+		}, &river.PeriodicJobOpts{ID: "keapsync_watch"}))
 	}
 	rc, err := river.NewClient(riverpgxv5.New(cfg.Pool), &river.Config{
 		Schema:               cfg.RiverSchema,

@@ -74,13 +74,8 @@ func (p *Pipeline) Plan(ctx context.Context, account string) (Plan, error) {
 	}
 	now := p.cfg.Now().UTC()
 	plan := Plan{Account: account, Interval: 24 * time.Hour}
-	if a.Schedule != "" {
-		if sched, err := ParseSchedule(a.Schedule); err == nil {
-			next := sched.Next(now)
-			if after := sched.Next(next); after.After(next) {
-				plan.Interval = after.Sub(next)
-			}
-		}
+	if interval, ok := scheduleInterval(a.Schedule, now); ok {
+		plan.Interval = interval
 	}
 	plan.RunsPerDay = float64(24*time.Hour) / float64(plan.Interval)
 

@@ -53,7 +53,7 @@ func (p *Pipeline) startRun(ctx context.Context, tx pgx.Tx, a *account, s keap.S
 		}
 		// Its jobs were cancelled or deleted outside keapsync (River UI):
 		// end it, and start anew from its slices' positions.
-		if err := r.end(ctx, tx, warehouse.RunCancelled, 0, "no job left to continue the run (cancelled or deleted outside keapsync)"); err != nil {
+		if err := r.end(ctx, tx, warehouse.RunCancelled, 0, "", "no job left to continue the run (cancelled or deleted outside keapsync)"); err != nil {
 			return nil, false, err
 		}
 	}
@@ -244,7 +244,7 @@ func (r *syncRun) applyDeletes(ctx context.Context, tx pgx.Tx, self int64) (ware
 		p.log.LogAttrs(ctx, slog.LevelWarn, "jobs: mass delete withheld",
 			slog.String("account", r.a.Name), slog.String("stream", r.s.Name), slog.Int64("run_id", r.ID),
 			slog.Int64("deletes", withheld.Deletes), slog.Int64("seen", withheld.Seen), slog.Int64("live", live), slog.Int64("limit", limit))
-		return rr, r.fail(ctx, tx, self, withheld.Error())
+		return rr, r.fail(ctx, tx, self, IncidentRunFailed, withheld.Error())
 	}
 	if err != nil {
 		return rr, err
@@ -311,7 +311,7 @@ func (r *syncRun) finishIfDone(ctx context.Context, tx pgx.Tx, self int64) error
 			}
 		}
 	}
-	return r.end(ctx, tx, warehouse.RunSucceeded, 0, "")
+	return r.end(ctx, tx, warehouse.RunSucceeded, 0, "", "")
 }
 
 // appliesDeletes reports whether the run soft-deletes the rows it does not
@@ -374,27 +374,42 @@ func (r *syncRun) resume(ctx context.Context, tx pgx.Tx, except int) error {
 	return nil
 }
 
-// fail ends the run as failed with reason and cancels its jobs but self, so
-// its parallel slices stop too. Retrying any of its jobs resumes it.
-func (r *syncRun) fail(ctx context.Context, tx pgx.Tx, self int64, reason string) error {
-	return r.end(ctx, tx, warehouse.RunFailed, self, reason)
+// fail ends the run as failed with reason, opening an incident of kind
+// (IncidentRunFailed, IncidentJobDiscarded; none when empty), and cancels
+// its jobs but self, so its parallel slices stop too. Retrying any of its
+// jobs resumes it.
+func (r *syncRun) fail(ctx context.Context, tx pgx.Tx, self int64, incident, reason string) error {
+	return r.end(ctx, tx, warehouse.RunFailed, self, incident, reason)
 }
 
 // cancel ends the run as cancelled with reason and cancels its jobs but self.
 func (r *syncRun) cancel(ctx context.Context, tx pgx.Tx, self int64, reason string) error {
-	return r.end(ctx, tx, warehouse.RunCancelled, self, reason)
+	return r.end(ctx, tx, warehouse.RunCancelled, self, "", reason)
 }
 
 // end records the run's final status and, unless it succeeded (its jobs are
 // done then), cancels its live jobs but self. A run that already ended keeps
-// its status; its live jobs are cancelled all the same.
-func (r *syncRun) end(ctx context.Context, tx pgx.Tx, status warehouse.RunStatus, self int64, reason string) error {
+// its status; its live jobs are cancelled all the same. Ending it opens
+// an incident of kind incident (when not empty); succeeding resolves those
+// its success ends. Both on tx, so a notification is sent if and only if
+// what it tells of was recorded.
+func (r *syncRun) end(ctx context.Context, tx pgx.Tx, status warehouse.RunStatus, self int64, incident, reason string) error {
 	err := r.p.wh.FinishRun(ctx, tx, r.ID, status, reason)
 	switch {
 	case errors.Is(err, warehouse.ErrRunNotActive):
 	case err != nil:
 		return err
 	default:
+		switch {
+		case status == warehouse.RunSucceeded:
+			err = r.p.resolveIncidents(ctx, tx, r.a, r.s.Name, r.Kind)
+		case incident != "":
+			err = r.p.openIncident(ctx, tx, r.a, warehouse.Incident{
+				Stream: r.s.Name, Kind: incident, RunKind: string(r.Kind), Detail: reason, RunID: r.ID})
+		}
+		if err != nil {
+			return err
+		}
 		r.Status = status
 		level := slog.LevelInfo
 		if status == warehouse.RunFailed {
@@ -469,9 +484,13 @@ func (p *Pipeline) rejectKey(ctx context.Context, tx pgx.Tx, a *account, self in
 		return err
 	}
 	for _, run := range runs {
-		if err := p.ownRun(a, run).fail(ctx, tx, self, reason); err != nil {
+		// One incident for the account, not one per stream.
+		if err := p.ownRun(a, run).fail(ctx, tx, self, "", reason); err != nil {
 			return err
 		}
+	}
+	if err := p.openIncident(ctx, tx, a, warehouse.Incident{Kind: IncidentKeyRejected, Detail: reason}); err != nil {
+		return err
 	}
 	return p.cancelJobs(ctx, tx, a, self, 0)
 }

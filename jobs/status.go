@@ -23,9 +23,29 @@ type Status struct {
 
 // AccountStatus is one account's streams and quota.
 type AccountStatus struct {
-	Account string         `json:"account"`
-	Quota   QuotaStatus    `json:"quota"`
-	Streams []StreamStatus `json:"streams"`
+	Account string      `json:"account"`
+	Quota   QuotaStatus `json:"quota"`
+	// ScheduleInterval is the time between two scheduled syncs, in
+	// seconds; 0 when the account syncs only on demand.
+	ScheduleInterval float64 `json:"schedule_interval_seconds"`
+	// Workers counts the live processes working the account's jobs
+	// (keapsync work, sync --wait), by their heartbeats.
+	Workers int `json:"workers"`
+	// Incidents are the account's open incidents (what notifications tell
+	// of), oldest first.
+	Incidents []IncidentStatus `json:"incidents"`
+	Streams   []StreamStatus   `json:"streams"`
+}
+
+// IncidentStatus is an open incident: a failed run, a discarded job, a
+// rejected key or a stale stream, until it recovers.
+type IncidentStatus struct {
+	ID       int64     `json:"id"`
+	Stream   string    `json:"stream,omitempty"`
+	Kind     string    `json:"kind"`
+	RunKind  string    `json:"run_kind,omitempty"`
+	Detail   string    `json:"detail"`
+	OpenedAt time.Time `json:"opened_at"`
 }
 
 // QuotaStatus is an account's quota as the shared ledger counts it.
@@ -54,6 +74,11 @@ type StreamStatus struct {
 	// queue paused in River UI).
 	State         string     `json:"state"`
 	LastSuccessAt *time.Time `json:"last_success_at"`
+	// Stale is set when the account is scheduled and the stream's last
+	// success is older than its schedule allows (an interval and a half,
+	// at least an interval and an hour): a notification and an alert
+	// tell of it. A stream never synced is not stale.
+	Stale bool `json:"stale"`
 	// Rows counts the stream's live (not soft-deleted) rows.
 	Rows int64 `json:"rows"`
 	// Checkpoint is the newest update time fully synced.
@@ -157,10 +182,29 @@ func (p *Pipeline) accountStatus(ctx context.Context, a *account) (AccountStatus
 	if err != nil {
 		return as, err
 	}
+	if as.Workers, err = p.wh.Workers(ctx, p.cfg.Pool, a.Name, processStaleAfter); err != nil {
+		return as, err
+	}
+	incidents, err := p.wh.OpenIncidents(ctx, p.cfg.Pool, a.Name)
+	if err != nil {
+		return as, err
+	}
+	as.Incidents = []IncidentStatus{}
+	for _, in := range incidents {
+		as.Incidents = append(as.Incidents, IncidentStatus{ID: in.ID, Stream: in.Stream, Kind: in.Kind, RunKind: in.RunKind,
+			Detail: in.Detail, OpenedAt: in.OpenedAt})
+	}
+	interval, scheduled := scheduleInterval(a.Schedule, p.cfg.Now())
+	if scheduled {
+		as.ScheduleInterval = interval.Seconds()
+	}
 	for _, s := range a.streams {
 		ss, err := p.streamStatus(ctx, a, s)
 		if err != nil {
 			return as, err
+		}
+		if scheduled && ss.LastSuccessAt != nil {
+			ss.Stale = stale(*ss.LastSuccessAt, interval, p.cfg.Now())
 		}
 		if paused[s.Name] || paused[""] || queuePaused {
 			ss.State = StatePaused

@@ -12,6 +12,7 @@ import (
 type controlSQL struct {
 	forgetStale, processes, register, heartbeat, unregister string
 	pause, resume, paused, pausedOf                         string
+	workers                                                 string
 }
 
 func renderControl(state, data string) controlSQL {
@@ -27,6 +28,8 @@ ON CONFLICT (id) DO UPDATE SET accounts = $4, heartbeat_at = now()`),
 		resume:     r(`DELETE FROM /* TEMPLATE: state */paused WHERE account = $1 AND ($2 = '' OR stream = $2)`),
 		paused:     r(`SELECT EXISTS (SELECT 1 FROM /* TEMPLATE: state */paused WHERE account = $1 AND stream IN ('', $2))`),
 		pausedOf:   r(`SELECT stream FROM /* TEMPLATE: state */paused WHERE account = $1`),
+		workers: r(`SELECT count(*) FROM /* TEMPLATE: state */processes
+WHERE accounts ? $1 AND heartbeat_at >= now() - $2::interval`),
 	}
 }
 
@@ -120,4 +123,14 @@ func (w *Warehouse) UnregisterProcess(ctx context.Context, ex Executor, id strin
 		return fmt.Errorf("warehouse: unregister process: %w", err)
 	}
 	return nil
+}
+
+// Workers counts the live processes working account: those whose last
+// heartbeat is younger than staleAfter. It only reads.
+func (w *Warehouse) Workers(ctx context.Context, ex Executor, account string, staleAfter time.Duration) (int, error) {
+	var n int
+	if err := ex.QueryRow(ctx, w.control.workers, account, staleAfter).Scan(&n); err != nil {
+		return 0, fmt.Errorf("warehouse: processes working %s: %w", account, err)
+	}
+	return n, nil
 }

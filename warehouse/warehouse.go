@@ -45,6 +45,7 @@ type Warehouse struct {
 	state       stateSQL
 	runs        runSQL
 	control     controlSQL
+	incidents   incidentSQL
 }
 
 // New returns a Warehouse for cfg's schemas.
@@ -64,6 +65,7 @@ func New(cfg Config) (*Warehouse, error) {
 	w.state = renderState(w.stateSchema, w.dataSchema)
 	w.runs = renderRuns(w.stateSchema, w.dataSchema)
 	w.control = renderControl(w.stateSchema, w.dataSchema)
+	w.incidents = renderIncidents(w.stateSchema, w.dataSchema)
 	return w, nil
 }
 

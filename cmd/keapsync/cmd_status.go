@@ -55,6 +55,14 @@ func printStatus(w io.Writer, st jobs.Status) error {
 			fmt.Fprintln(w)
 		}
 		fmt.Fprintf(w, "Account %s: %s\n", as.Account, quotaLine(as.Quota, now))
+		fmt.Fprintf(w, "  %d work process(es) up\n", as.Workers)
+		for _, in := range as.Incidents {
+			where := ""
+			if in.Stream != "" {
+				where = " " + in.Stream
+			}
+			fmt.Fprintf(w, "  INCIDENT %s%s since %s: %s\n", in.Kind, where, clock(&in.OpenedAt), truncate(in.Detail, 100))
+		}
 		t := newTable(w)
 		fmt.Fprintln(t, "  STREAM\tSTATE\tLAST SUCCESS\tROWS\tCHECKPOINT\tPAUSED UNTIL\tLAST ERROR")
 		for _, ss := range as.Streams {
@@ -65,6 +73,9 @@ func printStatus(w io.Writer, st jobs.Status) error {
 			paused := clock(ss.PausedUntil)
 			if ss.PausedUntil != nil {
 				paused += " (" + ago(ss.PausedUntil, now) + ")"
+			}
+			if ss.Stale {
+				last += " STALE"
 			}
 			fmt.Fprintf(t, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", ss.Stream, ss.State, last, num(ss.Rows), clock(ss.Checkpoint),
 				paused, dash(truncate(ss.LastError, 60)))

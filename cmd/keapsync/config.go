@@ -61,17 +61,25 @@ type fileConfig struct {
 	Worker      fileWorker    `yaml:"worker"`
 	HTTP        fileHTTP      `yaml:"http"`
 	Log         fileLog       `yaml:"log"`
+	Notify      *fileNotify   `yaml:"notify"`
 }
 
 type fileAccount struct {
-	Name             string    `yaml:"name"`
-	BaseURL          string    `yaml:"base_url"`
-	APIKey           string    `yaml:"api_key"`
-	APIKeyFile       string    `yaml:"api_key_file"`
-	Schedule         string    `yaml:"schedule"`
-	Streams          []string  `yaml:"streams"`
-	ReconcileDeletes string    `yaml:"reconcile_deletes"`
-	Quota            fileQuota `yaml:"quota"`
+	Name             string      `yaml:"name"`
+	BaseURL          string      `yaml:"base_url"`
+	APIKey           string      `yaml:"api_key"`
+	APIKeyFile       string      `yaml:"api_key_file"`
+	Schedule         string      `yaml:"schedule"`
+	Streams          []string    `yaml:"streams"`
+	ReconcileDeletes string      `yaml:"reconcile_deletes"`
+	Quota            fileQuota   `yaml:"quota"`
+	Notify           *fileNotify `yaml:"notify"`
+}
+
+type fileNotify struct {
+	WebhookURL     string `yaml:"webhook_url"`
+	WebhookURLFile string `yaml:"webhook_url_file"`
+	Format         string `yaml:"format"`
 }
 
 type fileQuota struct {
@@ -144,6 +152,13 @@ type accountConfig struct {
 	ReconcileDeletes string
 	Streams          []string // empty: every stream
 	Quota            keap.QuotaConfig
+	Notify           notifyConfig
+}
+
+// notifyConfig is where an account's incidents are posted.
+type notifyConfig struct {
+	WebhookURL secret // "" is none; its path is often the token
+	Format     string // json or slack
 }
 
 type workerConfig struct {

@@ -128,6 +128,7 @@ func jobsConfig(cfg *config, pool *pgxpool.Pool, o pipelineOptions) jobs.Config 
 			Schedule:          a.Schedule,
 			ReconcileSchedule: a.ReconcileDeletes,
 			Streams:           a.Streams,
+			Notify:            jobs.Notify{WebhookURL: a.Notify.WebhookURL.reveal(), Format: a.Notify.Format},
 		})
 	}
 	return jc

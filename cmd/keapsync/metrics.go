@@ -165,6 +165,7 @@ type statusCollector struct {
 
 	up, quotaUsed, quotaLimit, quotaAvailable, quotaReset *prometheus.Desc
 	rows, state, lastSuccess, lag, pausedUntil, jobs      *prometheus.Desc
+	stale, interval, workers, incidents                   *prometheus.Desc
 }
 
 func newStatusCollector(p *jobs.Pipeline) *statusCollector {
@@ -192,6 +193,14 @@ func newStatusCollector(p *jobs.Pipeline) *statusCollector {
 			"When the stream's run, paused for quota, resumes (Unix time).", []string{"account", "stream"}, nil),
 		jobs: prometheus.NewDesc("keapsync_jobs",
 			"keapsync's River jobs by state.", []string{"state"}, nil),
+		stale: prometheus.NewDesc("keapsync_stream_stale",
+			"1 when the stream's last success is older than its account's schedule allows (an interval and a half, at least an interval and an hour), else 0.", []string{"account", "stream"}, nil),
+		interval: prometheus.NewDesc("keapsync_schedule_interval_seconds",
+			"Seconds between two scheduled syncs of the account (absent when it syncs only on demand).", []string{"account"}, nil),
+		workers: prometheus.NewDesc("keapsync_workers",
+			"Live processes working the account's jobs (keapsync work, sync --wait), by their heartbeats.", []string{"account"}, nil),
+		incidents: prometheus.NewDesc("keapsync_incidents_open",
+			"Open incidents (what notifications tell of) by kind: run_failed, job_discarded, key_rejected, stale.", []string{"account", "kind"}, nil),
 	}
 }
 
@@ -219,7 +228,7 @@ func (c *statusCollector) status() (jobs.Status, error) {
 // Describe sends the descriptors.
 func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.up, c.quotaUsed, c.quotaLimit, c.quotaAvailable, c.quotaReset,
-		c.rows, c.state, c.lastSuccess, c.lag, c.pausedUntil, c.jobs} {
+		c.rows, c.state, c.lastSuccess, c.lag, c.pausedUntil, c.jobs, c.stale, c.interval, c.workers, c.incidents} {
 		ch <- d
 	}
 }
@@ -252,6 +261,17 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 		if q.ResetAt != nil {
 			gauge(c.quotaReset, float64(q.ResetAt.Unix()), as.Account)
 		}
+		if as.ScheduleInterval > 0 {
+			gauge(c.interval, as.ScheduleInterval, as.Account)
+		}
+		gauge(c.workers, float64(as.Workers), as.Account)
+		open := map[string]int{}
+		for _, in := range as.Incidents {
+			open[in.Kind]++
+		}
+		for _, kind := range jobs.IncidentKinds {
+			gauge(c.incidents, float64(open[kind]), as.Account, kind)
+		}
 		for _, ss := range as.Streams {
 			gauge(c.rows, float64(ss.Rows), as.Account, ss.Stream)
 			for _, s := range streamStates {
@@ -265,6 +285,11 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 				gauge(c.lastSuccess, float64(ss.LastSuccessAt.Unix()), as.Account, ss.Stream)
 				gauge(c.lag, st.GeneratedAt.Sub(*ss.LastSuccessAt).Seconds(), as.Account, ss.Stream)
 			}
+			stale := 0.0
+			if ss.Stale {
+				stale = 1
+			}
+			gauge(c.stale, stale, as.Account, ss.Stream)
 			if ss.PausedUntil != nil {
 				gauge(c.pausedUntil, float64(ss.PausedUntil.Unix()), as.Account, ss.Stream)
 			}

@@ -59,10 +59,15 @@ func (v *validator) validate(fc *fileConfig) *config {
 	if len(fc.Accounts) == 0 {
 		v.add("accounts", "at least one account is required")
 	}
+	global := v.notify("notify", fc.Notify)
 	seen := map[string]string{}
 	for i, fa := range fc.Accounts {
 		path := fmt.Sprintf("accounts[%d]", i)
 		a := v.account(path, fa)
+		a.Notify = global
+		if fa.Notify != nil {
+			a.Notify = v.notify(path+".notify", fa.Notify)
+		}
 		if prev, dup := seen[a.Name]; dup && a.Name != "" {
 			v.add(path+".name", "%q is already the name of %s: names must be unique", a.Name, prev)
 		}
@@ -150,6 +155,48 @@ func (v *validator) account(path string, fa fileAccount) accountConfig {
 
 	a.Quota = v.quota(path+".quota", fa.Quota)
 	return a
+}
+
+// notify checks a notify section (none when fn is nil). A webhook URL is a
+// secret: no message quotes it.
+func (v *validator) notify(path string, fn *fileNotify) notifyConfig {
+	if fn == nil {
+		return notifyConfig{}
+	}
+	nc := notifyConfig{Format: orDefault(fn.Format, jobs.FormatJSON)}
+	if nc.Format != jobs.FormatJSON && nc.Format != jobs.FormatSlack {
+		v.add(path+".format", "%q: want %s or %s", fn.Format, jobs.FormatJSON, jobs.FormatSlack)
+	}
+	hook := fn.WebhookURL
+	switch {
+	case fn.WebhookURL != "" && fn.WebhookURLFile != "":
+		v.add(path+".webhook_url", "give webhook_url or webhook_url_file, not both")
+		return nc
+	case fn.WebhookURL == off:
+		return nc // this account is not notified, whatever the global section says
+	case fn.WebhookURLFile != "":
+		b, err := readLimited(fn.WebhookURLFile, maxAPIKeyFileBytes)
+		if err != nil {
+			v.add(path+".webhook_url_file", "%v", scrubPathError(err))
+			return nc
+		}
+		hook = strings.TrimSpace(string(b))
+	case fn.WebhookURL == "":
+		v.add(path+".webhook_url", "required (webhook_url: ${KEAPSYNC_WEBHOOK_URL}, webhook_url_file: /path, or off)")
+		return nc
+	case !v.expanded[path+".webhook_url"]:
+		v.warn("%s.webhook_url is written in the configuration file: a webhook's URL is its secret; prefer webhook_url: ${KEAPSYNC_WEBHOOK_URL} or webhook_url_file", path)
+	}
+	u, err := url.Parse(hook)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(hook, " \t\r\n") {
+		v.add(path+".webhook_url", "want an https:// URL (the value is not shown: it is a secret)")
+		return nc
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		v.warn("%s.webhook_url is http: its token and the incidents cross the network in clear text; prefer https", path)
+	}
+	nc.WebhookURL = secret(hook)
+	return nc
 }
 
 // scrubPathError keeps the operation and the reason of a file error.
