@@ -82,9 +82,9 @@ func (n Notify) validate(field string) error {
 // KindNotify is the job kind of a notification.
 const KindNotify = "keapsync_notify"
 
-// notifyQueue holds the notifications: two underscores, so no account's
-// queue (queueName) can take its name.
-const notifyQueue = "keapsync__notify"
+// notifyQueue holds the notifications (and the watch): a hyphen, so no
+// account's queue (queueName) can take its name.
+const notifyQueue = "keapsync-notify"
 
 // notifyAttempts bounds a notification's attempts: with the pipeline's
 // backoff (up to 10 minutes apart by default), about an hour and a half of

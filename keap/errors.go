@@ -50,6 +50,9 @@ const (
 	CauseUnknown RateLimitCause = "unknown" // no code and no quota headers: treated as minute
 )
 
+// RateLimitCauses are every RateLimitCause, in a stable order.
+var RateLimitCauses = []RateLimitCause{CauseSpike, CauseMinute, CauseDay, CauseTenant, CauseUnknown}
+
 // RateLimitError is Keap's 429, in either body shape (Apigee fault or v2
 // {"code":"429",...}).
 type RateLimitError struct {

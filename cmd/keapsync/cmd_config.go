@@ -64,8 +64,14 @@ type printedAccount struct {
 	APIKeyFile       string       `yaml:"api_key_file,omitempty"`
 	Schedule         string       `yaml:"schedule"`
 	Streams          []string     `yaml:"streams"`
-	ReconcileDeletes string       `yaml:"reconcile_deletes"`
-	Quota            printedQuota `yaml:"quota"`
+	ReconcileDeletes string        `yaml:"reconcile_deletes"`
+	Quota            printedQuota  `yaml:"quota"`
+	Notify           printedNotify `yaml:"notify"`
+}
+
+type printedNotify struct {
+	WebhookURL string `yaml:"webhook_url"` // redacted, or off
+	Format     string `yaml:"format,omitempty"`
 }
 
 type printedQuota struct {
@@ -128,6 +134,10 @@ func printable(cfg *config) printedConfig {
 		}
 		if a.APIKeyFile == "" {
 			pa.APIKey = a.APIKey.String()
+		}
+		pa.Notify = printedNotify{WebhookURL: off}
+		if a.Notify.WebhookURL != "" {
+			pa.Notify = printedNotify{WebhookURL: a.Notify.WebhookURL.String(), Format: a.Notify.Format}
 		}
 		if len(pa.Streams) == 0 {
 			pa.Streams = streamNames()

@@ -69,6 +69,11 @@ func (a *app) work(ctx context.Context, migrateFirst bool) error {
 
 	registry := prometheus.NewRegistry()
 	metrics := newPromMetrics(registry)
+	var names []string
+	for _, a := range cfg.Accounts {
+		names = append(names, a.Name)
+	}
+	metrics.startAccounts(names)
 	p, err := newPipeline(jobsConfig(cfg, pool, pipelineOptions{schedules: true, logger: log, metrics: metrics, ledgerPool: ledgerPool}), cfg.File)
 	if err != nil {
 		return err

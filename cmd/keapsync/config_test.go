@@ -208,6 +208,12 @@ func TestConfig_BadConfigsNameTheirFieldAndLine(t *testing.T) {
 			[]string{`k.yaml:12: YAML: mapping key "database_url" already defined`}},
 		{"YAML syntax", replace("name: acme", "name: 'acme"), nil,
 			[]string{`k.yaml:3: YAML:`}},
+		{"webhook that is not a URL", validConfig + "notify: {webhook_url: ${HOOK}}\n", map[string]string{"HOOK": "hooks.slack.com/services/" + testHookToken},
+			[]string{`k.yaml:12: notify.webhook_url: want an https:// URL (the value is not shown: it is a secret)`}},
+		{"webhook format", validConfig + "notify: {webhook_url: ${HOOK}, format: teams}\n", map[string]string{"HOOK": "https://hooks.example.com/" + testHookToken},
+			[]string{`notify.format: "teams": want json or slack`}},
+		{"account webhook and its file", replace("worker:", "    notify: {webhook_url: ${HOOK}, webhook_url_file: /h}\nworker:"), map[string]string{"HOOK": "https://hooks.example.com/" + testHookToken},
+			[]string{`accounts[0].notify.webhook_url: give webhook_url or webhook_url_file, not both`}},
 		{"several problems at once", replace("schedule:", "shedule:") + "workers: 1\n", nil,
 			[]string{"invalid configuration (2 problems)", `unknown key "shedule"`, `unknown key "workers"`}},
 	} {
@@ -235,7 +241,49 @@ func TestConfig_BadConfigsNameTheirFieldAndLine(t *testing.T) {
 				t.Errorf("an invalid configuration printed on stdout:\n%s", r.stdout)
 			}
 			assertNoSecret(t, "config check", r.stderr)
+			if strings.Contains(r.stderr, testHookToken) {
+				t.Errorf("an error quotes the webhook's token:\n%s", r.stderr)
+			}
 		})
+	}
+}
+
+// testHookToken is a webhook URL's secret path in the tests.
+const testHookToken = "T000/B000/hooktoken4d2f"
+
+func TestConfig_NotifyIsGlobalOrPerAccountAndItsURLNeverPrinted(t *testing.T) {
+	t.Parallel()
+	cfg := strings.Replace(validConfig, "worker:", `  - name: quiet
+    api_key: ${KEAP_API_KEY}
+    notify: {webhook_url: "off"}
+  - name: own
+    api_key: ${KEAP_API_KEY}
+    notify: {webhook_url: "${OWN_HOOK}", format: slack}
+worker:`, 1) + "notify: {webhook_url: ${HOOK}}\n"
+	env := baseEnv()
+	env["HOOK"] = "https://hooks.example.com/" + testHookToken
+	env["OWN_HOOK"] = "https://hooks.slack.com/services/" + testHookToken
+	path := writeFile(t, t.TempDir(), "keapsync.yaml", cfg)
+	r := runCLI(context.Background(), env, "-c", path, "config", "check")
+	if r.code != 0 {
+		t.Fatalf("%v", r)
+	}
+	var printed printedConfig
+	if err := yaml.Unmarshal([]byte(r.stdout), &printed); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]printedNotify{
+		"acme":  {WebhookURL: redactedText, Format: "json"},
+		"quiet": {WebhookURL: off},
+		"own":   {WebhookURL: redactedText, Format: "slack"},
+	}
+	for _, a := range printed.Accounts {
+		if a.Notify != want[a.Name] {
+			t.Errorf("account %s: notify %+v, want %+v", a.Name, a.Notify, want[a.Name])
+		}
+	}
+	if strings.Contains(r.stdout+r.stderr, testHookToken) {
+		t.Errorf("config check printed the webhook's token:\n%s%s", r.stdout, r.stderr)
 	}
 }
 

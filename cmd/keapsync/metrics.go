@@ -99,6 +99,16 @@ func newPromMetrics(reg prometheus.Registerer) *promMetrics {
 	return m
 }
 
+// startAccounts gives every account its rate-limit series at 0, so a
+// rule's increase() sees the first 429 (a series born at 1 shows none).
+func (m *promMetrics) startAccounts(accounts []string) {
+	for _, a := range accounts {
+		for _, cause := range keap.RateLimitCauses {
+			m.rateLimited.WithLabelValues(a, string(cause))
+		}
+	}
+}
+
 // Call counts a Keap call.
 func (m *promMetrics) Call(account string, c keap.Call) {
 	status := strconv.Itoa(c.Status)
@@ -165,7 +175,7 @@ type statusCollector struct {
 
 	up, quotaUsed, quotaLimit, quotaAvailable, quotaReset *prometheus.Desc
 	rows, state, lastSuccess, lag, pausedUntil, jobs      *prometheus.Desc
-	stale, interval, workers, incidents                   *prometheus.Desc
+	stale, interval, workers, incidents, runDuration      *prometheus.Desc
 }
 
 func newStatusCollector(p *jobs.Pipeline) *statusCollector {
@@ -199,6 +209,8 @@ func newStatusCollector(p *jobs.Pipeline) *statusCollector {
 			"Seconds between two scheduled syncs of the account (absent when it syncs only on demand).", []string{"account"}, nil),
 		workers: prometheus.NewDesc("keapsync_workers",
 			"Live processes working the account's jobs (keapsync work, sync --wait), by their heartbeats.", []string{"account"}, nil),
+		runDuration: prometheus.NewDesc("keapsync_run_duration_seconds",
+			"How long the stream's latest run of the kind (sync, reconcile) took, or has taken so far while it is active.", []string{"account", "stream", "kind"}, nil),
 		incidents: prometheus.NewDesc("keapsync_incidents_open",
 			"Open incidents (what notifications tell of) by kind: run_failed, job_discarded, key_rejected, stale.", []string{"account", "kind"}, nil),
 	}
@@ -228,7 +240,7 @@ func (c *statusCollector) status() (jobs.Status, error) {
 // Describe sends the descriptors.
 func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.up, c.quotaUsed, c.quotaLimit, c.quotaAvailable, c.quotaReset,
-		c.rows, c.state, c.lastSuccess, c.lag, c.pausedUntil, c.jobs, c.stale, c.interval, c.workers, c.incidents} {
+		c.rows, c.state, c.lastSuccess, c.lag, c.pausedUntil, c.jobs, c.stale, c.interval, c.workers, c.incidents, c.runDuration} {
 		ch <- d
 	}
 }
@@ -290,6 +302,16 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 				stale = 1
 			}
 			gauge(c.stale, stale, as.Account, ss.Stream)
+			for _, run := range []*jobs.RunInfo{ss.Run, ss.Reconcile} {
+				if run == nil {
+					continue
+				}
+				end := st.GeneratedAt
+				if run.FinishedAt != nil {
+					end = *run.FinishedAt
+				}
+				gauge(c.runDuration, max(end.Sub(run.StartedAt).Seconds(), 0), as.Account, ss.Stream, run.Kind)
+			}
 			if ss.PausedUntil != nil {
 				gauge(c.pausedUntil, float64(ss.PausedUntil.Unix()), as.Account, ss.Stream)
 			}
