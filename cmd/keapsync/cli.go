@@ -134,6 +134,7 @@ configuration (config.example.yaml documents every key), run
 		a.resumeCommand(),
 		a.checkpointCommand(),
 		a.configCommand(),
+		a.readyCommand(),
 		a.demoCommand(),
 		a.versionCommand(),
 	)

@@ -126,6 +126,10 @@ func TestWork_ServesHealthMetricsStatusAndRiverUI(t *testing.T) {
 	if code, _, body := get(t, base+"/readyz", ""); code != 200 || body != "ready\n" {
 		t.Errorf("/readyz: %d %q", code, body)
 	}
+	// The healthcheck of an image without curl: keapsync ready.
+	if r := e.run("ready", "--url", base+"/readyz"); r.code != exitOK || r.stdout != "ready\n" {
+		t.Errorf("keapsync ready: %v", r)
+	}
 
 	// The work process works what sync enqueues.
 	e.mustRun(exitOK, "sync", "--stream", "contacts,companies")
@@ -261,6 +265,32 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestReady_SaysWhyItIsNotReady(t *testing.T) {
+	t.Parallel()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "database: connection refused", http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	r := runCLI(context.Background(), nil, "ready", "--url", down.URL+"/readyz")
+	if r.code != exitFailure || !strings.Contains(r.stderr, "503") || !strings.Contains(r.stderr, "connection refused") {
+		t.Errorf("a 503: %v", r)
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	if r := runCLI(context.Background(), nil, "ready", "--url", closed.URL+"/readyz"); r.code != exitFailure || !strings.Contains(r.stderr, "not ready") {
+		t.Errorf("nothing listening: %v", r)
+	}
+	for listen, want := range map[string]string{
+		"0.0.0.0:9090": "http://127.0.0.1:9090/readyz", ":9090": "http://127.0.0.1:9090/readyz",
+		"[::]:9090": "http://127.0.0.1:9090/readyz", "10.0.0.5:8080": "http://10.0.0.5:8080/readyz",
+		"[::1]:9090": "http://[::1]:9090/readyz",
+	} {
+		if got := readyURL(listen); got != want {
+			t.Errorf("readyURL(%q) = %q, want %q", listen, got, want)
+		}
+	}
 }
 
 func TestAuthenticator_RepeatedFailuresAreSlowedPerClient(t *testing.T) {
