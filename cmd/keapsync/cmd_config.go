@@ -41,7 +41,7 @@ Exit status 2 when the configuration is invalid.`,
 				cfg.File, len(cfg.Accounts), out)
 			return nil
 		},
-	})
+	}, a.configSchemaCommand())
 	return cmd
 }
 

@@ -51,64 +51,65 @@ const (
 
 // fileConfig is the configuration file's shape. Optional numbers are
 // pointers, so an absent key takes its default and a written zero is
-// checked like any other value.
+// checked like any other value. The doc and enum tags describe each key in
+// the JSON Schema generated from this structure (keapsync config schema).
 type fileConfig struct {
-	DatabaseURL string        `yaml:"database_url"`
-	DataSchema  string        `yaml:"data_schema"`
-	StateSchema string        `yaml:"state_schema"`
-	RiverSchema string        `yaml:"river_schema"`
-	Accounts    []fileAccount `yaml:"accounts"`
-	Worker      fileWorker    `yaml:"worker"`
-	HTTP        fileHTTP      `yaml:"http"`
-	Log         fileLog       `yaml:"log"`
-	Notify      *fileNotify   `yaml:"notify"`
+	DatabaseURL string        `yaml:"database_url" doc:"PostgreSQL holding the warehouse, keapsync's state and River's jobs: postgres://user:password@host:5432/dbname or key=value pairs. Required; give it from the environment (${DATABASE_URL})."`
+	DataSchema  string        `yaml:"data_schema" doc:"Schema of the analysts' tables. Default keap."`
+	StateSchema string        `yaml:"state_schema" doc:"Schema of keapsync's own state (checkpoints, runs, the quota ledger). Default keapsync."`
+	RiverSchema string        `yaml:"river_schema" doc:"Schema of River's job tables. Default river."`
+	Accounts    []fileAccount `yaml:"accounts" doc:"The Keap accounts to sync. At least one."`
+	Worker      fileWorker    `yaml:"worker" doc:"How this process works jobs (per process)."`
+	HTTP        fileHTTP      `yaml:"http" doc:"The HTTP server of keapsync work: /healthz, /readyz, /metrics, /status, River UI."`
+	Log         fileLog       `yaml:"log" doc:"Logs on stderr."`
+	Notify      *fileNotify   `yaml:"notify" doc:"Where incidents are posted (a failed run, a discarded job, a rejected key, a stale stream): once when one opens, once when it recovers."`
 }
 
 type fileAccount struct {
-	Name             string      `yaml:"name"`
-	BaseURL          string      `yaml:"base_url"`
-	APIKey           string      `yaml:"api_key"`
-	APIKeyFile       string      `yaml:"api_key_file"`
-	Schedule         string      `yaml:"schedule"`
-	Streams          []string    `yaml:"streams"`
-	ReconcileDeletes string      `yaml:"reconcile_deletes"`
-	Quota            fileQuota   `yaml:"quota"`
-	Notify           *fileNotify `yaml:"notify"`
+	Name             string      `yaml:"name" doc:"Names the account in the warehouse, the quota ledger and the job queue: lowercase letters and digits, single underscores between them, at most 50 characters; unique. Required." pattern:"^[a-z0-9]+(_[a-z0-9]+)*$" required:"true"`
+	BaseURL          string      `yaml:"base_url" doc:"Keap's REST base URL. Default https://api.infusionsoft.com/crm/rest."`
+	APIKey           string      `yaml:"api_key" doc:"The account's Personal Access Token or Service Account Key: ${KEAP_API_KEY}. Give api_key or api_key_file."`
+	APIKeyFile       string      `yaml:"api_key_file" doc:"A file holding only the API key (chmod 600)."`
+	Schedule         string      `yaml:"schedule" doc:"Cron schedule of the sync (five fields, @daily, @every 6h; CRON_TZ=<zone> prefix; else UTC), or off. Default 0 2 * * *."`
+	Streams          []string    `yaml:"streams" doc:"The streams to sync. Default every stream." enum:"streams"`
+	ReconcileDeletes string      `yaml:"reconcile_deletes" doc:"Cron schedule of the delete reconciliation, or off. Default 0 3 * * 0."`
+	Quota            fileQuota   `yaml:"quota" doc:"The quota keapsync keeps to for this key; Keap's headers only tighten it."`
+	Notify           *fileNotify `yaml:"notify" doc:"This account's notifications, instead of the global notify section."`
 }
 
 type fileNotify struct {
-	WebhookURL     string `yaml:"webhook_url"`
-	WebhookURLFile string `yaml:"webhook_url_file"`
-	Format         string `yaml:"format"`
+	WebhookURL     string `yaml:"webhook_url" doc:"The webhook's URL (a secret: give it from the environment), or off."`
+	WebhookURLFile string `yaml:"webhook_url_file" doc:"A file holding only the webhook's URL."`
+	Format         string `yaml:"format" doc:"json (the incident as an object) or slack ({\"text\": ...}). Default json." enum:"json,slack"`
 }
 
 type fileQuota struct {
-	PerSecond       *int     `yaml:"per_second"`
-	PerMinute       *int     `yaml:"per_minute"`
-	PerDay          *int64   `yaml:"per_day"`
-	Reserve         *int64   `yaml:"reserve"`
-	BackgroundShare *float64 `yaml:"background_share"`
+	PerSecond       *int     `yaml:"per_second" doc:"Calls per second, spaced evenly. Default 5." minimum:"1"`
+	PerMinute       *int     `yaml:"per_minute" doc:"Calls in any rolling minute. Default 120." minimum:"1"`
+	PerDay          *int64   `yaml:"per_day" doc:"Calls a day. Default 15000." minimum:"1"`
+	Reserve         *int64   `yaml:"reserve" doc:"Calls a day left unused for other integrations. Default 0; less than per_day." minimum:"0"`
+	BackgroundShare *float64 `yaml:"background_share" doc:"Share of the day's budget backfills may spend: more than 0, at most 1. Default 0.9." exclusiveMinimum:"0" maximum:"1"`
 }
 
 type fileWorker struct {
-	Concurrency     *int      `yaml:"concurrency"`
-	JobTimeout      *duration `yaml:"job_timeout"`
-	Overlap         *duration `yaml:"overlap"`
-	MaxAttempts     *int      `yaml:"max_attempts"`
-	ShutdownTimeout *duration `yaml:"shutdown_timeout"`
-	RescueAfter     *duration `yaml:"rescue_after"`
-	PageSize        *int      `yaml:"page_size"`
+	Concurrency     *int      `yaml:"concurrency" doc:"Jobs of each account worked at once by this process: 1 to 1000. Default 4." minimum:"1" maximum:"1000"`
+	JobTimeout      *duration `yaml:"job_timeout" doc:"The longest a page job may take. Default 60s."`
+	Overlap         *duration `yaml:"overlap" doc:"How far before the checkpoint an incremental sync reads again. Default 10m."`
+	MaxAttempts     *int      `yaml:"max_attempts" doc:"Attempts of a failing page job before it is discarded. Default 10." minimum:"1"`
+	ShutdownTimeout *duration `yaml:"shutdown_timeout" doc:"On SIGTERM, how long running page jobs may finish. Default 30s."`
+	RescueAfter     *duration `yaml:"rescue_after" doc:"How long a job may run before River presumes its worker dead; longer than job_timeout. Default job_timeout + 30s."`
+	PageSize        *int      `yaml:"page_size" doc:"Caps the records per page (for tests; leave unset)." minimum:"1"`
 }
 
 type fileHTTP struct {
-	Listen       *string  `yaml:"listen"`
-	AuthToken    string   `yaml:"auth_token"`
-	AllowedHosts []string `yaml:"allowed_hosts"`
+	Listen       *string  `yaml:"listen" doc:"host:port to listen on, or off. Default 127.0.0.1:9090; any other address requires auth_token."`
+	AuthToken    string   `yaml:"auth_token" doc:"Token required on every endpoint but /healthz and /readyz: at least 16 characters, from the environment."`
+	AllowedHosts []string `yaml:"allowed_hosts" doc:"Host names requests may carry besides the listen address and this machine's: a reverse proxy's public name."`
 }
 
 type fileLog struct {
-	Format string `yaml:"format"`
-	Level  string `yaml:"level"`
+	Format string `yaml:"format" doc:"text or json. Default text." enum:"text,json"`
+	Level  string `yaml:"level" doc:"debug, info, warn or error. Default info for work, warn for the other commands." enumFold:"debug,info,warn,warning,error"`
 }
 
 // duration is a time.Duration written with its unit ("30s"); a bare
