@@ -18,7 +18,8 @@ import (
 type Config struct {
 	// Pool reaches the database holding the warehouse, keapsync's state,
 	// the quota ledger and River's tables, all migrated (Migrate). Required.
-	// Size it to at least Workers times the number of accounts plus 4.
+	// Size it to at least Workers times the number of accounts plus 6 (River's
+	// own, and the two workers of the notifications' queue).
 	Pool *pgxpool.Pool
 
 	// LedgerPool, when set, serves the shared quota ledger's reservations

@@ -96,8 +96,9 @@ func poolSize(cfg *config) int32 {
 	return int32(cfg.Worker.Concurrency*len(cfg.Accounts) + poolOverhead)
 }
 
-// poolOverhead is the connections of a pipeline beyond its workers'.
-const poolOverhead = 6
+// poolOverhead is the connections of a pipeline beyond its workers': River's
+// own, the status queries, and the two workers of the notifications' queue.
+const poolOverhead = 8
 
 // ledgerPoolSize is the connections of the quota ledger's own pool: its
 // reservations are batched per account, so a few serve every job.
