@@ -58,12 +58,12 @@ type printedConfig struct {
 }
 
 type printedAccount struct {
-	Name             string       `yaml:"name"`
-	BaseURL          string       `yaml:"base_url"`
-	APIKey           string       `yaml:"api_key,omitempty"`
-	APIKeyFile       string       `yaml:"api_key_file,omitempty"`
-	Schedule         string       `yaml:"schedule"`
-	Streams          []string     `yaml:"streams"`
+	Name             string        `yaml:"name"`
+	BaseURL          string        `yaml:"base_url"`
+	APIKey           string        `yaml:"api_key,omitempty"`
+	APIKeyFile       string        `yaml:"api_key_file,omitempty"`
+	Schedule         string        `yaml:"schedule"`
+	Streams          []string      `yaml:"streams"`
 	ReconcileDeletes string        `yaml:"reconcile_deletes"`
 	Quota            printedQuota  `yaml:"quota"`
 	Notify           printedNotify `yaml:"notify"`
