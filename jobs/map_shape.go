@@ -109,6 +109,12 @@ func shapeFieldsOf(t reflect.Type) shapeFields {
 	}
 	var fs shapeFields
 	for f := range t.Fields() {
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			// An embedded struct's fields are the record's, as
+			// encoding/json promotes them (a hook's extras).
+			fs = append(fs, shapeFieldsOf(f.Type)...)
+			continue
+		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if !f.IsExported() || name == "" || name == "-" {
 			continue

@@ -212,6 +212,25 @@ var simChecks = map[string]func(t *testing.T, tr keapsim.TruthRecord, r jrec, ro
 		eqTime(t, id, "completion_time", k.CompletionTime, r.time(t, "completion_time"))
 		eqTime(t, id, "modification_time", k.ModificationTime, r.time(t, "modification_time"))
 	},
+	"opportunity_stages": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		st, id := row.(*warehouse.OpportunityStagesRow), tr.ID
+		eq(t, id, "name", st.Name, r.str("name"))
+		if n := r.id(t, "probability"); st.Probability == nil || int64(*st.Probability) != *n {
+			t.Errorf("record %d: probability = %v, want %d", id, st.Probability, *n)
+		}
+		if n := r.id(t, "order"); st.StageOrder == nil || int64(*st.StageOrder) != *n {
+			t.Errorf("record %d: order = %v, want %d", id, st.StageOrder, *n)
+		}
+		eqTime(t, id, "updated_time", st.UpdatedTime, r.time(t, "updated_time"))
+		items := r.list("checklist_items")
+		if len(st.ChecklistItems) != len(items) {
+			t.Fatalf("record %d: %d checklist rows, want %d", id, len(st.ChecklistItems), len(items))
+		}
+		for i := range items {
+			eq(t, id, fmt.Sprintf("checklist_items[%d].description", i), st.ChecklistItems[i].Description, r.str("checklist_items", i, "description"))
+			eq(t, id, fmt.Sprintf("checklist_items[%d].id", i), st.ChecklistItems[i].ItemID, r.id(t, "checklist_items", i, "id"))
+		}
+	},
 	"campaigns": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
 		c, id := row.(*warehouse.CampaignsRow), tr.ID
 		eq(t, id, "name", c.Name, r.str("name"))

@@ -217,6 +217,11 @@ var Streams = []Stream{
 		Reason: "no time filter and no id order; catalogues are small, so a full scan costs one or two calls and also finds deletes",
 	},
 	{
+		Name: "opportunity_stages", Version: V2, Path: "/v2/opportunities/stages", RecordsKey: "stages", MaxPageSize: 1000,
+		Mode: ModeFullScan, OrderBy: "stage_order asc", IDField: "id", UpdatedField: "updated_time",
+		Reason: "the pipeline: a handful of stages, read whole in one call (which also finds deletes); no filter on time",
+	},
+	{
 		Name: "opportunities", Version: V2, Path: "/v2/opportunities", RecordsKey: "opportunities", MaxPageSize: 1000,
 		Mode: ModeUpdateOrder, OrderBy: "update_time desc", IDField: "id", UpdatedField: "last_updated_time",
 		Fields:    []string{"custom_fields", "created_by", "last_updated_by", "status_id"},

@@ -4,7 +4,7 @@ import (
 	"fmt"
 )
 
-//go:generate go run ./internal/gentables -o tables_gen.go
+//go:generate go run ./internal/gentables -o tables_gen.go -mappers ../jobs/map_gen.go
 
 // ColumnType is the Postgres type of a typed column, which decides the Go
 // type of its field in the generated row types.

@@ -371,6 +371,28 @@ var tables = []*Table{
 			{Name: "options", Type: JSONB},
 		},
 	},
+	{
+		Name: "opportunity_stages",
+		Columns: []Column{
+			{Name: "name", Type: Text},
+			{Name: "stage_order", Type: Integer},
+			{Name: "target_number_days", Type: Integer},
+			{Name: "probability", Type: Integer},
+			{Name: "created_time", Type: Timestamptz},
+			{Name: "updated_time", Type: Timestamptz},
+		},
+		Children: []*ChildTable{
+			{
+				Name: "opportunity_stage_checklist_items", ParentColumn: "opportunity_stage_id",
+				Columns: []Column{
+					{Name: "item_id", Type: BigInt},
+					{Name: "description", Type: Text},
+					{Name: "required", Type: Boolean},
+					{Name: "item_order", Type: Integer},
+				},
+			},
+		},
+	},
 }
 
 // ContactsRow is a record for table contacts: its typed columns, nil standing
@@ -1838,4 +1860,89 @@ func (r *OrderCustomFieldsRow) writeTo(w *rowWriter) bool {
 	w.text(r.DefaultValue)
 	w.jsonb(r.Options)
 	return true
+}
+
+// OpportunityStagesRow is a record for table opportunity_stages: its typed
+// columns, nil standing for NULL, and its child rows.
+//
+// Keap opportunity stages (GET /v2/opportunities/stages): the pipeline, one row
+// per stage; opportunities.stage_id joins id.
+type OpportunityStagesRow struct {
+	// Name is column name (text): Stage name.
+	Name *string
+
+	// StageOrder is column stage_order (integer): The stage's place in the
+	// pipeline, from 1.
+	StageOrder *int32
+
+	// TargetNumberDays is column target_number_days (integer): Days an opportunity
+	// is meant to stay in the stage.
+	TargetNumberDays *int32
+
+	// Probability is column probability (integer): Win probability of an
+	// opportunity in the stage, 0 to 100.
+	Probability *int32
+
+	// CreatedTime is column created_time (timestamptz): When the stage was created
+	// in Keap.
+	CreatedTime *time.Time
+
+	// UpdatedTime is column updated_time (timestamptz): When the stage was last
+	// updated in Keap.
+	UpdatedTime *time.Time
+
+	// ChecklistItems are the rows of opportunity_stage_checklist_items, in the
+	// order of the record's list; they replace the stored ones whenever the record
+	// changes.
+	ChecklistItems []OpportunityStageChecklistItemsRow
+}
+
+// TableName returns "opportunity_stages".
+func (*OpportunityStagesRow) TableName() string { return "opportunity_stages" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *OpportunityStagesRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Name)
+	w.integer(r.StageOrder)
+	w.integer(r.TargetNumberDays)
+	w.integer(r.Probability)
+	w.timestamptz(r.CreatedTime)
+	w.timestamptz(r.UpdatedTime)
+	for i := range r.ChecklistItems {
+		w.child(0, i)
+		r.ChecklistItems[i].writeTo(w)
+	}
+	return true
+}
+
+// OpportunityStageChecklistItemsRow is a row for table
+// opportunity_stage_checklist_items, a child table of opportunity_stages: its
+// typed columns, nil standing for NULL.
+//
+// Checklist items of each stage (checklist_items of the stage record).
+// Rewritten whenever the parent row changes.
+type OpportunityStageChecklistItemsRow struct {
+	// ItemID is column item_id (bigint): Checklist item id.
+	ItemID *int64
+
+	// Description is column description (text): What the item asks for.
+	Description *string
+
+	// Required is column required (boolean): Whether the item is required.
+	Required *bool
+
+	// ItemOrder is column item_order (integer): Display order of the item.
+	ItemOrder *int32
+}
+
+// writeTo hands the row's columns to w in table order.
+func (r *OpportunityStageChecklistItemsRow) writeTo(w *rowWriter) {
+	w.bigint(r.ItemID)
+	w.text(r.Description)
+	w.boolean(r.Required)
+	w.integer(r.ItemOrder)
 }

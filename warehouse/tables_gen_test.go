@@ -17,7 +17,23 @@ func TestTablesGen_IsUpToDateWithTheMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile("tables_gen.go")
+	checkGenerated(t, "tables_gen.go", want)
+}
+
+// TestTablesGen_TheMappersAreUpToDateWithTheMigrations does the same for
+// package jobs's record mappers, generated from the columns' json notes.
+func TestTablesGen_TheMappersAreUpToDateWithTheMigrations(t *testing.T) {
+	t.Parallel()
+	want, err := tablegen.MappersFromMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGenerated(t, "../jobs/map_gen.go", want)
+}
+
+func checkGenerated(t *testing.T, file string, want []byte) {
+	t.Helper()
+	got, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +50,6 @@ func TestTablesGen_IsUpToDateWithTheMigrations(t *testing.T) {
 		if line < len(wantLines) {
 			wantLine = wantLines[line]
 		}
-		t.Fatalf("tables_gen.go is stale (from line %d: have %q, the migrations make %q): run go generate ./warehouse/", line+1, gotLine, wantLine)
+		t.Fatalf("%s is stale (from line %d: have %q, the migrations make %q): run go generate ./warehouse/", file, line+1, gotLine, wantLine)
 	}
 }

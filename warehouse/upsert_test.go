@@ -386,6 +386,7 @@ var everyTableRow = []warehouse.TableRow{
 	&warehouse.PaymentsRow{}, &warehouse.TransactionsRow{}, &warehouse.NotesRow{}, &warehouse.TasksRow{},
 	&warehouse.CampaignsRow{}, &warehouse.UsersRow{}, &warehouse.ContactCustomFieldsRow{},
 	&warehouse.CompanyCustomFieldsRow{}, &warehouse.OpportunityCustomFieldsRow{}, &warehouse.OrderCustomFieldsRow{},
+	&warehouse.OpportunityStagesRow{},
 }
 
 // sampleValue returns a value for a field of column type ct, distinct for

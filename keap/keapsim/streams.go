@@ -18,12 +18,13 @@ const (
 	taskSalt
 	campaignSalt
 	transactionSalt
+	opportunityStageSalt
 )
 
 func v2Defs() []*streamDef {
 	return []*streamDef{
 		usersDef(), tagCategoriesDef(), tagsDef(), companiesDef(), contactsDef(), productsDef(),
-		opportunitiesDef(), ordersDef(), subscriptionsDef(), paymentsDef(), notesDef(), tasksDef(), campaignsDef(),
+		opportunityStagesDef(), opportunitiesDef(), ordersDef(), subscriptionsDef(), paymentsDef(), notesDef(), tasksDef(), campaignsDef(),
 	}
 }
 
@@ -536,6 +537,55 @@ func opportunitiesDef() *streamDef {
 	}
 	d.optional = d.all()
 	return d
+}
+
+// ---- opportunity stages ----
+
+// stageName is the name of stage id: the names the opportunities embed.
+func stageName(id int64) string { return stageNames[int((id-1)%int64(len(stageNames)))] }
+
+var checklistItems = []string{"Send proposal document", "Confirm budget", "Book a demo", "Agree on terms"}
+
+// renderOpportunityStage draws a pipeline stage (RestOpportunityStage):
+// the stage the opportunities embed by id, with its order and probability.
+func renderOpportunityStage(s *Server, o *obj, r *rec, _ fieldMask) {
+	v := varying(s, opportunityStageSalt, r)
+	idx := (r.id - 1) % int64(len(stageNames))
+	o.idStr("id", r.id)
+	o.str("name", stageName(r.id))
+	o.int("order", r.id)
+	o.int("target_number_days", int64(7+v.n(30)))
+	o.int("probability", idx*20)
+	apiV2.time(o, "created_time", r.created)
+	apiV2.time(o, "updated_time", r.updated)
+	o.key("checklist_items")
+	o.b = append(o.b, '[')
+	for i := range v.n(3) {
+		if i > 0 {
+			o.b = append(o.b, ',')
+		}
+		var it obj
+		it.begin(o.b)
+		it.idStr("id", r.id*100+int64(i))
+		it.str("description", checklistItems[(int(r.id)+i)%len(checklistItems)])
+		it.bool("required", i == 0)
+		it.int("order", int64(i+1))
+		o.b = it.end()
+	}
+	o.b = append(o.b, ']')
+}
+
+func opportunityStagesDef() *streamDef {
+	return additive(&streamDef{
+		name: "opportunity_stages", path: "/v2/opportunities/stages", key: "stages", maxPage: 1000,
+		salt: opportunityStageSalt, firstID: 1, scale: func(int) int { return len(stageNames) }, spanDays: 3 * 365,
+		idFilters: map[string]bool{"opportunity_stage_id": false},
+		eqFilters: map[string]func(s *Server, r *rec) string{
+			"opportunity_stage_name": func(s *Server, r *rec) string { return stageName(r.id) },
+		},
+		orders: map[string]orderSpec{"stage_order": {}},
+		render: renderOpportunityStage,
+	}, "id name order target_number_days probability created_time updated_time checklist_items")
 }
 
 // ---- orders ----

@@ -2,34 +2,34 @@
 -- nested lists analysts join on.
 
 -- +goose Up
-CREATE TABLE /* TEMPLATE: data */contacts (
+CREATE TABLE /* TEMPLATE: data */contacts ( -- json: hook
     account text NOT NULL,
     id bigint NOT NULL,
-    given_name text,
-    middle_name text,
-    family_name text,
-    preferred_name text,
-    prefix text,
-    suffix text,
-    job_title text,
-    company_id bigint,
-    company_name text,
-    owner_id bigint,
-    contact_type text,
-    source_type text,
-    leadsource_id bigint,
+    given_name text, -- json: given_name
+    middle_name text, -- json: middle_name
+    family_name text, -- json: family_name
+    preferred_name text, -- json: preferred_name
+    prefix text, -- json: prefix
+    suffix text, -- json: suffix
+    job_title text, -- json: job_title
+    company_id bigint, -- json: company.id
+    company_name text, -- json: company.company_name | company_name
+    owner_id bigint, -- json: owner_id
+    contact_type text, -- json: contact_type
+    source_type text, -- json: source_type
+    leadsource_id bigint, -- json: leadsource_id | lead_source_id
     email text,
     phone text,
-    website text,
-    time_zone text,
-    preferred_locale text,
-    score_value text,
-    referral_code text,
-    spouse_name text,
-    birth_date date,
-    anniversary_date date,
-    create_time timestamptz,
-    update_time timestamptz,
+    website text, -- json: website
+    time_zone text, -- json: time_zone
+    preferred_locale text, -- json: preferred_locale
+    score_value text, -- json: score_value | ScoreValue
+    referral_code text, -- json: referral_code
+    spouse_name text, -- json: spouse_name
+    birth_date date, -- json: birth_date | birthday
+    anniversary_date date, -- json: anniversary_date | anniversary
+    create_time timestamptz, -- json: create_time | date_created
+    update_time timestamptz, -- json: update_time | last_updated | last_updated_utc_millis
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -68,15 +68,15 @@ COMMENT ON COLUMN /* TEMPLATE: data */contacts.update_time IS 'When the contact 
 CREATE INDEX ON /* TEMPLATE: data */contacts (account, update_time);
 CREATE INDEX ON /* TEMPLATE: data */contacts (account, company_id);
 CREATE INDEX ON /* TEMPLATE: data */contacts (account, owner_id);
-CREATE TABLE /* TEMPLATE: data */contact_email_addresses (
+CREATE TABLE /* TEMPLATE: data */contact_email_addresses ( -- json: list email_addresses
     account text NOT NULL,
     contact_id bigint NOT NULL,
     position integer NOT NULL,
-    field text,
-    email text,
-    is_opt_in boolean,
-    email_opt_status text,
-    opt_in_reason text,
+    field text, -- json: field
+    email text, -- json: email
+    is_opt_in boolean, -- json: is_opt_in
+    email_opt_status text, -- json: email_opt_status
+    opt_in_reason text, -- json: opt_in_reason
     PRIMARY KEY (account, contact_id, position)
 );
 COMMENT ON TABLE /* TEMPLATE: data */contact_email_addresses IS 'Email addresses of each contact (email_addresses of the contact record). Rewritten whenever the parent row changes.';
@@ -87,15 +87,15 @@ COMMENT ON COLUMN /* TEMPLATE: data */contact_email_addresses.is_opt_in IS 'Whet
 COMMENT ON COLUMN /* TEMPLATE: data */contact_email_addresses.email_opt_status IS 'Keap''s opt status of the address.';
 COMMENT ON COLUMN /* TEMPLATE: data */contact_email_addresses.opt_in_reason IS 'Reason recorded with the opt-in.';
 CREATE INDEX ON /* TEMPLATE: data */contact_email_addresses (account, email);
-CREATE TABLE /* TEMPLATE: data */contact_phone_numbers (
+CREATE TABLE /* TEMPLATE: data */contact_phone_numbers ( -- json: list phone_numbers
     account text NOT NULL,
     contact_id bigint NOT NULL,
     position integer NOT NULL,
-    field text,
-    number text,
-    number_e164 text,
-    extension text,
-    type text,
+    field text, -- json: field
+    number text, -- json: number
+    number_e164 text, -- json: number_e164
+    extension text, -- json: extension
+    type text, -- json: type
     PRIMARY KEY (account, contact_id, position)
 );
 COMMENT ON TABLE /* TEMPLATE: data */contact_phone_numbers IS 'Phone numbers of each contact (phone_numbers of the contact record). Rewritten whenever the parent row changes.';
@@ -141,21 +141,21 @@ COMMENT ON COLUMN /* TEMPLATE: data */contact_tags.contact_id IS 'The parent rec
 COMMENT ON COLUMN /* TEMPLATE: data */contact_tags.tag_id IS 'The tag: joins keap.tags.id.';
 CREATE INDEX ON /* TEMPLATE: data */contact_tags (account, tag_id);
 
-CREATE TABLE /* TEMPLATE: data */companies (
+CREATE TABLE /* TEMPLATE: data */companies ( -- json: hook
     account text NOT NULL,
     id bigint NOT NULL,
-    company_name text,
+    company_name text, -- json: company_name
     email text,
-    phone text,
-    website text,
-    owner_id bigint,
+    phone text, -- json: phone_number.number
+    website text, -- json: website
+    owner_id bigint, -- json: owner_id
     locality text,
     region text,
     postal_code text,
     country_code text,
-    notes text,
-    create_time timestamptz,
-    update_time timestamptz,
+    notes text, -- json: notes
+    create_time timestamptz, -- json: create_time
+    update_time timestamptz, -- json: update_time
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -183,10 +183,10 @@ CREATE INDEX ON /* TEMPLATE: data */companies (account, update_time);
 CREATE TABLE /* TEMPLATE: data */tag_categories (
     account text NOT NULL,
     id bigint NOT NULL,
-    name text,
-    description text,
-    create_time timestamptz,
-    update_time timestamptz,
+    name text, -- json: name
+    description text, -- json: description
+    create_time timestamptz, -- json: create_time
+    update_time timestamptz, -- json: update_time
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -205,11 +205,11 @@ COMMENT ON COLUMN /* TEMPLATE: data */tag_categories.update_time IS 'When the ca
 CREATE TABLE /* TEMPLATE: data */tags (
     account text NOT NULL,
     id bigint NOT NULL,
-    name text,
-    description text,
-    category_id bigint,
-    create_time timestamptz,
-    update_time timestamptz,
+    name text, -- json: name
+    description text, -- json: description
+    category_id bigint, -- json: category.id
+    create_time timestamptz, -- json: create_time
+    update_time timestamptz, -- json: update_time
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -229,25 +229,25 @@ COMMENT ON COLUMN /* TEMPLATE: data */tags.update_time IS 'When the tag was last
 CREATE TABLE /* TEMPLATE: data */opportunities (
     account text NOT NULL,
     id bigint NOT NULL,
-    title text,
-    contact_id bigint,
-    user_id bigint,
-    stage_id bigint,
-    stage_name text,
-    status text,
-    status_id bigint,
-    projected_revenue_low numeric,
-    projected_revenue_high numeric,
-    monthly_revenue numeric,
-    order_revenue numeric,
-    include_in_forecast boolean,
-    lead_source text,
-    affiliate_id bigint,
-    estimated_close_time timestamptz,
-    next_action_time timestamptz,
-    stage_entrance_time timestamptz,
-    created_time timestamptz,
-    last_updated_time timestamptz,
+    title text, -- json: opportunity_title
+    contact_id bigint, -- json: contact.id
+    user_id bigint, -- json: user.id
+    stage_id bigint, -- json: stage.id
+    stage_name text, -- json: stage.name
+    status text, -- json: status
+    status_id bigint, -- json: status_id
+    projected_revenue_low numeric, -- json: projected_revenue_low (money)
+    projected_revenue_high numeric, -- json: projected_revenue_high (money)
+    monthly_revenue numeric, -- json: monthly_revenue (money)
+    order_revenue numeric, -- json: order_revenue (money)
+    include_in_forecast boolean, -- json: include_in_forecast
+    lead_source text, -- json: lead_source
+    affiliate_id bigint, -- json: affiliate_id
+    estimated_close_time timestamptz, -- json: estimated_close_time | estimated_close_date
+    next_action_time timestamptz, -- json: next_action_time | next_action_date
+    stage_entrance_time timestamptz, -- json: stage_entrance_time
+    created_time timestamptz, -- json: created_time | date_created
+    last_updated_time timestamptz, -- json: last_updated_time | last_updated
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -280,28 +280,28 @@ COMMENT ON COLUMN /* TEMPLATE: data */opportunities.last_updated_time IS 'When t
 CREATE INDEX ON /* TEMPLATE: data */opportunities (account, contact_id);
 CREATE INDEX ON /* TEMPLATE: data */opportunities (account, last_updated_time);
 
-CREATE TABLE /* TEMPLATE: data */orders (
+CREATE TABLE /* TEMPLATE: data */orders ( -- json: hook
     account text NOT NULL,
     id bigint NOT NULL,
-    title text,
-    status text,
-    contact_id bigint,
-    order_type text,
-    source_type text,
+    title text, -- json: title
+    status text, -- json: status
+    contact_id bigint, -- json: contact.id | contact_id
+    order_type text, -- json: order_type
+    source_type text, -- json: source_type
     currency_code text,
-    total numeric,
-    total_paid numeric,
-    total_due numeric,
-    refund_total numeric,
-    invoice_number text,
-    promo_code text,
-    lead_affiliate_id bigint,
-    sales_affiliate_id bigint,
-    order_time timestamptz,
-    due_time timestamptz,
-    sent_time timestamptz,
-    creation_time timestamptz,
-    modification_time timestamptz,
+    total numeric, -- json: total (money)
+    total_paid numeric, -- json: total_paid (money)
+    total_due numeric, -- json: total_due (money)
+    refund_total numeric, -- json: refund_total (money)
+    invoice_number text, -- json: invoice_number
+    promo_code text, -- json: promo_code
+    lead_affiliate_id bigint, -- json: lead_affiliate_id
+    sales_affiliate_id bigint, -- json: sales_affiliate_id
+    order_time timestamptz, -- json: order_time
+    due_time timestamptz, -- json: due_time
+    sent_time timestamptz, -- json: sent_time
+    creation_time timestamptz, -- json: creation_time
+    modification_time timestamptz, -- json: modification_time
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -333,21 +333,21 @@ COMMENT ON COLUMN /* TEMPLATE: data */orders.creation_time IS 'When the order wa
 COMMENT ON COLUMN /* TEMPLATE: data */orders.modification_time IS 'When the order was last modified.';
 CREATE INDEX ON /* TEMPLATE: data */orders (account, contact_id);
 CREATE INDEX ON /* TEMPLATE: data */orders (account, modification_time);
-CREATE TABLE /* TEMPLATE: data */order_items (
+CREATE TABLE /* TEMPLATE: data */order_items ( -- json: list order_items
     account text NOT NULL,
     order_id bigint NOT NULL,
     position integer NOT NULL,
-    item_id bigint,
-    name text,
-    description text,
-    item_type text,
-    quantity integer,
-    price_per_unit numeric,
-    cost_per_unit numeric,
-    discount numeric,
-    product_id bigint,
-    sku text,
-    subscription_id bigint,
+    item_id bigint, -- json: id
+    name text, -- json: name
+    description text, -- json: description
+    item_type text, -- json: item_type
+    quantity integer, -- json: quantity
+    price_per_unit numeric, -- json: price_per_unit (money)
+    cost_per_unit numeric, -- json: cost_per_unit (money)
+    discount numeric, -- json: discount (money)
+    product_id bigint, -- json: product.id
+    sku text, -- json: product.sku
+    subscription_id bigint, -- json: subscription_id
     PRIMARY KEY (account, order_id, position)
 );
 COMMENT ON TABLE /* TEMPLATE: data */order_items IS 'Items of each order (order_items of the order record). Rewritten whenever the parent row changes.';
@@ -365,22 +365,22 @@ COMMENT ON COLUMN /* TEMPLATE: data */order_items.sku IS 'Product SKU.';
 COMMENT ON COLUMN /* TEMPLATE: data */order_items.subscription_id IS 'The subscription: joins keap.subscriptions.id.';
 CREATE INDEX ON /* TEMPLATE: data */order_items (account, product_id);
 
-CREATE TABLE /* TEMPLATE: data */products (
+CREATE TABLE /* TEMPLATE: data */products ( -- json: hook
     account text NOT NULL,
     id bigint NOT NULL,
-    name text,
-    sku text,
-    active boolean,
-    price numeric,
+    name text, -- json: name | product_name
+    sku text, -- json: sku
+    active boolean, -- json: active
+    price numeric, -- json: price | product_price (money)
     currency_code text,
-    shippable boolean,
-    taxable boolean,
-    weight numeric,
-    subscription_only boolean,
-    is_package boolean,
-    short_description text,
-    create_time timestamptz,
-    update_time timestamptz,
+    shippable boolean, -- json: shippable
+    taxable boolean, -- json: taxable
+    weight numeric, -- json: weight
+    subscription_only boolean, -- json: subscription_only
+    is_package boolean, -- json: is_package
+    short_description text, -- json: short_description | product_short_desc
+    create_time timestamptz, -- json: create_time
+    update_time timestamptz, -- json: update_time
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -408,23 +408,23 @@ COMMENT ON COLUMN /* TEMPLATE: data */products.update_time IS 'When the product 
 CREATE TABLE /* TEMPLATE: data */subscriptions (
     account text NOT NULL,
     id bigint NOT NULL,
-    contact_id bigint,
-    product_id bigint,
-    subscription_plan_id bigint,
-    active boolean,
-    quantity bigint,
-    billing_amount numeric,
-    billing_cycle text,
-    billing_frequency integer,
-    auto_charge boolean,
-    payment_method_id bigint,
-    reason_stopped text,
-    promo_code text,
-    start_date date,
-    last_bill_date date,
-    next_bill_date date,
-    end_date date,
-    modification_time timestamptz,
+    contact_id bigint, -- json: contact_id
+    product_id bigint, -- json: product_id
+    subscription_plan_id bigint, -- json: subscription_plan_id
+    active boolean, -- json: active
+    quantity bigint, -- json: quantity
+    billing_amount numeric, -- json: billing_amount (money)
+    billing_cycle text, -- json: billing_cycle
+    billing_frequency integer, -- json: billing_frequency
+    auto_charge boolean, -- json: auto_charge
+    payment_method_id bigint, -- json: payment_method_id
+    reason_stopped text, -- json: reason_stopped
+    promo_code text, -- json: promo_code
+    start_date date, -- json: start_date
+    last_bill_date date, -- json: last_bill_date
+    next_bill_date date, -- json: next_bill_date
+    end_date date, -- json: end_date
+    modification_time timestamptz, -- json: modification_time
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -457,17 +457,17 @@ CREATE INDEX ON /* TEMPLATE: data */subscriptions (account, contact_id);
 CREATE TABLE /* TEMPLATE: data */payments (
     account text NOT NULL,
     id bigint NOT NULL,
-    contact_id bigint,
-    amount numeric,
-    type text,
-    status text,
-    order_ids bigint[],
-    refund_payment_id bigint,
-    merchant_account_type text,
-    external_transaction_id text,
-    note text,
-    payment_time timestamptz,
-    update_time timestamptz,
+    contact_id bigint, -- json: contact_id
+    amount numeric, -- json: amount (money)
+    type text, -- json: type
+    status text, -- json: status
+    order_ids bigint[], -- json: order_ids
+    refund_payment_id bigint, -- json: refund_payment_id
+    merchant_account_type text, -- json: merchant_account_type
+    external_transaction_id text, -- json: external_transaction_id
+    note text, -- json: note
+    payment_time timestamptz, -- json: payment_time
+    update_time timestamptz, -- json: update_time
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -494,17 +494,17 @@ CREATE INDEX ON /* TEMPLATE: data */payments (account, contact_id);
 CREATE TABLE /* TEMPLATE: data */transactions (
     account text NOT NULL,
     id bigint NOT NULL,
-    contact_id bigint,
-    amount numeric,
-    currency text,
-    status text,
-    type text,
-    gateway text,
-    gateway_account_name text,
-    collection_method text,
-    test boolean,
-    order_ids bigint[],
-    transaction_date timestamptz,
+    contact_id bigint, -- json: contact_id
+    amount numeric, -- json: amount (money)
+    currency text, -- json: currency
+    status text, -- json: status
+    type text, -- json: type
+    gateway text, -- json: gateway
+    gateway_account_name text, -- json: gateway_account_name
+    collection_method text, -- json: collection_method
+    test boolean, -- json: test
+    order_ids bigint[], -- json: order_ids
+    transaction_date timestamptz, -- json: transaction_date
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -531,16 +531,16 @@ CREATE INDEX ON /* TEMPLATE: data */transactions (account, contact_id);
 CREATE TABLE /* TEMPLATE: data */notes (
     account text NOT NULL,
     id bigint NOT NULL,
-    contact_id bigint,
-    title text,
-    type text,
-    text text,
-    assigned_to_user_id bigint,
-    created_by_user_id bigint,
-    last_updated_by_user_id bigint,
-    pinned_at timestamptz,
-    create_time timestamptz,
-    update_time timestamptz,
+    contact_id bigint, -- json: contact_id
+    title text, -- json: title
+    type text, -- json: type
+    text text, -- json: text
+    assigned_to_user_id bigint, -- json: assigned_to_user.id | assigned_to_user_id
+    created_by_user_id bigint, -- json: created_by_user_id
+    last_updated_by_user_id bigint, -- json: last_updated_by_user_id
+    pinned_at timestamptz, -- json: pinned_at
+    create_time timestamptz, -- json: create_time
+    update_time timestamptz, -- json: update_time
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -566,20 +566,20 @@ CREATE INDEX ON /* TEMPLATE: data */notes (account, contact_id);
 CREATE TABLE /* TEMPLATE: data */tasks (
     account text NOT NULL,
     id bigint NOT NULL,
-    title text,
-    description text,
-    type text,
-    priority text,
-    completed boolean,
-    contact_id bigint,
-    opportunity_id bigint,
-    assigned_to_user_id bigint,
-    created_by_user_id bigint,
-    remind_time_mins integer,
-    due_time timestamptz,
-    completion_time timestamptz,
-    create_time timestamptz,
-    modification_time timestamptz,
+    title text, -- json: title
+    description text, -- json: description
+    type text, -- json: type
+    priority text, -- json: priority
+    completed boolean, -- json: completed
+    contact_id bigint, -- json: contact_id
+    opportunity_id bigint, -- json: opportunity_id
+    assigned_to_user_id bigint, -- json: assigned_to_user_id
+    created_by_user_id bigint, -- json: created_by_user_id
+    remind_time_mins integer, -- json: remind_time_mins
+    due_time timestamptz, -- json: due_time
+    completion_time timestamptz, -- json: completion_time
+    create_time timestamptz, -- json: create_time
+    modification_time timestamptz, -- json: modification_time
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -609,14 +609,14 @@ CREATE INDEX ON /* TEMPLATE: data */tasks (account, contact_id);
 CREATE TABLE /* TEMPLATE: data */campaigns (
     account text NOT NULL,
     id bigint NOT NULL,
-    name text,
-    locked boolean,
-    published_status boolean,
-    active_contact_count integer,
-    completed_contact_count integer,
-    time_zone text,
-    date_created timestamptz,
-    published_date timestamptz,
+    name text, -- json: name
+    locked boolean, -- json: locked
+    published_status boolean, -- json: published_status
+    active_contact_count integer, -- json: active_contact_count
+    completed_contact_count integer, -- json: completed_contact_count
+    time_zone text, -- json: time_zone
+    date_created timestamptz, -- json: date_created
+    published_date timestamptz, -- json: published_date
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -636,20 +636,20 @@ COMMENT ON COLUMN /* TEMPLATE: data */campaigns.time_zone IS 'Time zone.';
 COMMENT ON COLUMN /* TEMPLATE: data */campaigns.date_created IS 'When the campaign was created.';
 COMMENT ON COLUMN /* TEMPLATE: data */campaigns.published_date IS 'When the campaign was published.';
 
-CREATE TABLE /* TEMPLATE: data */users (
+CREATE TABLE /* TEMPLATE: data */users ( -- json: hook
     account text NOT NULL,
     id bigint NOT NULL,
-    given_name text,
-    family_name text,
+    given_name text, -- json: given_name
+    family_name text, -- json: family_name
     email text,
-    status text,
-    admin boolean,
-    partner boolean,
-    title text,
-    company_name text,
-    global_user_id bigint,
-    create_time timestamptz,
-    update_time timestamptz,
+    status text, -- json: status
+    admin boolean, -- json: admin
+    partner boolean, -- json: partner
+    title text, -- json: title
+    company_name text, -- json: company_name
+    global_user_id bigint, -- json: global_user_id
+    create_time timestamptz, -- json: create_time
+    update_time timestamptz, -- json: update_time
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -675,14 +675,14 @@ COMMENT ON COLUMN /* TEMPLATE: data */users.update_time IS 'When the user was la
 CREATE TABLE /* TEMPLATE: data */contact_custom_fields (
     account text NOT NULL,
     id bigint NOT NULL,
-    label text,
-    field_name text,
-    field_type text,
-    record_type text,
-    group_id bigint,
-    group_name text,
-    default_value text,
-    options jsonb,
+    label text, -- json: label
+    field_name text, -- json: field_name
+    field_type text, -- json: field_type
+    record_type text, -- json: record_type
+    group_id bigint, -- json: group_id
+    group_name text, -- json: group_name
+    default_value text, -- json: default_value
+    options jsonb, -- json: options
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -705,14 +705,14 @@ COMMENT ON COLUMN /* TEMPLATE: data */contact_custom_fields.options IS 'Options 
 CREATE TABLE /* TEMPLATE: data */company_custom_fields (
     account text NOT NULL,
     id bigint NOT NULL,
-    label text,
-    field_name text,
-    field_type text,
-    record_type text,
-    group_id bigint,
-    group_name text,
-    default_value text,
-    options jsonb,
+    label text, -- json: label
+    field_name text, -- json: field_name
+    field_type text, -- json: field_type
+    record_type text, -- json: record_type
+    group_id bigint, -- json: group_id
+    group_name text, -- json: group_name
+    default_value text, -- json: default_value
+    options jsonb, -- json: options
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -735,14 +735,14 @@ COMMENT ON COLUMN /* TEMPLATE: data */company_custom_fields.options IS 'Options 
 CREATE TABLE /* TEMPLATE: data */opportunity_custom_fields (
     account text NOT NULL,
     id bigint NOT NULL,
-    label text,
-    field_name text,
-    field_type text,
-    record_type text,
-    group_id bigint,
-    group_name text,
-    default_value text,
-    options jsonb,
+    label text, -- json: label
+    field_name text, -- json: field_name
+    field_type text, -- json: field_type
+    record_type text, -- json: record_type
+    group_id bigint, -- json: group_id
+    group_name text, -- json: group_name
+    default_value text, -- json: default_value
+    options jsonb, -- json: options
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,
@@ -765,14 +765,14 @@ COMMENT ON COLUMN /* TEMPLATE: data */opportunity_custom_fields.options IS 'Opti
 CREATE TABLE /* TEMPLATE: data */order_custom_fields (
     account text NOT NULL,
     id bigint NOT NULL,
-    label text,
-    field_name text,
-    field_type text,
-    record_type text,
-    group_id bigint,
-    group_name text,
-    default_value text,
-    options jsonb,
+    label text, -- json: label
+    field_name text, -- json: field_name
+    field_type text, -- json: field_type
+    record_type text, -- json: record_type
+    group_id bigint, -- json: group_id
+    group_name text, -- json: group_name
+    default_value text, -- json: default_value
+    options jsonb, -- json: options
     raw jsonb NOT NULL,
     _problems jsonb,
     _hash bytea NOT NULL,

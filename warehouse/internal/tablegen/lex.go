@@ -27,6 +27,9 @@ type token struct {
 	text   string
 	schema string
 	line   int
+	// json is the text of a "-- json: ..." comment that follows the token
+	// on its line: how a column is read from the record (see Column.JSON).
+	json string
 }
 
 // statement is one SQL statement of a migration's Up section.
@@ -106,7 +109,19 @@ func (l *lexer) run() error {
 			if end < 0 {
 				end = len(rest)
 			}
-			l.annotation(strings.TrimSpace(rest[2:end]))
+			text := strings.TrimSpace(rest[2:end])
+			if spec, ok := strings.CutPrefix(text, "json:"); ok && l.up {
+				// The note of the line's last token; after a ";", of the
+				// statement it ended.
+				toks := l.cur
+				if len(toks) == 0 && len(l.stmts) > 0 {
+					toks = l.stmts[len(l.stmts)-1].toks
+				}
+				if len(toks) > 0 && toks[len(toks)-1].line == l.line {
+					toks[len(toks)-1].json = strings.TrimSpace(spec)
+				}
+			}
+			l.annotation(text)
 			l.i += end
 		case strings.HasPrefix(rest, "/*"):
 			if err := l.comment(); err != nil {

@@ -17,6 +17,7 @@ type sqlTable struct {
 	name    string
 	pos     string // file:line of its CREATE TABLE
 	comment string
+	json    string // the "-- json:" note after "CREATE TABLE name (" (hook, or list <key>)
 	columns []*sqlColumn
 	pk      []string
 }
@@ -26,6 +27,7 @@ type sqlColumn struct {
 	typ     string // canonical: one of sqlTypes' values
 	notNull bool
 	comment string
+	json    string // the "-- json:" note of its line: where the record holds it
 	pos     string // file:line of its definition
 }
 
@@ -208,6 +210,9 @@ func (c *cursor) commaSeparated(inGroup bool) (items [][]token, closed bool) {
 				depth--
 			case ",":
 				if depth == 0 {
+					if t.json != "" && len(cur) > 0 {
+						cur[len(cur)-1].json = t.json // "col type, -- json: ..."
+					}
 					items = append(items, cur)
 					cur = nil
 					continue
@@ -306,6 +311,7 @@ func (p *parser) createTable(c *cursor, name string) error {
 	if !c.isPunct("(") {
 		return c.errorf("table %s: want a column list (CREATE TABLE ... AS or PARTITION OF cannot be read)", name)
 	}
+	t.json = c.peek().json
 	items, err := c.group()
 	if err != nil {
 		return err
@@ -418,6 +424,11 @@ func (p *parser) columnDef(c *cursor, table string) (columnDef, error) {
 		return columnDef{}, fmt.Errorf("%s: column %s.%s: type %q is not one the warehouse writes (text, bigint, integer, numeric, boolean, timestamptz, date, jsonb, bigint[])", pos, table, name, typ)
 	}
 	def := columnDef{sqlColumn: &sqlColumn{name: name, typ: canon, pos: pos}}
+	for _, t := range c.st.toks {
+		if t.json != "" {
+			def.json = t.json
+		}
+	}
 	// Constraints: only NOT NULL and PRIMARY KEY matter to the shape; a
 	// generated column cannot be written, so it is refused.
 	depth := 0

@@ -18,6 +18,10 @@ type Schema struct {
 type Table struct {
 	Name    string
 	Comment string
+	// Hook is set by "-- json: hook" after "CREATE TABLE name (": the
+	// generated mapper calls a hand-written <name>Hook for what the
+	// columns' JSON paths cannot say (see package jobs).
+	Hook bool
 	GoName  string   // the row type, e.g. ContactsRow
 	Columns []Column // typed columns, in table order
 	// Children are the tables holding the record's nested lists, in the
@@ -28,8 +32,11 @@ type Table struct {
 // Child is a child table: keyed by (account, <x>_id, position), where
 // <x>_id is the id of a row of the stream table <x>s.
 type Child struct {
-	Name         string
-	Comment      string
+	Name    string
+	Comment string
+	// List is the record's key holding the list ("-- json: list <key>"
+	// after "CREATE TABLE name ("); empty when a hook fills the table.
+	List         string
 	ParentColumn string
 	GoName       string // the row type, e.g. ContactEmailAddressesRow
 	Field        string // the parent row type's field, e.g. EmailAddresses
@@ -42,6 +49,12 @@ type Column struct {
 	Type    string // canonical SQL type: text, bigint, integer, numeric, boolean, timestamptz, date, jsonb or bigint[]
 	Comment string
 	GoName  string // the field, e.g. CompanyID
+	// JSON says where the record holds the column's value, from the
+	// "-- json: ..." comment on its line: a path of keys ("stage.id"), or
+	// several separated by "|", the first present taken ("name |
+	// product_name": v2's key, then v1's), and "(money)" for a numeric
+	// amount that may be a currency object. Empty: a hook fills it.
+	JSON string
 }
 
 // metadataColumns are the columns every stream table has besides account
@@ -171,7 +184,10 @@ func streamTable(t *sqlTable) (Table, error) {
 			return Table{}, fmt.Errorf("%s: column %s.%s: field %s would clash with the method TableName", t.pos, t.name, c.Name, c.GoName)
 		}
 	}
-	return Table{Name: t.name, Comment: t.comment, GoName: goName, Columns: cols}, nil
+	if t.json != "" && t.json != "hook" {
+		return Table{}, fmt.Errorf("%s: table %s: -- json: %q: want hook", t.pos, t.name, t.json)
+	}
+	return Table{Name: t.name, Comment: t.comment, GoName: goName, Columns: cols, Hook: t.json == "hook"}, nil
 }
 
 func childTable(t *sqlTable, parentColumn, singular string) (Child, error) {
@@ -194,7 +210,11 @@ func childTable(t *sqlTable, parentColumn, singular string) (Child, error) {
 	if !gotoken.IsIdentifier(field) {
 		return Child{}, fmt.Errorf("%s: child table %s: no Go field name for it (%q)", t.pos, t.name, field)
 	}
-	return Child{Name: t.name, Comment: t.comment, ParentColumn: parentColumn, GoName: goName, Field: field, Columns: cols}, nil
+	list, isList := strings.CutPrefix(t.json, "list ")
+	if t.json != "" && (!isList || !isJSONKey(list)) {
+		return Child{}, fmt.Errorf("%s: child table %s: -- json: %q: want list <key>", t.pos, t.name, t.json)
+	}
+	return Child{Name: t.name, Comment: t.comment, ParentColumn: parentColumn, GoName: goName, Field: field, Columns: cols, List: list}, nil
 }
 
 func wantColumn(t *sqlTable, name, typ string) error {
@@ -247,7 +267,7 @@ func typedColumns(t *sqlTable, skip map[string]bool) ([]Column, error) {
 			return nil, fmt.Errorf("%s: columns %s.%s and %s both make field %s", c.pos, t.name, other, c.name, goName)
 		}
 		fields[goName] = c.name
-		cols = append(cols, Column{Name: c.name, Type: c.typ, Comment: c.comment, GoName: goName})
+		cols = append(cols, Column{Name: c.name, Type: c.typ, Comment: c.comment, GoName: goName, JSON: c.json})
 	}
 	return cols, nil
 }
