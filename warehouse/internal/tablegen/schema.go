@@ -21,7 +21,7 @@ type Table struct {
 	// Hook is set by "-- json: hook" after "CREATE TABLE name (": the
 	// generated mapper calls a hand-written <name>Hook for what the
 	// columns' JSON paths cannot say (see package jobs).
-	Hook bool
+	Hook    bool
 	GoName  string   // the row type, e.g. ContactsRow
 	Columns []Column // typed columns, in table order
 	// Children are the tables holding the record's nested lists, in the
