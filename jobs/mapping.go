@@ -3,7 +3,6 @@ package jobs
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"reflect"
 	"strconv"
 	"time"
@@ -20,23 +19,20 @@ type mappedPage struct {
 }
 
 // mapPage maps a page's records: to rows for a sync, to ids alone for a
-// reconciliation. A record whose id is not an integer fails the page.
-func mapPage(s keap.Stream, kind warehouse.RunKind, recs []keap.Record) (mappedPage, error) {
+// reconciliation (keap hands the ids over typed; a record without a usable
+// one failed the page there).
+func mapPage(s keap.Stream, kind warehouse.RunKind, recs []keap.Record) mappedPage {
 	m := mappedPage{ids: make([]int64, 0, len(recs))}
-	for i, r := range recs {
-		id, err := strconv.ParseInt(r.ID, 10, 64)
-		if err != nil {
-			return mappedPage{}, &keap.BodyError{Problem: keap.BodyBadRecord, Detail: fmt.Sprintf("record %d: id %.40q is not an integer", i, r.ID)}
-		}
-		m.ids = append(m.ids, id)
+	for _, r := range recs {
+		m.ids = append(m.ids, r.ID)
 		if kind == warehouse.RunReconcile {
 			continue
 		}
-		row := mapRecord(s, id, r)
+		row := mapRecord(s, r.ID, r)
 		m.problems += len(row.Problems)
 		m.rows = append(m.rows, row)
 	}
-	return m, nil
+	return m
 }
 
 // recordMapper types one stream's record: it decodes raw once and returns

@@ -56,7 +56,7 @@ func FuzzMapRecord(f *testing.F) {
 	f.Fuzz(func(t *testing.T, n uint8, raw []byte) {
 		s := keap.Streams[int(n)%len(keap.Streams)]
 		in := bytes.Clone(raw)
-		row := mapRecord(s, 1, keap.Record{ID: "1", Raw: raw})
+		row := mapRecord(s, 1, keap.Record{ID: 1, Raw: raw})
 		checkRow(t, s, in, row)
 	})
 }
@@ -171,6 +171,6 @@ func TestMapRecord_FuzzedBriefly(t *testing.T) {
 		s := keap.Streams[n%len(keap.Streams)]
 		n++
 		in := bytes.Clone(raw)
-		checkRow(tb.(*testing.T), s, in, mapRecord(s, 1, keap.Record{ID: "1", Raw: raw}))
+		checkRow(tb.(*testing.T), s, in, mapRecord(s, 1, keap.Record{ID: 1, Raw: raw}))
 	})
 }

@@ -50,7 +50,7 @@ func dec(s string) *warehouse.Decimal { return new(warehouse.Decimal(s)) }
 // mapRaw maps raw as a record of stream name with id 1.
 func mapRaw(t testing.TB, name string, raw string) warehouse.Row {
 	t.Helper()
-	return mapRecord(stream(t, name), 1, keap.Record{ID: "1", Raw: []byte(raw)})
+	return mapRecord(stream(t, name), 1, keap.Record{ID: 1, Raw: []byte(raw)})
 }
 
 // rowDiff lists the columns (and child rows) where got and want differ,

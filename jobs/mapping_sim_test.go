@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
-	"strconv"
 	"testing"
 	"time"
 
@@ -263,7 +262,7 @@ func TestMapRecord_SimulatorRecordsOfEveryStreamMatchAnIndependentDecoding(t *te
 				t.Fatal("the simulator rendered no records")
 			}
 			for _, tr := range truth {
-				row := mapRecord(s, tr.ID, keap.Record{ID: strconv.FormatInt(tr.ID, 10), Raw: tr.Raw})
+				row := mapRecord(s, tr.ID, keap.Record{ID: tr.ID, Raw: tr.Raw})
 				if len(row.Problems) > 0 {
 					t.Errorf("record %d: problems %+v", tr.ID, row.Problems)
 				}
@@ -300,7 +299,7 @@ func TestMapRecord_EveryColumnIsFilledFromSomeRecord(t *testing.T) {
 		filled := map[string]bool{}
 		var all []string
 		add := func(raw []byte) {
-			row := mapRecord(s, 1, keap.Record{ID: "1", Raw: raw})
+			row := mapRecord(s, 1, keap.Record{ID: 1, Raw: raw})
 			all = all[:0]
 			v := reflect.ValueOf(row.Values).Elem()
 			for i := range v.NumField() {

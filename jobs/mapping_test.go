@@ -19,7 +19,7 @@ import (
 func TestMapRecord_EveryStreamHasAMapperForItsTable(t *testing.T) {
 	t.Parallel()
 	for _, s := range keap.Streams {
-		row := mapRecord(s, 7, keap.Record{ID: "7", Raw: []byte(`{"id":"7"}`)})
+		row := mapRecord(s, 7, keap.Record{ID: 7, Raw: []byte(`{"id":"7"}`)})
 		if row.Values == nil || row.Values.TableName() != s.Name {
 			t.Errorf("%s: values %T, want the row type of table %s", s.Name, row.Values, s.Name)
 		}
@@ -166,7 +166,7 @@ func TestMapRecord_SpecExamples(t *testing.T) {
 		t.Run(tt.stream+"/"+tt.file, func(t *testing.T) {
 			t.Parallel()
 			raw := specExample(t, tt.file)
-			row := mapRecord(stream(t, tt.stream), 123, keap.Record{ID: "123", Raw: raw})
+			row := mapRecord(stream(t, tt.stream), 123, keap.Record{ID: 123, Raw: raw})
 			for _, d := range rowDiff(row.Values, tt.want) {
 				t.Error(d)
 			}

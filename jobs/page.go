@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -110,10 +109,7 @@ func (w *pageWorker) work(ctx context.Context, job *river.Job[PageArgs]) error {
 	if err != nil {
 		return p.outcome(ctx, job, r, err)
 	}
-	mapped, err := mapPage(s, r.Kind, page.Records)
-	if err != nil {
-		return p.outcome(ctx, job, r, err)
-	}
+	mapped := mapPage(s, r.Kind, page.Records)
 	commitStart := time.Now()
 	var stats PageStats
 	err = pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error {
@@ -157,12 +153,7 @@ func (p *Pipeline) pageRequest(s keap.Stream, run warehouse.SyncRun, sl warehous
 	}
 	switch {
 	case s.AfterIDFilter != "":
-		if sl.AfterID > 0 {
-			req.AfterID = strconv.FormatInt(sl.AfterID, 10)
-		}
-		if sl.BeforeID > 0 {
-			req.BeforeID = strconv.FormatInt(sl.BeforeID, 10)
-		}
+		req.AfterID, req.BeforeID = sl.AfterID, sl.BeforeID
 		req.Descending = sl.Probe
 	case s.Version == keap.V1:
 		req.Cursor.Offset = sl.PageOffset
@@ -182,7 +173,7 @@ func (p *Pipeline) pageSize(s keap.Stream) int {
 }
 
 // advance returns the slice as it stands after page.
-func advance(s keap.Stream, sl warehouse.Slice, page *keap.Page) (warehouse.Slice, error) {
+func advance(s keap.Stream, sl warehouse.Slice, page *keap.Page) warehouse.Slice {
 	next := sl
 	next.Page++
 	next.Records += int64(len(page.Records))
@@ -199,12 +190,8 @@ func advance(s keap.Stream, sl warehouse.Slice, page *keap.Page) (warehouse.Slic
 			next.Done = true // a probe reads one page
 			break
 		}
-		for i, r := range page.Records {
-			id, err := strconv.ParseInt(r.ID, 10, 64)
-			if err != nil {
-				return sl, &keap.BodyError{Problem: keap.BodyBadRecord, Detail: fmt.Sprintf("record %d: id %.40q is not an integer", i, r.ID)}
-			}
-			next.AfterID = max(next.AfterID, id)
+		for _, r := range page.Records {
+			next.AfterID = max(next.AfterID, r.ID)
 		}
 		// A slice bounded above is done once nothing is left below its
 		// bound (a split may have moved the bound under it).
@@ -223,5 +210,5 @@ func advance(s keap.Stream, sl warehouse.Slice, page *keap.Page) (warehouse.Slic
 			next.Done = true
 		}
 	}
-	return next, nil
+	return next
 }

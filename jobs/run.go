@@ -144,10 +144,7 @@ func (r *syncRun) commitPage(ctx context.Context, tx pgx.Tx, job *river.Job[Page
 	if cur.Done || cur.Page != job.Args.Page {
 		return stats, errStale
 	}
-	next, err := advance(s, cur, page)
-	if err != nil {
-		return stats, err
-	}
+	next := advance(s, cur, page)
 	prog := warehouse.RunProgress{Pages: 1}
 	if r.appliesDeletes() {
 		if err := p.wh.RecordSeen(ctx, tx, r.ID, m.ids); err != nil {

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -152,11 +151,7 @@ func (r *syncRun) splitAfterProbe(ctx context.Context, tx pgx.Tx, probe warehous
 func idRange(page *keap.Page) (lo, hi int64, ok bool) {
 	lo, hi = math.MaxInt64, math.MinInt64
 	for _, r := range page.Records {
-		id, err := strconv.ParseInt(r.ID, 10, 64)
-		if err != nil {
-			return 0, 0, false
-		}
-		lo, hi = min(lo, id), max(hi, id)
+		lo, hi = min(lo, r.ID), max(hi, r.ID)
 	}
 	return lo, hi, hi >= lo
 }

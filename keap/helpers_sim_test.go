@@ -50,11 +50,7 @@ func ids(t *testing.T, recs []keap.Record) []int64 {
 	t.Helper()
 	out := make([]int64, len(recs))
 	for i, r := range recs {
-		id, err := strconv.ParseInt(r.ID, 10, 64)
-		if err != nil {
-			t.Fatalf("id %q is not a number", r.ID)
-		}
-		out[i] = id
+		out[i] = r.ID
 	}
 	return out
 }

@@ -31,12 +31,12 @@ func TestClient_IDRangesSplitAScanExactly(t *testing.T) {
 			}
 			lo, hi := all[len(all)/4], all[3*len(all)/4]
 
-			got := ids(t, keap.ListAll(t, env.client, s, keap.PageRequest{AfterID: itoa(lo), BeforeID: itoa(hi), PageSize: 7}))
+			got := ids(t, keap.ListAll(t, env.client, s, keap.PageRequest{AfterID: lo, BeforeID: hi, PageSize: 7}))
 			if want := all[len(all)/4+1 : 3*len(all)/4]; !slices.Equal(got, want) {
 				t.Fatalf("ids in (%d, %d): got %d, want %d", lo, hi, len(got), len(want))
 			}
 
-			top, err := env.client.ListPage(ctx, s, keap.PageRequest{BeforeID: itoa(hi), Descending: true, PageSize: 1})
+			top, err := env.client.ListPage(ctx, s, keap.PageRequest{BeforeID: hi, Descending: true, PageSize: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,16 +59,16 @@ func TestClient_IDRangesSplitAScanExactly(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got := ids(t, next.Records); !slices.Equal(got, rev[5:10]) {
-				t.Fatalf("descending resumed below %s: %v, want %v", first.Records[4].ID, got, rev[5:10])
+				t.Fatalf("descending resumed below %d: %v, want %v", first.Records[4].ID, got, rev[5:10])
 			}
 
 			// Three ranges split at two boundaries: every id once.
-			b1, b2 := itoa(lo), itoa(hi)
+			b1, b2 := lo, hi
 			var union []int64
 			for _, r := range []keap.PageRequest{
 				{BeforeID: b1},
-				{AfterID: itoa(lo - 1), BeforeID: b2},
-				{AfterID: itoa(hi - 1)},
+				{AfterID: lo - 1, BeforeID: b2},
+				{AfterID: hi - 1},
 			} {
 				r.PageSize = 11
 				union = append(union, ids(t, keap.ListAll(t, env.client, s, r))...)
@@ -109,9 +109,9 @@ func TestClient_InvalidIDRequestsMakeNoNetworkCall(t *testing.T) {
 		req    keap.PageRequest
 	}{
 		{"opportunities", keap.PageRequest{Descending: true}},
-		{"users", keap.PageRequest{BeforeID: "5"}},
-		{"transactions", keap.PageRequest{AfterID: "5"}},
-		{"contacts", keap.PageRequest{AfterID: "9", BeforeID: "3"}},
+		{"users", keap.PageRequest{BeforeID: 5}},
+		{"transactions", keap.PageRequest{AfterID: 5}},
+		{"contacts", keap.PageRequest{AfterID: 9, BeforeID: 3}},
 		{"company_custom_fields", keap.PageRequest{IDsOnly: true}},
 	}
 	for _, tt := range tests {

@@ -30,14 +30,15 @@ type PageRequest struct {
 
 	// AfterID asks only for records whose id is greater (the stream's
 	// AfterIDFilter keyset, v2 only), so a scan ordered by id resumes from
-	// the last id seen instead of a page token that may expire.
-	AfterID string
+	// the last id seen instead of a page token that may expire. 0: none
+	// (Keap's ids start at 1).
+	AfterID int64
 
 	// BeforeID asks only for records whose id is less (IDRange streams
 	// only). With AfterID it bounds an id range, so one scan can be split
 	// into ranges read in parallel; a Descending scan resumes with
-	// BeforeID set to the last id seen.
-	BeforeID string
+	// BeforeID set to the last id seen. 0: none.
+	BeforeID int64
 
 	// Descending orders a keyset scan by id descending (KeysetByID streams
 	// only). With PageSize 1 it reads the greatest id of a range: the top
@@ -67,8 +68,10 @@ type PageRequest struct {
 
 // Record is one record of a page.
 type Record struct {
-	// ID is the record's id as a string (v1 int64 ids in decimal).
-	ID string
+	// ID is the record's id: v2 sends it as a string of digits, v1 as a
+	// number. A record whose id is not a positive integer fails its page
+	// (a *BodyError, BodyBadRecord).
+	ID int64
 	// Updated is the record's update time, zero when the stream or the
 	// record has none.
 	Updated time.Time
@@ -191,11 +194,11 @@ func buildListQuery(s Stream, req PageRequest) (string, url.Values, error) {
 		if timeBounded && s.UntilFilter != "" && !req.Until.IsZero() {
 			filter = append(filter, s.UntilFilter+"=="+FormatFilterTime(req.Until))
 		}
-		if req.AfterID != "" {
-			filter = append(filter, s.AfterIDFilter+">"+req.AfterID)
+		if req.AfterID > 0 {
+			filter = append(filter, s.AfterIDFilter+">"+strconv.FormatInt(req.AfterID, 10))
 		}
-		if req.BeforeID != "" {
-			filter = append(filter, s.AfterIDFilter+"<"+req.BeforeID)
+		if req.BeforeID > 0 {
+			filter = append(filter, s.AfterIDFilter+"<"+strconv.FormatInt(req.BeforeID, 10))
 		}
 		if len(filter) > 0 {
 			q.Set("filter", strings.Join(filter, ";"))
@@ -223,29 +226,23 @@ func buildListQuery(s Stream, req PageRequest) (string, url.Values, error) {
 // needs an id keyset, BeforeID an IDRange stream, Descending a keyset
 // ordered by id, and a model (ModeSingle) takes none of them.
 func checkIDRequest(s Stream, req PageRequest) error {
-	if s.Mode == ModeSingle && (req.BeforeID != "" || req.Descending || req.IDsOnly) {
+	if req.AfterID < 0 || req.BeforeID < 0 {
+		return &RequestError{Reason: "negative id bound"}
+	}
+	if s.Mode == ModeSingle && (req.BeforeID > 0 || req.Descending || req.IDsOnly) {
 		return &RequestError{Reason: "stream " + s.Name + " is one unpaginated call: no id range, order or ids-only listing"}
 	}
-	if req.AfterID != "" && (s.Version != V2 || s.AfterIDFilter == "") {
+	if req.AfterID > 0 && (s.Version != V2 || s.AfterIDFilter == "") {
 		return &RequestError{Reason: "stream " + s.Name + " has no id keyset"}
 	}
-	if req.BeforeID != "" && !s.IDRange {
+	if req.BeforeID > 0 && !s.IDRange {
 		return &RequestError{Reason: "stream " + s.Name + " has no id range filter"}
 	}
 	if req.Descending && !s.KeysetByID() {
 		return &RequestError{Reason: "stream " + s.Name + " cannot be ordered by id descending"}
 	}
-	for _, id := range []string{req.AfterID, req.BeforeID} {
-		if strings.ContainsAny(id, ";=<>!,") {
-			return &RequestError{Reason: "id bound holds filter syntax"}
-		}
-	}
-	if req.AfterID != "" && req.BeforeID != "" {
-		after, err1 := strconv.ParseInt(req.AfterID, 10, 64)
-		before, err2 := strconv.ParseInt(req.BeforeID, 10, 64)
-		if err1 == nil && err2 == nil && before <= after {
-			return &RequestError{Reason: fmt.Sprintf("empty id range: before %d is not above after %d", before, after)}
-		}
+	if req.AfterID > 0 && req.BeforeID > 0 && req.BeforeID <= req.AfterID {
+		return &RequestError{Reason: fmt.Sprintf("empty id range: before %d is not above after %d", req.BeforeID, req.AfterID)}
 	}
 	return nil
 }
@@ -396,23 +393,14 @@ func decodePage(s Stream, req PageRequest, status int, contentType string, body 
 // checkKeysetBounds refuses records outside the id range a keyset request
 // asked for (ids above AfterID, below BeforeID): a page of them does not
 // advance past the cursor, and its last id would lead back to the same page
-// for ever. Ids that are not integers are not compared.
+// for ever.
 func checkKeysetBounds(req PageRequest, recs []Record) error {
-	after, errA := strconv.ParseInt(req.AfterID, 10, 64)
-	before, errB := strconv.ParseInt(req.BeforeID, 10, 64)
-	if errA != nil && errB != nil {
-		return nil
-	}
 	for i, r := range recs {
-		id, err := strconv.ParseInt(r.ID, 10, 64)
-		if err != nil {
-			continue
+		if req.AfterID > 0 && r.ID <= req.AfterID {
+			return fmt.Errorf("record %d has id %d, not after the cursor's %d", i, r.ID, req.AfterID)
 		}
-		if errA == nil && id <= after {
-			return fmt.Errorf("record %d has id %d, not after the cursor's %d", i, id, after)
-		}
-		if errB == nil && id >= before {
-			return fmt.Errorf("record %d has id %d, not before the cursor's %d", i, id, before)
+		if req.BeforeID > 0 && r.ID >= req.BeforeID {
+			return fmt.Errorf("record %d has id %d, not before the cursor's %d", i, r.ID, req.BeforeID)
 		}
 	}
 	return nil
@@ -442,30 +430,28 @@ func decodeRecord(s Stream, raw json.RawMessage) (Record, error) {
 	return rec, nil
 }
 
-// recordID reads an id: a string (v2) or an integer (v1, in decimal).
-func recordID(v json.RawMessage) (string, error) {
+// recordID reads an id: a string of digits (v2) or an integer (v1). Every
+// Keap id is a positive integer; anything else makes the record unusable.
+func recordID(v json.RawMessage) (int64, error) {
 	if len(v) == 0 || string(v) == "null" {
-		return "", fmt.Errorf("missing id")
+		return 0, fmt.Errorf("missing id")
 	}
+	digits := string(v)
 	if v[0] == '"' {
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
-			return "", fmt.Errorf("bad id")
+			return 0, fmt.Errorf("bad id")
 		}
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return "", fmt.Errorf("empty id")
+		digits = strings.TrimSpace(s)
+		if digits == "" {
+			return 0, fmt.Errorf("empty id")
 		}
-		if len(s) > 128 {
-			return "", fmt.Errorf("id longer than 128 bytes")
-		}
-		return s, nil
 	}
-	n, err := strconv.ParseInt(string(v), 10, 64)
-	if err != nil {
-		return "", fmt.Errorf("id is neither a string nor an integer")
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("id %.40q is not a positive integer", digits)
 	}
-	return strconv.FormatInt(n, 10), nil
+	return n, nil
 }
 
 // recordTime reads an update time: a timestamp string in any Keap format,

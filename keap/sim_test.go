@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,14 +90,14 @@ func TestClient_ListsEveryContactFromSimulator(t *testing.T) {
 	if len(recs) != 250 {
 		t.Fatalf("%d contacts, want 250", len(recs))
 	}
-	seen := map[string]bool{}
+	seen := map[int64]bool{}
 	for _, r := range recs {
 		if seen[r.ID] {
-			t.Fatalf("contact %s twice", r.ID)
+			t.Fatalf("contact %d twice", r.ID)
 		}
 		seen[r.ID] = true
 		if r.Updated.IsZero() {
-			t.Fatalf("contact %s has no update time", r.ID)
+			t.Fatalf("contact %d has no update time", r.ID)
 		}
 		var fields map[string]json.RawMessage
 		if err := json.Unmarshal(r.Raw, &fields); err != nil {
@@ -106,10 +105,10 @@ func TestClient_ListsEveryContactFromSimulator(t *testing.T) {
 		}
 		// fields= asked for custom fields and tag ids: they must be there.
 		if _, ok := fields["custom_fields"]; !ok {
-			t.Fatalf("contact %s lacks custom_fields: %s", r.ID, r.Raw)
+			t.Fatalf("contact %d lacks custom_fields: %d", r.ID, r.Raw)
 		}
 		if _, ok := fields["tag_ids"]; !ok {
-			t.Fatalf("contact %s lacks tag_ids", r.ID)
+			t.Fatalf("contact %d lacks tag_ids", r.ID)
 		}
 	}
 	if st := env.sim.Stats(); st.Requests != 3 || st.Rejected != 0 {
@@ -139,10 +138,10 @@ func TestClient_TimeFilterAndKeysetAgainstSimulator(t *testing.T) {
 		}
 	}
 	afterID := all[9].ID
-	after, _ := strconv.ParseInt(afterID, 10, 64)
-	want := map[string]bool{}
+	after := afterID
+	want := map[int64]bool{}
 	for _, r := range all {
-		id, _ := strconv.ParseInt(r.ID, 10, 64)
+		id := r.ID
 		if !r.Updated.Before(since) && !r.Updated.After(until) && id > after {
 			want[r.ID] = true
 		}
@@ -157,9 +156,9 @@ func TestClient_TimeFilterAndKeysetAgainstSimulator(t *testing.T) {
 	var prev int64
 	for _, r := range got {
 		if !want[r.ID] {
-			t.Fatalf("contact %s (updated %v) outside the filter", r.ID, r.Updated)
+			t.Fatalf("contact %d (updated %v) outside the filter", r.ID, r.Updated)
 		}
-		id, _ := strconv.ParseInt(r.ID, 10, 64)
+		id := r.ID
 		if id <= prev {
 			t.Fatalf("ids not ascending: %d after %d", id, prev)
 		}
@@ -186,12 +185,12 @@ func TestClient_V1OffsetPagingAgainstSimulator(t *testing.T) {
 	if len(pages) != 3 || pages[0].Count != 250 || len(pages[2].Records) != 50 {
 		t.Fatalf("%d pages, count %d", len(pages), pages[0].Count)
 	}
-	ids := map[string]bool{}
+	ids := map[int64]bool{}
 	for _, p := range pages {
 		for _, r := range p.Records {
 			ids[r.ID] = true
 			if r.Updated.IsZero() {
-				t.Fatalf("v1 contact %s: last_updated not parsed", r.ID)
+				t.Fatalf("v1 contact %d: last_updated not parsed", r.ID)
 			}
 		}
 	}
@@ -379,14 +378,14 @@ func TestClient_ReadsEveryCatalogueStreamFromSimulator(t *testing.T) {
 			if calls := env.sim.Stats().Requests - before; size > 0 && calls < int64((len(all)+size-1)/size) {
 				t.Fatalf("%d records in %d calls of %d", len(all), calls, size)
 			}
-			ids := map[string]bool{}
+			ids := map[int64]bool{}
 			for _, r := range all {
 				if ids[r.ID] {
-					t.Fatalf("id %s twice", r.ID)
+					t.Fatalf("id %d twice", r.ID)
 				}
 				ids[r.ID] = true
 				if s.UpdatedField != "" && r.Updated.IsZero() {
-					t.Fatalf("record %s: no %s", r.ID, s.UpdatedField)
+					t.Fatalf("record %d: no %s", r.ID, s.UpdatedField)
 				}
 			}
 			if s.Mode == ModeUpdateOrder {
@@ -430,7 +429,7 @@ func checkTimeFilter(t *testing.T, c *Client, s Stream, all []Record) {
 	}
 	for _, r := range got {
 		if r.Updated.Before(since) {
-			t.Fatalf("record %s updated %v, before since %v", r.ID, r.Updated, since)
+			t.Fatalf("record %d updated %v, before since %v", r.ID, r.Updated, since)
 		}
 	}
 }
@@ -441,21 +440,17 @@ func checkKeyset(t *testing.T, c *Client, s Stream, all []Record) {
 	t.Helper()
 	ids := make([]int64, 0, len(all))
 	for _, r := range all {
-		id, err := strconv.ParseInt(r.ID, 10, 64)
-		if err != nil {
-			t.Fatalf("id %q is not numeric: keyset needs numeric ids", r.ID)
-		}
-		ids = append(ids, id)
+		ids = append(ids, r.ID)
 	}
 	slices.Sort(ids)
 	after := ids[len(ids)/2]
-	got := listAll(t, c, s, PageRequest{AfterID: strconv.FormatInt(after, 10), PageSize: min(s.MaxPageSize, 50)})
+	got := listAll(t, c, s, PageRequest{AfterID: after, PageSize: min(s.MaxPageSize, 50)})
 	if want := len(ids) - len(ids)/2 - 1; len(got) != want {
 		t.Fatalf("after id %d: %d records, want %d", after, len(got), want)
 	}
 	prev := after
 	for _, r := range got {
-		id, _ := strconv.ParseInt(r.ID, 10, 64)
+		id := r.ID
 		if id <= prev {
 			t.Fatalf("id %d after %d: not ascending above the keyset", id, prev)
 		}
