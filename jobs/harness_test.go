@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/keapsync/keapsync/internal/syncbuf"
 	"github.com/keapsync/keapsync/jobs"
 	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/keap/keapsim"
@@ -35,7 +36,7 @@ type env struct {
 	workerBin string
 	cfg       jobs.Config
 	p         *jobs.Pipeline
-	logs      *keaptest.SyncBuffer
+	logs      *syncbuf.Buffer
 	wh        *warehouse.Warehouse
 }
 
@@ -76,7 +77,7 @@ func setup(t testing.TB, accounts []testAccount, mod func(*jobs.Config)) *env {
 	}
 	pool := warehousetest.NewPool(t, conns)
 	data, state, river := warehousetest.Schemas(t, pool)
-	e := &env{t: t, pool: pool, sims: map[string]*keapsim.Server{}, fakes: map[string]*keaptest.Fake{}, logs: &keaptest.SyncBuffer{},
+	e := &env{t: t, pool: pool, sims: map[string]*keapsim.Server{}, fakes: map[string]*keaptest.Fake{}, logs: &syncbuf.Buffer{},
 		mig: jobs.MigrateConfig{DataSchema: data, StateSchema: state, RiverSchema: river}}
 	if _, err := jobs.Migrate(context.Background(), pool, e.mig); err != nil {
 		t.Fatal(err)

@@ -9,9 +9,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/keapsync/keapsync/internal/quickfuzz"
 	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/keap/keapsim"
-	"github.com/keapsync/keapsync/keap/keaptest"
 	"github.com/keapsync/keapsync/warehouse"
 )
 
@@ -167,7 +167,7 @@ func TestMapRecord_FuzzedBriefly(t *testing.T) {
 		seeds = append(seeds, recs[0].Raw)
 	}
 	n := 0
-	keaptest.FuzzBriefly(t, 3*time.Second, seeds, func(tb testing.TB, raw []byte) {
+	quickfuzz.Run(t, 3*time.Second, seeds, func(tb testing.TB, raw []byte) {
 		s := keap.Streams[n%len(keap.Streams)]
 		n++
 		in := bytes.Clone(raw)

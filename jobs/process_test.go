@@ -20,9 +20,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/keapsync/keapsync/internal/syncbuf"
 	"github.com/keapsync/keapsync/jobs"
 	"github.com/keapsync/keapsync/keap"
-	"github.com/keapsync/keapsync/keap/keaptest"
 	"github.com/keapsync/keapsync/warehouse/warehousetest"
 )
 
@@ -241,7 +241,7 @@ func (e *env) workerBinary() string {
 // worker is a worker process.
 type worker struct {
 	cmd *exec.Cmd
-	out *keaptest.SyncBuffer
+	out *syncbuf.Buffer
 }
 
 // spawn starts a worker process on the env's schemas and accounts.
@@ -260,7 +260,7 @@ func (e *env) spawn(spec workerSpec) *worker {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	w := &worker{out: &keaptest.SyncBuffer{}}
+	w := &worker{out: &syncbuf.Buffer{}}
 	w.cmd = exec.Command(e.workerBinary(), "-test.run=^$")
 	w.cmd.Env = append(os.Environ(), workerEnv+"="+string(b), workerKeyEnv+"="+e.apiKey(spec.Accounts[0].Name))
 	w.cmd.Stdout, w.cmd.Stderr = w.out, w.out

@@ -14,9 +14,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/keapsync/keapsync/internal/syncbuf"
 	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/keap/keapsim"
-	"github.com/keapsync/keapsync/keap/keaptest"
 )
 
 // chaosRounds is how many rounds the chaos test runs: KEAPSYNC_CHAOS_ROUNDS,
@@ -38,12 +38,12 @@ func chaosRounds(t *testing.T) int {
 // workProcess is a `keapsync work` process.
 type workProcess struct {
 	cmd *exec.Cmd
-	out *keaptest.SyncBuffer
+	out *syncbuf.Buffer
 }
 
 func (e *testEnv) spawnWork(t *testing.T, bin string) *workProcess {
 	t.Helper()
-	w := &workProcess{out: &keaptest.SyncBuffer{}}
+	w := &workProcess{out: &syncbuf.Buffer{}}
 	w.cmd = exec.Command(bin, "-c", e.config, "work")
 	for k, v := range e.env {
 		w.cmd.Env = append(w.cmd.Env, k+"="+v)

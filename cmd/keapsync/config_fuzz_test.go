@@ -7,7 +7,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
-	"github.com/keapsync/keapsync/keap/keaptest"
+	"github.com/keapsync/keapsync/internal/quickfuzz"
 )
 
 // configSeeds are the fuzz targets' seeds: the example and the
@@ -64,5 +64,5 @@ func FuzzParseConfig(f *testing.F) {
 // seconds of random inputs in the normal test run.
 func TestParseConfig_FuzzedBriefly(t *testing.T) {
 	t.Parallel()
-	keaptest.FuzzBriefly(t, 3*time.Second, configSeeds(t), checkParse)
+	quickfuzz.Run(t, 3*time.Second, configSeeds(t), checkParse)
 }

@@ -13,8 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/keapsync/keapsync/internal/syncbuf"
 	"github.com/keapsync/keapsync/keap/keapsim"
-	"github.com/keapsync/keapsync/keap/keaptest"
 	"github.com/keapsync/keapsync/warehouse/warehousetest"
 )
 
@@ -44,13 +44,13 @@ func runCLI(ctx context.Context, env map[string]string, args ...string) result {
 
 // running is a command line running in-process.
 type running struct {
-	stdout, stderr *keaptest.SyncBuffer
+	stdout, stderr *syncbuf.Buffer
 	done           chan result
 }
 
 // startCLI starts a command line in-process; done receives its result.
 func startCLI(ctx context.Context, env map[string]string, args ...string) *running {
-	r := &running{stdout: &keaptest.SyncBuffer{}, stderr: &keaptest.SyncBuffer{}, done: make(chan result, 1)}
+	r := &running{stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, done: make(chan result, 1)}
 	a := &app{stdin: strings.NewReader(""), stdout: r.stdout, stderr: r.stderr,
 		getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
 	go func() {

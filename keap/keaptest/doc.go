@@ -11,5 +11,8 @@
 // wait the governor sleeps through advances the simulator's time too.
 //
 // Package keap's own internal tests (package keap) cannot import keaptest,
-// which imports keap; they keep an unexported copy of the fake clock.
+// which imports keap; they use the same clock, keap/internal/fakeclock.
+// Helpers that have nothing to do with Keap live elsewhere:
+// internal/syncbuf (a buffer shared by writers and a test) and
+// internal/quickfuzz (a few seconds of fuzzing in the normal test run).
 package keaptest

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keapsync/keapsync/internal/syncbuf"
 	"github.com/keapsync/keapsync/keap/keapsim"
 )
 
@@ -28,7 +29,7 @@ import (
 type Fake struct {
 	url, key string
 	cmd      *exec.Cmd
-	out      *SyncBuffer
+	out      *syncbuf.Buffer
 }
 
 // StartFake builds cmd/keapfake (without the race detector) and starts it with opts, which may set only the fields
@@ -45,7 +46,7 @@ func StartFake(tb testing.TB, opts keapsim.Options) *Fake {
 		key = opts.APIKeys[0]
 	}
 	cmdArgs := append([]string{"-n", "-10", bin}, args...)
-	f := &Fake{key: key, out: &SyncBuffer{}}
+	f := &Fake{key: key, out: &syncbuf.Buffer{}}
 	f.cmd = exec.Command("nice", cmdArgs...)
 	f.cmd.Stderr = f.out
 	stdout, err := f.cmd.StdoutPipe()

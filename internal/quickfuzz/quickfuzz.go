@@ -1,4 +1,7 @@
-package keaptest
+// Package quickfuzz gives a fuzz target's property a few seconds of
+// random inputs in the normal test run (go test -fuzz explores the same
+// target for as long as asked).
+package quickfuzz
 
 import (
 	"math/rand/v2"
@@ -6,20 +9,20 @@ import (
 	"time"
 )
 
-// FuzzBriefly calls fn with inputs derived from seeds by random mutations
+// Run calls fn with inputs derived from seeds by random mutations
 // (bit flips, byte changes, cuts, insertions of bytes JSON and YAML care
 // about, splices of two seeds) for about d, then stops. It gives a fuzz
 // target's property a few seconds of random inputs in the normal test run;
 // `go test -fuzz` explores the same target for as long as asked. The random
 // source is seeded from the clock and logged, so a failure can be replayed
 // by seeding it alike.
-func FuzzBriefly(tb testing.TB, d time.Duration, seeds [][]byte, fn func(tb testing.TB, in []byte)) {
+func Run(tb testing.TB, d time.Duration, seeds [][]byte, fn func(tb testing.TB, in []byte)) {
 	tb.Helper()
 	if len(seeds) == 0 {
-		tb.Fatal("keaptest: FuzzBriefly needs seeds")
+		tb.Fatal("quickfuzz: Run needs seeds")
 	}
 	seed := uint64(time.Now().UnixNano())
-	tb.Logf("keaptest: FuzzBriefly seed %d", seed)
+	tb.Logf("quickfuzz: seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 0x6b656170))
 	deadline := time.Now().Add(d)
 	for n := 0; time.Now().Before(deadline); n++ {
@@ -29,7 +32,7 @@ func FuzzBriefly(tb testing.TB, d time.Duration, seeds [][]byte, fn func(tb test
 		}
 		fn(tb, in)
 		if tb.Failed() {
-			tb.Fatalf("keaptest: FuzzBriefly failed on input %d (seed %d): %q", n, seed, in)
+			tb.Fatalf("quickfuzz: failed on input %d (seed %d): %q", n, seed, in)
 		}
 	}
 }
