@@ -16,11 +16,15 @@ import (
 )
 
 // runByStream returns the run of stream among runs.
-func runByStream(t *testing.T, runs []warehouse.SyncRun, stream string) warehouse.SyncRun {
+func runByStream[R jobs.Run | warehouse.SyncRun](t *testing.T, runs []R, stream string) warehouse.SyncRun {
 	t.Helper()
 	for _, r := range runs {
-		if r.Stream == stream {
-			return r
+		run, ok := any(r).(warehouse.SyncRun)
+		if !ok {
+			run = any(r).(jobs.Run).SyncRun
+		}
+		if run.Stream == stream {
+			return run
 		}
 	}
 	t.Fatalf("no run of %s among %d runs", stream, len(runs))

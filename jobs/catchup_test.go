@@ -62,7 +62,7 @@ func TestSchedule_AMissedRunIsMadeUpOnceWhenALeaderStarts(t *testing.T) {
 	// catchUps counts the catch-up jobs that have completed: each
 	// restart's leader inserts one, and its runs are started by then.
 	catchUps := func() int {
-		res, err := e.p.River().JobList(ctx, river.NewJobListParams().Kinds(jobs.KindAccountSync).
+		res, err := e.p.RiverClient().JobList(ctx, river.NewJobListParams().Kinds(jobs.KindAccountSync).
 			States(rivertype.JobStateCompleted).First(100))
 		if err != nil {
 			t.Fatal(err)

@@ -134,7 +134,7 @@ func TestFairness_SmallAccountFinishesBeforeABacklogTenTimesItsSize(t *testing.T
 	if err != nil {
 		t.Fatal(err)
 	}
-	finished := func(runs []warehouse.SyncRun) time.Time {
+	finished := func(runs []jobs.Run) time.Time {
 		ids := make([]int64, len(runs))
 		for i, r := range runs {
 			ids[i] = r.ID

@@ -119,7 +119,7 @@ func setup(t testing.TB, accounts []testAccount, mod func(*jobs.Config)) *env {
 		t.Fatal(err)
 	}
 	e.p = p
-	e.wh = p.Warehouse()
+	e.wh = p.WarehouseOf()
 	t.Cleanup(func() {
 		if (t.Failed() || os.Getenv("KEAPSYNC_TEST_LOGS") == "all") && os.Getenv("KEAPSYNC_TEST_LOGS") != "" {
 			t.Logf("pipeline logs:\n%s", e.logs.String())

@@ -255,7 +255,7 @@ func TestNotify_ADiscardedJobAndAStaleStream(t *testing.T) {
 	// for it, so that it does not run once the clock has moved on.
 	ctx := context.Background()
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		res, err := e.p.River().JobList(ctx, river.NewJobListParams().Kinds(jobs.KindAccountSync).
+		res, err := e.p.RiverClient().JobList(ctx, river.NewJobListParams().Kinds(jobs.KindAccountSync).
 			States(rivertype.JobStateCompleted))
 		if err != nil {
 			t.Fatal(err)

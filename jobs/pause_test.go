@@ -55,7 +55,7 @@ func TestPause_NoNewPageStartsUntilResume(t *testing.T) {
 	// The contacts page job was taken, saw the pause and was snoozed
 	// (River counts its snoozes in its metadata).
 	waitFor(t, func() bool {
-		res, err := e.p.River().JobList(ctx, river.NewJobListParams().Kinds(jobs.KindPage).
+		res, err := e.p.RiverClient().JobList(ctx, river.NewJobListParams().Kinds(jobs.KindPage).
 			Where("args->>'stream' = @stream AND (metadata->>'snoozes')::int >= 2", river.NamedArgs{"stream": "contacts"}))
 		return err == nil && len(res.Jobs) > 0
 	})
@@ -80,7 +80,7 @@ func TestPause_NoNewPageStartsUntilResume(t *testing.T) {
 	if got := state("tags"); got != jobs.StatePaused {
 		t.Errorf("status of a stream of the paused account: %s", got)
 	}
-	q, err := e.p.River().QueueGet(ctx, "keapsync_acme")
+	q, err := e.p.RiverClient().QueueGet(ctx, "keapsync_acme")
 	if err != nil || q.PausedAt == nil {
 		t.Errorf("the account's River queue is not paused: %+v, %v", q, err)
 	}
@@ -123,7 +123,7 @@ func TestRiverUI_PageJobsCarryTagsAndOutput(t *testing.T) {
 	e.start()
 	run := runByStream(t, e.sync(jobs.SyncRequest{}, time.Minute), "contacts")
 	ctx := context.Background()
-	res, err := e.p.River().JobList(ctx, river.NewJobListParams().States(rivertype.JobStateCompleted).Kinds(jobs.KindPage).First(100))
+	res, err := e.p.RiverClient().JobList(ctx, river.NewJobListParams().States(rivertype.JobStateCompleted).Kinds(jobs.KindPage).First(100))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"riverqueue.com/riverui"
 
 	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/warehouse"
@@ -279,23 +280,22 @@ func (p *Pipeline) Stop(ctx context.Context) error {
 // Stopped is closed once a started pipeline has stopped.
 func (p *Pipeline) Stopped() <-chan struct{} { return p.river.Stopped() }
 
-// River returns the pipeline's River client, for River UI.
-func (p *Pipeline) River() *river.Client[pgx.Tx] { return p.river }
-
-// Warehouse returns the pipeline's warehouse.
-func (p *Pipeline) Warehouse() *warehouse.Warehouse { return p.wh }
+// UI returns River UI over the pipeline's jobs, served below prefix; start
+// it before serving it (Handler.Start).
+func (p *Pipeline) UI(logger *slog.Logger, prefix string) (*riverui.Handler, error) {
+	h, err := riverui.NewHandler(&riverui.HandlerOpts{
+		Endpoints: riverui.NewEndpoints(p.river, nil),
+		Logger:    logger,
+		Prefix:    prefix,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: river ui: %w", err)
+	}
+	return h, nil
+}
 
 // Accounts returns the configured account names in configuration order.
 func (p *Pipeline) Accounts() []string { return slices.Clone(p.order) }
-
-// Client returns the Keap client of account, for commands that call Keap
-// directly (plan); nil if the account is not configured.
-func (p *Pipeline) Client(accountName string) *keap.Client {
-	if a := p.accounts[accountName]; a != nil {
-		return a.client
-	}
-	return nil
-}
 
 // logger returns the logger with a job's identifying attributes.
 func (p *Pipeline) logger(args PageArgs) *slog.Logger {

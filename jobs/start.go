@@ -59,11 +59,18 @@ var ErrUnknownAccount = errors.New("account not configured")
 // sync.
 var ErrUnknownStream = errors.New("stream not synced for this account")
 
+// Run is a sync run as Sync hands it over: the run, and whether it was
+// already active, so the request joined it instead of starting it.
+type Run struct {
+	warehouse.SyncRun
+	Joined bool
+}
+
 // Sync starts runs of the requested streams now, in one transaction, and
 // returns them. A stream with an active run is not started again: its
-// active run is returned (joined), so asking twice never doubles the work.
+// active run is returned (Joined), so asking twice never doubles the work.
 // Streams that cannot be reconciled are left out of a reconcile request.
-func (p *Pipeline) Sync(ctx context.Context, req SyncRequest) ([]warehouse.SyncRun, error) {
+func (p *Pipeline) Sync(ctx context.Context, req SyncRequest) ([]Run, error) {
 	names := p.order
 	if req.Account != "" {
 		if p.accounts[req.Account] == nil {
@@ -71,7 +78,7 @@ func (p *Pipeline) Sync(ctx context.Context, req SyncRequest) ([]warehouse.SyncR
 		}
 		names = []string{req.Account}
 	}
-	var runs []warehouse.SyncRun
+	var runs []Run
 	err := pgx.BeginFunc(ctx, p.cfg.Pool, func(tx pgx.Tx) error {
 		runs = runs[:0]
 		for _, name := range names {
@@ -91,7 +98,7 @@ func (p *Pipeline) Sync(ctx context.Context, req SyncRequest) ([]warehouse.SyncR
 			}
 			if req.AllowMassDelete {
 				for _, r := range rs {
-					if !p.ownRun(a, r).appliesDeletes() {
+					if !p.ownRun(a, r.SyncRun).appliesDeletes() {
 						continue // an approval it would never use up must not linger
 					}
 					if err := p.wh.ApproveMassDelete(ctx, tx, r.Account, r.Stream); err != nil {
@@ -229,21 +236,21 @@ func (p *Pipeline) catchUp(ctx context.Context, tx pgx.Tx, a *account) error {
 
 // startRuns starts (or joins) a run of each stream and enqueues the first
 // page of each new run's slices, on tx.
-func (p *Pipeline) startRuns(ctx context.Context, tx pgx.Tx, a *account, streams []keap.Stream, rq readRequest, reconcile bool, trigger warehouse.Trigger) ([]warehouse.SyncRun, error) {
+func (p *Pipeline) startRuns(ctx context.Context, tx pgx.Tx, a *account, streams []keap.Stream, rq readRequest, reconcile bool, trigger warehouse.Trigger) ([]Run, error) {
 	kind := warehouse.RunSync
 	if reconcile {
 		kind = warehouse.RunReconcile
 	}
-	var runs []warehouse.SyncRun
+	var runs []Run
 	for _, s := range streams {
 		if reconcile && !Reconcilable(s) {
 			continue
 		}
-		r, _, err := p.startRun(ctx, tx, a, s, kind, rq, trigger)
+		r, joined, err := p.startRun(ctx, tx, a, s, kind, rq, trigger)
 		if err != nil {
 			return nil, fmt.Errorf("account %s, stream %s: %w", a.Name, s.Name, err)
 		}
-		runs = append(runs, r.SyncRun)
+		runs = append(runs, Run{SyncRun: r.SyncRun, Joined: joined})
 	}
 	return runs, nil
 }
@@ -344,4 +351,28 @@ func (p *Pipeline) runSpec(ctx context.Context, tx pgx.Tx, a *account, s keap.St
 	delta := warehouse.Slice{Since: last.WindowUntil.Add(-p.cfg.Overlap), Until: now}
 	spec.Slices = append(adopted, delta)
 	return spec, nil
+}
+
+// ExpectedTotals asks Keap how many records each first or full read of
+// runs will read, for an ETA: one count call per such run of a countable
+// stream, through the account's quota like any call. A run whose count is
+// not known (an incremental run, no count endpoint, a failed call) is
+// absent.
+func (p *Pipeline) ExpectedTotals(ctx context.Context, runs []Run) map[int64]int64 {
+	out := map[int64]int64{}
+	for _, r := range runs {
+		a := p.accounts[r.Account]
+		s, ok := keap.StreamByName(r.Stream)
+		if a == nil || !ok || !r.Backfill || s.CountPath == "" {
+			continue
+		}
+		n, err := a.client.Count(ctx, s, time.Time{}, time.Time{})
+		if err != nil {
+			p.log.LogAttrs(ctx, slog.LevelDebug, "jobs: count for an ETA failed",
+				slog.String("account", r.Account), slog.String("stream", r.Stream), slog.String("error", err.Error()))
+			continue
+		}
+		out[r.ID] = n
+	}
+	return out
 }

@@ -116,20 +116,14 @@ func (a *app) sync(ctx context.Context, o syncOptions) error {
 	}
 	defer s.close()
 
-	before := map[int64]bool{}
-	for _, name := range s.p.Accounts() {
-		active, err := s.p.Warehouse().ActiveRuns(ctx, s.pool, name)
-		if err != nil {
-			return err
-		}
-		for _, r := range active {
-			before[r.ID] = true
-		}
-	}
-	runs, err := s.p.Sync(ctx, jobs.SyncRequest{Account: o.account, Streams: o.streams, Full: o.full, Reconcile: o.reconcile,
+	started, err := s.p.Sync(ctx, jobs.SyncRequest{Account: o.account, Streams: o.streams, Full: o.full, Reconcile: o.reconcile,
 		Since: since, Until: until, AllowMassDelete: o.allowMass})
 	if err != nil {
 		return err
+	}
+	runs, joined := make([]warehouse.SyncRun, len(started)), map[int64]bool{}
+	for i, r := range started {
+		runs[i], joined[r.ID] = r.SyncRun, r.Joined
 	}
 	if len(runs) == 0 {
 		fmt.Fprintln(a.stdout, "Nothing to run (no stream of the selection can be reconciled).")
@@ -137,9 +131,9 @@ func (a *app) sync(ctx context.Context, o syncOptions) error {
 	}
 	if !o.wait {
 		if o.asJSON {
-			return writeJSON(a.stdout, describeRuns(runs, before))
+			return writeJSON(a.stdout, describeRuns(runs, joined))
 		}
-		printStarted(a.stdout, runs, before)
+		printStarted(a.stdout, runs, joined)
 		fmt.Fprintln(a.stdout, "The runs are enqueued for the work processes; follow them with keapsync status, or use sync --wait.")
 		return nil
 	}
@@ -148,20 +142,22 @@ func (a *app) sync(ctx context.Context, o syncOptions) error {
 	if o.asJSON {
 		progressOut = a.stderr
 	} else {
-		printStarted(a.stdout, runs, before)
+		printStarted(a.stdout, runs, joined)
 	}
 	pr := a.newProgress(progressOut, a.stdoutTTY && !o.asJSON)
 	if !o.noETA {
-		a.countTotals(ctx, s, runs, pr)
+		countCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		pr.totals = s.p.ExpectedTotals(countCtx, started)
+		cancel()
 	}
-	started := time.Now()
-	final, err := a.workAndWait(ctx, s, runs, pr, o.every)
+	begun := time.Now()
+	final, err := a.workAndWait(ctx, s, started, pr, o.every)
 	if err != nil {
 		return err
 	}
-	pr.summary(final, time.Since(started))
+	pr.summary(final, time.Since(begun))
 	if o.asJSON {
-		if err := writeJSON(a.stdout, describeRuns(final, before)); err != nil {
+		if err := writeJSON(a.stdout, describeRuns(final, joined)); err != nil {
 			return err
 		}
 	}
@@ -192,21 +188,21 @@ func checkStreams(cfg *config, account string, streams []string) error {
 	return nil
 }
 
-func describeRuns(runs []warehouse.SyncRun, before map[int64]bool) []syncedRun {
+func describeRuns(runs []warehouse.SyncRun, joinedRuns map[int64]bool) []syncedRun {
 	out := make([]syncedRun, len(runs))
 	for i, r := range runs {
-		out[i] = syncedRun{Account: r.Account, Stream: r.Stream, Joined: before[r.ID], RunInfo: jobs.NewRunInfo(r)}
+		out[i] = syncedRun{Account: r.Account, Stream: r.Stream, Joined: joinedRuns[r.ID], RunInfo: jobs.NewRunInfo(r)}
 	}
 	return out
 }
 
-func printStarted(w io.Writer, runs []warehouse.SyncRun, before map[int64]bool) {
+func printStarted(w io.Writer, runs []warehouse.SyncRun, joinedRuns map[int64]bool) {
 	var started, joined int
 	t := newTable(w)
 	fmt.Fprintln(t, "RUN\tACCOUNT\tSTREAM\tKIND\t")
 	for _, r := range runs {
 		what := "started"
-		if before[r.ID] {
+		if joinedRuns[r.ID] {
 			what = "joined (already active)"
 			joined++
 		} else {
@@ -222,33 +218,10 @@ func printStarted(w io.Writer, runs []warehouse.SyncRun, before map[int64]bool) 
 	fmt.Fprintf(w, "%d run(s) started, %d joined.\n", started, joined)
 }
 
-// countTotals asks Keap how many records each run of a full read will
-// read, for the ETA: one count call per countable stream.
-func (a *app) countTotals(ctx context.Context, s *session, runs []warehouse.SyncRun, pr *progress) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	for _, r := range runs {
-		stream, ok := keap.StreamByName(r.Stream)
-		if !ok || !r.Backfill || stream.CountPath == "" {
-			continue
-		}
-		client := s.p.Client(r.Account)
-		if client == nil {
-			continue
-		}
-		n, err := client.Count(ctx, stream, time.Time{}, time.Time{})
-		if err != nil {
-			s.log.Debug("sync: count for the ETA failed", "account", r.Account, "stream", r.Stream, "err", err)
-			continue
-		}
-		pr.totals[r.ID] = n
-	}
-}
-
 // workAndWait works the pipeline's jobs in this process and follows runs
 // until every one has ended (through quota pauses) or ctx ends. On the
 // way out the workers stop softly, bounded by worker.shutdown_timeout.
-func (a *app) workAndWait(ctx context.Context, s *session, runs []warehouse.SyncRun, pr runsView, every time.Duration) ([]warehouse.SyncRun, error) {
+func (a *app) workAndWait(ctx context.Context, s *session, runs []jobs.Run, pr runsView, every time.Duration) ([]warehouse.SyncRun, error) {
 	// River cancels the jobs in flight when its start context ends: start
 	// it on a context of its own and stop it softly instead.
 	if err := s.p.Start(context.WithoutCancel(ctx)); err != nil {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"riverqueue.com/riverui"
 
 	"github.com/keapsync/keapsync/jobs"
 )
@@ -48,13 +47,9 @@ type serverDeps struct {
 // (cross-site request forgery). The River UI handler is started on ctx
 // and stops with it.
 func newHandler(ctx context.Context, d serverDeps) (http.Handler, error) {
-	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
-		Endpoints: riverui.NewEndpoints(d.pipeline.River(), nil),
-		Logger:    d.log.With(slog.String("component", "riverui")),
-		Prefix:    "/riverui",
-	})
+	ui, err := d.pipeline.UI(d.log.With(slog.String("component", "riverui")), "/riverui")
 	if err != nil {
-		return nil, fmt.Errorf("river ui: %w", err)
+		return nil, err
 	}
 	if err := ui.Start(ctx); err != nil {
 		return nil, fmt.Errorf("river ui: %w", err)
