@@ -237,7 +237,35 @@ func (never) Next(current time.Time) time.Time { return current.AddDate(100, 0, 
 // configured) until ctx is done or Stop is called. It first records the
 // process and its configuration of each account, and fails with
 // ErrConfigConflict when a live process works one of them differently.
+// Transient database errors on the way (a dropped connection, a server
+// restarting) are tried again with backoff for up to a minute.
 func (p *Pipeline) Start(ctx context.Context) error {
+	// A database that drops the connection as the process starts (a
+	// restart, a failover, an administrator ending sessions) is waited out
+	// for a while rather than ending the process.
+	delay := 100 * time.Millisecond
+	deadline := time.Now().Add(startRetryFor)
+	for {
+		err := p.start(ctx)
+		if err == nil || !warehouse.IsRetryable(err) || !time.Now().Add(delay).Before(deadline) {
+			return err
+		}
+		p.log.LogAttrs(ctx, slog.LevelWarn, "jobs: start failed; trying again",
+			slog.Duration("in", delay), slog.String("error", err.Error()))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}
+
+// startRetryFor bounds how long Start tries again after transient database
+// errors.
+const startRetryFor = time.Minute
+
+func (p *Pipeline) start(ctx context.Context) error {
 	if err := p.register(ctx); err != nil {
 		return err
 	}
