@@ -167,8 +167,9 @@ type statusCollector struct {
 	p       *jobs.Pipeline
 	timeout time.Duration
 
-	// The status costs a few queries per stream (a row count among
-	// them): scrapes within statusMaxAge of the last reuse it.
+	// The status costs a few indexed queries per stream (the row counts
+	// are kept by triggers): scrapes within statusMaxAge of the last reuse
+	// it.
 	mu       sync.Mutex
 	cached   jobs.Status
 	cachedAt time.Time

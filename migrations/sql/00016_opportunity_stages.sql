@@ -46,18 +46,41 @@ COMMENT ON COLUMN /* TEMPLATE: data */opportunity_stage_checklist_items.descript
 COMMENT ON COLUMN /* TEMPLATE: data */opportunity_stage_checklist_items.required IS 'Whether the item is required.';
 COMMENT ON COLUMN /* TEMPLATE: data */opportunity_stage_checklist_items.item_order IS 'Display order of the item.';
 
-COMMENT ON COLUMN /* TEMPLATE: data */opportunity_stages.account IS 'The configured name of the Keap account the row comes from.';
-COMMENT ON COLUMN /* TEMPLATE: data */opportunity_stages.raw IS 'The full record exactly as Keap returned it; every field, typed or not.';
-COMMENT ON COLUMN /* TEMPLATE: data */opportunity_stages._problems IS 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.';
-COMMENT ON COLUMN /* TEMPLATE: data */opportunity_stages._hash IS 'Hash of raw: a page rewrites only rows whose hash changed.';
-COMMENT ON COLUMN /* TEMPLATE: data */opportunity_stages._synced_at IS 'When keapsync last wrote a change to this row.';
-COMMENT ON COLUMN /* TEMPLATE: data */opportunity_stages._sync_run_id IS 'The sync run (sync_runs.id in keapsync''s state schema) that last wrote a change to this row.';
-COMMENT ON COLUMN /* TEMPLATE: data */opportunity_stages._deleted_at IS 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.';
-COMMENT ON COLUMN /* TEMPLATE: data */opportunity_stage_checklist_items.account IS 'The configured name of the Keap account the row comes from.';
-COMMENT ON COLUMN /* TEMPLATE: data */opportunity_stage_checklist_items.position IS 'Position of the entry in the parent record''s list, from 0.';
+-- document_common_columns comments the columns every data table shares
+-- (account, position and the metadata columns), as migration 00002 did for
+-- its tables, on every table (not view) that has them: a migration adding a table
+-- calls it, as it calls count_live_rows.
+-- +goose StatementBegin
+CREATE FUNCTION /* TEMPLATE: state */document_common_columns() RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN
+        SELECT col.table_name, col.column_name FROM information_schema.columns col
+        JOIN information_schema.tables tab ON tab.table_schema = col.table_schema AND tab.table_name = col.table_name AND tab.table_type = 'BASE TABLE'
+        WHERE col.table_schema = /* TEMPLATE_LITERAL: data */'keap'
+          AND col.column_name IN ('account', 'position', 'raw', '_problems', '_hash', '_synced_at', '_sync_run_id', '_deleted_at')
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', /* TEMPLATE_LITERAL: data */'keap', c.table_name, c.column_name,
+            CASE c.column_name
+                WHEN 'account' THEN 'The configured name of the Keap account the row comes from.'
+                WHEN 'position' THEN 'Position of the entry in the parent record''s list, from 0.'
+                WHEN 'raw' THEN 'The full record exactly as Keap returned it; every field, typed or not.'
+                WHEN '_problems' THEN 'Fields that could not be typed: [{field, reason}]. Their typed column is NULL and the value is in raw.'
+                WHEN '_hash' THEN 'Hash of raw: a page rewrites only rows whose hash changed.'
+                WHEN '_synced_at' THEN 'When keapsync last wrote a change to this row.'
+                WHEN '_sync_run_id' THEN 'The sync run (sync_runs.id in keapsync''s state schema) that last wrote a change to this row.'
+                WHEN '_deleted_at' THEN 'When keapsync found the record deleted in Keap (soft delete); NULL while it exists.'
+            END);
+    END LOOP;
+END
+$fn$;
+-- +goose StatementEnd
 
+SELECT /* TEMPLATE: state */document_common_columns();
 SELECT /* TEMPLATE: state */count_live_rows('opportunity_stages');
 
 -- +goose Down
+DROP FUNCTION /* TEMPLATE: state */document_common_columns();
 DROP TABLE /* TEMPLATE: data */opportunity_stage_checklist_items;
 DROP TABLE /* TEMPLATE: data */opportunity_stages;

@@ -6,18 +6,10 @@ import (
 	"testing"
 )
 
-// notedSQL is a stream table "deals" whose column definitions (each with
-// its comma and note) are cols, and whose CREATE TABLE line carries head.
+// notedSQL is the stream table "deals" with the column definitions cols
+// (each may end in its "-- json:" note), its CREATE TABLE line carrying head.
 func notedSQL(head string, cols ...string) string {
-	return "CREATE TABLE /* TEMPLATE: data */deals (" + head + "\n    account text NOT NULL,\n    id bigint NOT NULL,\n" +
-		"    " + strings.Join(cols, "\n    ") + "\n" + `    raw jsonb NOT NULL,
-    _problems jsonb,
-    _hash bytea NOT NULL,
-    _synced_at timestamptz NOT NULL DEFAULT now(),
-    _sync_run_id bigint,
-    _deleted_at timestamptz,
-    PRIMARY KEY (account, id)
-);`
+	return strings.Replace(streamSQL("deals", cols...), "deals (", "deals ("+head, 1)
 }
 
 // spaces are the runs gofmt aligns with.
@@ -37,12 +29,12 @@ func TestGenerateMappers_ReadsEachColumnFromItsPath(t *testing.T) {
 	t.Parallel()
 	got, err := generateMappers(t,
 		notedSQL("",
-			"title text, -- json: opportunity_title",
-			"stage_id bigint, -- json: stage.id",
-			"stage_name text, -- json: stage.name",
-			"total numeric, -- json: total (money)",
-			"closed timestamptz, -- json: close_time | date_closed",
-			"order_ids bigint[], -- json: order_ids",
+			"title text -- json: opportunity_title",
+			"stage_id bigint -- json: stage.id",
+			"stage_name text -- json: stage.name",
+			"total numeric -- json: total (money)",
+			"closed timestamptz -- json: close_time | date_closed",
+			"order_ids bigint[] -- json: order_ids",
 		),
 		`CREATE TABLE /* TEMPLATE: data */deal_lines ( -- json: list lines
     account text NOT NULL,
@@ -85,7 +77,7 @@ func TestGenerateMappers_ReadsEachColumnFromItsPath(t *testing.T) {
 
 func TestGenerateMappers_AHookFillsWhatHasNoPath(t *testing.T) {
 	t.Parallel()
-	got, err := generateMappers(t, notedSQL(" -- json: hook", "title text, -- json: title", "email text,"))
+	got, err := generateMappers(t, notedSQL(" -- json: hook", "title text -- json: title", "email text"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,13 +95,13 @@ func TestGenerateMappers_ANoteThatCannotBeReadFailsNamingTheColumn(t *testing.T)
 		sql  string
 		want string
 	}{
-		{"a column without a note and no hook", notedSQL("", "title text, -- json: title", "email text,"),
+		{"a column without a note and no hook", notedSQL("", "title text -- json: title", "email text"),
 			"column email has no -- json: note, and the table no hook"},
-		{"money on text", notedSQL("", "title text, -- json: title (money)"), "column title: (money) on a text column"},
-		{"not a key", notedSQL("", "title text, -- json: deal-title"), `"deal-title" is not a key`},
-		{"a key read as a value and an object", notedSQL("", "stage text, -- json: stage", "stage_id bigint, -- json: stage.id"),
+		{"money on text", notedSQL("", "title text -- json: title (money)"), "column title: (money) on a text column"},
+		{"not a key", notedSQL("", "title text -- json: deal-title"), `"deal-title" is not a key`},
+		{"a key read as a value and an object", notedSQL("", "stage text -- json: stage", "stage_id bigint -- json: stage.id"),
 			"key stage is read as two things"},
-		{"a table note", notedSQL(" -- json: hooks", "title text, -- json: title"), `-- json: "hooks": want hook`},
+		{"a table note", notedSQL(" -- json: hooks", "title text -- json: title"), `-- json: "hooks": want hook`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -12,7 +12,13 @@ func streamSQL(name string, cols ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE /* TEMPLATE: data */%s (\n    account text NOT NULL,\n    id bigint NOT NULL,\n", name)
 	for _, c := range cols {
-		fmt.Fprintf(&b, "    %s,\n", c)
+		// A "-- json:" note follows the definition's comma.
+		def, note, noted := strings.Cut(c, " -- ")
+		if noted {
+			fmt.Fprintf(&b, "    %s, -- %s\n", def, note)
+		} else {
+			fmt.Fprintf(&b, "    %s,\n", c)
+		}
 	}
 	b.WriteString(`    raw jsonb NOT NULL,
     _problems jsonb,

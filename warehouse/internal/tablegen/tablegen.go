@@ -30,6 +30,15 @@ import (
 // FromMigrations returns tables_gen.go generated from the embedded
 // migrations.
 func FromMigrations() ([]byte, error) {
+	s, err := schemaFromMigrations()
+	if err != nil {
+		return nil, err
+	}
+	return Generate(s)
+}
+
+// schemaFromMigrations parses the embedded migrations.
+func schemaFromMigrations() (*Schema, error) {
 	files, err := ReadFiles(migrations.Source())
 	if err != nil {
 		return nil, err
@@ -38,7 +47,7 @@ func FromMigrations() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tablegen: %w", err)
 	}
-	return Generate(s)
+	return s, nil
 }
 
 // ReadFiles returns the *.sql files of fsys in version order: by the number
