@@ -201,24 +201,11 @@ func TestNotify_ARejectedKeyIsOneIncidentForTheAccountInSlackFormat(t *testing.T
 	if len(runs) < 2 {
 		t.Fatalf("%d runs", len(runs))
 	}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		hook.mu.Lock()
-		n := len(hook.bodies)
-		hook.mu.Unlock()
-		if n >= 1 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	time.Sleep(time.Second)
+	// One message for the account, not one per failed stream.
+	hook.await(t, 1)
 	hook.mu.Lock()
 	bodies := hook.bodies
 	hook.mu.Unlock()
-	// One message for the account, not one per failed stream.
-	if len(bodies) != 1 {
-		t.Fatalf("%d messages for %d failed runs, want 1: %q", len(bodies), len(runs), bodies)
-	}
 	var slack map[string]any
 	if err := json.Unmarshal(bodies[0], &slack); err != nil {
 		t.Fatal(err)
