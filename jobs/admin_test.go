@@ -16,19 +16,15 @@ import (
 )
 
 // runByStream returns the run of stream among runs.
-func runByStream[R jobs.Run | warehouse.SyncRun](t *testing.T, runs []R, stream string) warehouse.SyncRun {
+func runByStream(t *testing.T, runs []jobs.Run, stream string) jobs.Run {
 	t.Helper()
 	for _, r := range runs {
-		run, ok := any(r).(warehouse.SyncRun)
-		if !ok {
-			run = any(r).(jobs.Run).SyncRun
-		}
-		if run.Stream == stream {
-			return run
+		if r.Stream == stream {
+			return r
 		}
 	}
 	t.Fatalf("no run of %s among %d runs", stream, len(runs))
-	return warehouse.SyncRun{}
+	return jobs.Run{}
 }
 
 func TestAdmin_DiscardedJobRetriedResumesTheRunFromItsCheckpoint(t *testing.T) {
@@ -72,7 +68,7 @@ func TestAdmin_DiscardedJobRetriedResumesTheRunFromItsCheckpoint(t *testing.T) {
 	if err != nil || len(retried) != 1 {
 		t.Fatalf("RetryDiscarded = %+v, %v", retried, err)
 	}
-	final, err := e.p.Wait(ctx, []int64{run.ID}, 50*time.Millisecond, nil)
+	final, err := e.p.Wait(ctx, []jobs.Run{run}, 50*time.Millisecond, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +220,7 @@ func TestPlan_CountsEachStreamOnceAndMatchesWhatTheSyncCosts(t *testing.T) {
 	}
 	e.start()
 	runs := e.sync(jobs.SyncRequest{}, time.Minute)
-	byStream := map[string]warehouse.SyncRun{}
+	byStream := map[string]jobs.Run{}
 	for _, r := range runs {
 		byStream[r.Stream] = r
 	}
@@ -289,13 +285,9 @@ func TestStop_BoundedSoftStopLeavesRunningPagesToTheNextWorker(t *testing.T) {
 		defer cancel()
 		_ = next.Stop(c)
 	})
-	ids := make([]int64, len(runs))
-	for i, r := range runs {
-		ids[i] = r.ID
-	}
 	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
 	defer wcancel()
-	final, err := next.Wait(wctx, ids, 100*time.Millisecond, nil)
+	final, err := next.Wait(wctx, runs, 100*time.Millisecond, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,10 +161,6 @@ func TestChaos_DatabaseConnectionsKilledAndAnOutageLoseNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := make([]int64, len(runs))
-	for i, r := range runs {
-		ids[i] = r.ID
-	}
 
 	// Kill the workers' sessions every few hundred milliseconds for a while.
 	var killed int
@@ -181,7 +177,7 @@ func TestChaos_DatabaseConnectionsKilledAndAnOutageLoseNothing(t *testing.T) {
 	// (it took 195 s once with CPU hogs and two test compiles competing).
 	wctx, cancel := context.WithTimeout(ctx, 6*time.Minute)
 	defer cancel()
-	final, err := e.p.Wait(wctx, ids, 200*time.Millisecond, nil)
+	final, err := e.p.Wait(wctx, runs, 200*time.Millisecond, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,12 +63,8 @@ func TestCrash_WorkerKilledAtRandomMomentsLosesNothing(t *testing.T) {
 			kills++
 		}
 		w := e.spawn(spec)
-		ids := make([]int64, len(runs))
-		for i, r := range runs {
-			ids[i] = r.ID
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		final, err := e.p.Wait(ctx, ids, 100*time.Millisecond, nil)
+		final, err := e.p.Wait(ctx, runs, 100*time.Millisecond, nil)
 		cancel()
 		if err != nil {
 			t.Fatalf("phase %d: %v\nworker output:\n%s", phase, err, w.out.String())
@@ -98,7 +94,7 @@ func TestCrash_WorkerKilledAtRandomMomentsLosesNothing(t *testing.T) {
 
 // assertCheckpointsConsistent checks each stream's checkpoint against its
 // last run: time-filtered streams stand at the run's window end.
-func (e *env) assertCheckpointsConsistent(account string, runs []warehouse.SyncRun) {
+func (e *env) assertCheckpointsConsistent(account string, runs []jobs.Run) {
 	e.t.Helper()
 	ctx := context.Background()
 	for _, r := range runs {

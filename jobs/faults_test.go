@@ -135,13 +135,9 @@ func TestFairness_SmallAccountFinishesBeforeABacklogTenTimesItsSize(t *testing.T
 		t.Fatal(err)
 	}
 	finished := func(runs []jobs.Run) time.Time {
-		ids := make([]int64, len(runs))
-		for i, r := range runs {
-			ids[i] = r.ID
-		}
 		wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 		defer cancel()
-		final, err := e.p.Wait(wctx, ids, 50*time.Millisecond, nil)
+		final, err := e.p.Wait(wctx, runs, 50*time.Millisecond, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -147,7 +147,7 @@ func (e *env) start() {
 
 // sync starts runs and waits until they end, failing the test unless every
 // run succeeded.
-func (e *env) sync(req jobs.SyncRequest, timeout time.Duration) []warehouse.SyncRun {
+func (e *env) sync(req jobs.SyncRequest, timeout time.Duration) []jobs.Run {
 	e.t.Helper()
 	runs := e.syncNoCheck(req, timeout)
 	for _, r := range runs {
@@ -158,7 +158,7 @@ func (e *env) sync(req jobs.SyncRequest, timeout time.Duration) []warehouse.Sync
 	return runs
 }
 
-func (e *env) syncNoCheck(req jobs.SyncRequest, timeout time.Duration) []warehouse.SyncRun {
+func (e *env) syncNoCheck(req jobs.SyncRequest, timeout time.Duration) []jobs.Run {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -166,11 +166,7 @@ func (e *env) syncNoCheck(req jobs.SyncRequest, timeout time.Duration) []warehou
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	ids := make([]int64, len(runs))
-	for i, r := range runs {
-		ids[i] = r.ID
-	}
-	final, err := e.p.Wait(ctx, ids, 100*time.Millisecond, nil)
+	final, err := e.p.Wait(ctx, runs, 100*time.Millisecond, nil)
 	if err != nil {
 		e.t.Fatalf("waiting for runs: %v; runs: %+v", err, final)
 	}

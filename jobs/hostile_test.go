@@ -157,7 +157,7 @@ func TestHostile_AHundredMegabyteResponseFailsItsPageClearlyAndNothingElse(t *te
 	if _, err := e.p.RetryJobs(ctx, cancelled[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	final, err := e.p.Wait(ctx, []int64{tasks.ID}, 50*time.Millisecond, nil)
+	final, err := e.p.Wait(ctx, []jobs.Run{tasks}, 50*time.Millisecond, nil)
 	if err != nil || final[0].Status != warehouse.RunSucceeded {
 		t.Fatalf("retried run: %+v, %v", final, err)
 	}

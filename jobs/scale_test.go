@@ -62,17 +62,13 @@ func TestScale_ManyAccountsThreeWorkersExactFairAndTheLedgerKeepsUp(t *testing.T
 		pages map[string]int64
 	}
 	var samples []sample
-	ids := make([]int64, len(runs))
-	for i, r := range runs {
-		ids[i] = r.ID
-	}
 	timeout := 4 * time.Minute
 	if chaosFull() {
 		timeout = time.Hour
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	final, err := e.p.Wait(ctx, ids, 500*time.Millisecond, func(rs []warehouse.SyncRun) {
+	final, err := e.p.Wait(ctx, runs, 500*time.Millisecond, func(rs []jobs.Run) {
 		s := sample{at: time.Now(), pages: map[string]int64{}}
 		for _, r := range rs {
 			s.pages[r.Account] += r.Pages

@@ -74,13 +74,9 @@ func threeProcessesShareOneAccount(t *testing.T, offsets [3]time.Duration) {
 			}
 		}
 	})
-	ids := make([]int64, len(runs))
-	for i, r := range runs {
-		ids[i] = r.ID
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	final, err := e.p.Wait(ctx, ids, 200*time.Millisecond, nil)
+	final, err := e.p.Wait(ctx, runs, 200*time.Millisecond, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

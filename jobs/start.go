@@ -59,12 +59,6 @@ var ErrUnknownAccount = errors.New("account not configured")
 // sync.
 var ErrUnknownStream = errors.New("stream not synced for this account")
 
-// Run is a sync run as Sync hands it over: the run, and whether it was
-// already active, so the request joined it instead of starting it.
-type Run struct {
-	warehouse.SyncRun
-	Joined bool
-}
 
 // Sync starts runs of the requested streams now, in one transaction, and
 // returns them. A stream with an active run is not started again: its

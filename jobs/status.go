@@ -87,37 +87,8 @@ type StreamStatus struct {
 	LastError   string     `json:"last_error,omitempty"`
 	// Run is the latest sync run, Reconcile the latest delete
 	// reconciliation.
-	Run       *RunInfo `json:"run,omitempty"`
-	Reconcile *RunInfo `json:"reconcile,omitempty"`
-}
-
-// RunInfo describes a run.
-type RunInfo struct {
-	ID         int64      `json:"id"`
-	Kind       string     `json:"kind"`
-	Trigger    string     `json:"trigger"`
-	Status     string     `json:"status"`
-	Backfill   bool       `json:"backfill"`
-	StartedAt  time.Time  `json:"started_at"`
-	FinishedAt *time.Time `json:"finished_at"`
-	ResumeAt   *time.Time `json:"resume_at"`
-	Pages      int64      `json:"pages"`
-	Inserted   int64      `json:"rows_inserted"`
-	Updated    int64      `json:"rows_updated"`
-	Unchanged  int64      `json:"rows_unchanged"`
-	Deleted    int64      `json:"rows_deleted"`
-	APICalls   int64      `json:"api_calls"`
-	LastError  string     `json:"last_error,omitempty"`
-}
-
-// NewRunInfo describes run.
-func NewRunInfo(run warehouse.SyncRun) *RunInfo {
-	return &RunInfo{
-		ID: run.ID, Kind: string(run.Kind), Trigger: string(run.Trigger), Status: string(run.Status), Backfill: run.Backfill,
-		StartedAt: run.StartedAt, FinishedAt: timePtr(run.FinishedAt), ResumeAt: timePtr(run.ResumeAt),
-		Pages: run.Pages, Inserted: run.RowsInserted, Updated: run.RowsUpdated, Unchanged: run.RowsUnchanged,
-		Deleted: run.RowsDeleted, APICalls: run.APICalls, LastError: run.LastError,
-	}
+	Run       *Run `json:"run,omitempty"`
+	Reconcile *Run `json:"reconcile,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -222,7 +193,7 @@ func (p *Pipeline) streamStatus(ctx context.Context, a *account, s keap.Stream) 
 		return ss, err
 	}
 	if ok {
-		ss.Run = NewRunInfo(run)
+		ss.Run = &Run{SyncRun: run}
 		ss.LastError = run.LastError
 		switch run.Status {
 		case warehouse.RunRunning:
@@ -239,7 +210,7 @@ func (p *Pipeline) streamStatus(ctx context.Context, a *account, s keap.Stream) 
 	if rec, ok, err := p.wh.LatestRun(ctx, ex, a.Name, s.Name, warehouse.RunReconcile); err != nil {
 		return ss, err
 	} else if ok {
-		ss.Reconcile = NewRunInfo(rec)
+		ss.Reconcile = &Run{SyncRun: rec}
 	}
 	last, ok, err := p.wh.LastSuccess(ctx, ex, a.Name, s.Name, warehouse.RunSync)
 	if err != nil {

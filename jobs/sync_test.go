@@ -80,14 +80,10 @@ func TestSync_DailyCapPausesAndResumesAfterTheResetWithoutFetchingAPageTwice(t *
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := make([]int64, len(runs))
-	for i, r := range runs {
-		ids[i] = r.ID
-	}
 	var pausedSeen bool
 	waitCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	final, err := e.p.Wait(waitCtx, ids, 50*time.Millisecond, func(rs []warehouse.SyncRun) {
+	final, err := e.p.Wait(waitCtx, runs, 50*time.Millisecond, func(rs []jobs.Run) {
 		for _, r := range rs {
 			if r.Status == warehouse.RunPausedQuota && !r.ResumeAt.IsZero() {
 				pausedSeen = true

@@ -71,16 +71,6 @@ left out; a stream already being synced is joined, not re-read).`,
 	return cmd
 }
 
-// syncedRun is a run as sync prints it.
-type syncedRun struct {
-	Account string `json:"account"`
-	Stream  string `json:"stream"`
-	// Joined is set when the run was already active: this sync joined it
-	// rather than start another.
-	Joined bool `json:"joined"`
-	*jobs.RunInfo
-}
-
 func (a *app) sync(ctx context.Context, o syncOptions) error {
 	if o.full && o.reconcile {
 		return usagef("--full and --reconcile do not go together (a reconciliation always lists every id)")
@@ -121,19 +111,15 @@ func (a *app) sync(ctx context.Context, o syncOptions) error {
 	if err != nil {
 		return err
 	}
-	runs, joined := make([]warehouse.SyncRun, len(started)), map[int64]bool{}
-	for i, r := range started {
-		runs[i], joined[r.ID] = r.SyncRun, r.Joined
-	}
-	if len(runs) == 0 {
+	if len(started) == 0 {
 		fmt.Fprintln(a.stdout, "Nothing to run (no stream of the selection can be reconciled).")
 		return nil
 	}
 	if !o.wait {
 		if o.asJSON {
-			return writeJSON(a.stdout, describeRuns(runs, joined))
+			return writeJSON(a.stdout, started)
 		}
-		printStarted(a.stdout, runs, joined)
+		printStarted(a.stdout, started)
 		fmt.Fprintln(a.stdout, "The runs are enqueued for the work processes; follow them with keapsync status, or use sync --wait.")
 		return nil
 	}
@@ -142,7 +128,7 @@ func (a *app) sync(ctx context.Context, o syncOptions) error {
 	if o.asJSON {
 		progressOut = a.stderr
 	} else {
-		printStarted(a.stdout, runs, joined)
+		printStarted(a.stdout, started)
 	}
 	pr := a.newProgress(progressOut, a.stdoutTTY && !o.asJSON)
 	if !o.noETA {
@@ -157,7 +143,7 @@ func (a *app) sync(ctx context.Context, o syncOptions) error {
 	}
 	pr.summary(final, time.Since(begun))
 	if o.asJSON {
-		if err := writeJSON(a.stdout, describeRuns(final, joined)); err != nil {
+		if err := writeJSON(a.stdout, final); err != nil {
 			return err
 		}
 	}
@@ -188,21 +174,13 @@ func checkStreams(cfg *config, account string, streams []string) error {
 	return nil
 }
 
-func describeRuns(runs []warehouse.SyncRun, joinedRuns map[int64]bool) []syncedRun {
-	out := make([]syncedRun, len(runs))
-	for i, r := range runs {
-		out[i] = syncedRun{Account: r.Account, Stream: r.Stream, Joined: joinedRuns[r.ID], RunInfo: jobs.NewRunInfo(r)}
-	}
-	return out
-}
-
-func printStarted(w io.Writer, runs []warehouse.SyncRun, joinedRuns map[int64]bool) {
+func printStarted(w io.Writer, runs []jobs.Run) {
 	var started, joined int
 	t := newTable(w)
 	fmt.Fprintln(t, "RUN\tACCOUNT\tSTREAM\tKIND\t")
 	for _, r := range runs {
 		what := "started"
-		if joinedRuns[r.ID] {
+		if r.Joined {
 			what = "joined (already active)"
 			joined++
 		} else {
@@ -221,7 +199,7 @@ func printStarted(w io.Writer, runs []warehouse.SyncRun, joinedRuns map[int64]bo
 // workAndWait works the pipeline's jobs in this process and follows runs
 // until every one has ended (through quota pauses) or ctx ends. On the
 // way out the workers stop softly, bounded by worker.shutdown_timeout.
-func (a *app) workAndWait(ctx context.Context, s *session, runs []jobs.Run, pr runsView, every time.Duration) ([]warehouse.SyncRun, error) {
+func (a *app) workAndWait(ctx context.Context, s *session, runs []jobs.Run, pr runsView, every time.Duration) ([]jobs.Run, error) {
 	// River cancels the jobs in flight when its start context ends: start
 	// it on a context of its own and stop it softly instead.
 	if err := s.p.Start(context.WithoutCancel(ctx)); err != nil {
@@ -234,15 +212,11 @@ func (a *app) workAndWait(ctx context.Context, s *session, runs []jobs.Run, pr r
 			s.log.Warn("sync: stopping the workers", "err", err)
 		}
 	}()
-	ids := make([]int64, len(runs))
-	for i, r := range runs {
-		ids[i] = r.ID
-	}
 	accounts := map[string]bool{}
 	for _, r := range runs {
 		accounts[r.Account] = true
 	}
-	final, err := s.p.Wait(ctx, ids, every, func(rs []warehouse.SyncRun) {
+	final, err := s.p.Wait(ctx, runs, every, func(rs []jobs.Run) {
 		quotas := map[string]accountQuota{}
 		for name := range accounts {
 			if aq, err := readQuota(ctx, s.p, name); err == nil {
@@ -258,7 +232,7 @@ func (a *app) workAndWait(ctx context.Context, s *session, runs []jobs.Run, pr r
 }
 
 // runsOutcome is nil when every run succeeded.
-func runsOutcome(runs []warehouse.SyncRun) error {
+func runsOutcome(runs []jobs.Run) error {
 	var failed []string
 	for _, r := range runs {
 		if r.Status != warehouse.RunSucceeded {

@@ -115,9 +115,15 @@ func TestCommands_AnOperatorsDay(t *testing.T) {
 		t.Errorf("sync:\n%s", r.stdout)
 	}
 	r = e.mustRun(exitOK, "sync", "--stream", "contacts", "--json")
-	var runs []syncedRun
+	var runs []struct {
+		Stream     string     `json:"stream"`
+		Joined     bool       `json:"joined"`
+		Status     string     `json:"status"`
+		FinishedAt *time.Time `json:"finished_at"`
+	}
 	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 2 || !runs[0].Joined || !runs[1].Joined ||
-		runs[0].Stream != "contact_custom_fields" || runs[1].Stream != "contacts" {
+		runs[0].Stream != "contact_custom_fields" || runs[1].Stream != "contacts" || runs[1].Status != "running" || runs[1].FinishedAt != nil ||
+		!strings.Contains(r.stdout, `"finished_at": null`) {
 		t.Errorf("sync --json of an active stream: %v %+v\n%s", err, runs, r.stdout)
 	}
 

@@ -247,7 +247,7 @@ type pausingProgress struct {
 	pauses *pauseCounter
 }
 
-func (pp *pausingProgress) update(runs []warehouse.SyncRun, quotas map[string]accountQuota) {
+func (pp *pausingProgress) update(runs []jobs.Run, quotas map[string]accountQuota) {
 	for _, r := range runs {
 		if r.Status == warehouse.RunPausedQuota {
 			pp.pauses.seen[r.ResumeAt.Truncate(time.Second)] = true
@@ -258,7 +258,7 @@ func (pp *pausingProgress) update(runs []warehouse.SyncRun, quotas map[string]ac
 
 // demoSummary prints the rows per table, the calls used of the quota, the
 // time taken and three queries to try.
-func (a *app) demoSummary(ctx context.Context, pool *pgxpool.Pool, sim *keapsim.Server, o demoOptions, runs []warehouse.SyncRun,
+func (a *app) demoSummary(ctx context.Context, pool *pgxpool.Pool, sim *keapsim.Server, o demoOptions, runs []jobs.Run,
 	pauses *pauseCounter, took time.Duration, dbURL string, cluster *privateCluster) error {
 	out := a.stdout
 	rows, err := pool.Query(ctx, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

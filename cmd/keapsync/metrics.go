@@ -303,15 +303,15 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 				stale = 1
 			}
 			gauge(c.stale, stale, as.Account, ss.Stream)
-			for _, run := range []*jobs.RunInfo{ss.Run, ss.Reconcile} {
+			for _, run := range []*jobs.Run{ss.Run, ss.Reconcile} {
 				if run == nil {
 					continue
 				}
 				end := st.GeneratedAt
-				if run.FinishedAt != nil {
-					end = *run.FinishedAt
+				if !run.FinishedAt.IsZero() {
+					end = run.FinishedAt
 				}
-				gauge(c.runDuration, max(end.Sub(run.StartedAt).Seconds(), 0), as.Account, ss.Stream, run.Kind)
+				gauge(c.runDuration, max(end.Sub(run.StartedAt).Seconds(), 0), as.Account, ss.Stream, string(run.Kind))
 			}
 			if ss.PausedUntil != nil {
 				gauge(c.pausedUntil, float64(ss.PausedUntil.Unix()), as.Account, ss.Stream)

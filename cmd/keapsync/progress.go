@@ -38,7 +38,7 @@ func readQuota(ctx context.Context, p *jobs.Pipeline, account string) (accountQu
 
 // runsView shows runs as Wait reports them.
 type runsView interface {
-	update(runs []warehouse.SyncRun, quotas map[string]accountQuota)
+	update(runs []jobs.Run, quotas map[string]accountQuota)
 }
 
 // progress shows sync runs as they go: a block of lines redrawn in place
@@ -79,7 +79,7 @@ func newProgress(w io.Writer, tty bool, now func() time.Time) *progress {
 }
 
 // update shows runs with their accounts' quotas.
-func (pr *progress) update(runs []warehouse.SyncRun, quotas map[string]accountQuota) {
+func (pr *progress) update(runs []jobs.Run, quotas map[string]accountQuota) {
 	now := pr.now()
 	for _, r := range runs {
 		if _, ok := pr.first[r.ID]; !ok {
@@ -110,7 +110,7 @@ func (pr *progress) update(runs []warehouse.SyncRun, quotas map[string]accountQu
 }
 
 // summary is the last line: how the runs ended, their rows and calls.
-func (pr *progress) summary(runs []warehouse.SyncRun, took time.Duration) {
+func (pr *progress) summary(runs []jobs.Run, took time.Duration) {
 	var ok int
 	var rows, calls, pages int64
 	for _, r := range runs {
@@ -125,7 +125,7 @@ func (pr *progress) summary(runs []warehouse.SyncRun, took time.Duration) {
 		ok, len(runs), roughDuration(took), num(pages), num(rows), num(calls))
 }
 
-func (pr *progress) redraw(runs []warehouse.SyncRun, quotas map[string]accountQuota, now time.Time) {
+func (pr *progress) redraw(runs []jobs.Run, quotas map[string]accountQuota, now time.Time) {
 	var b strings.Builder
 	if pr.drawn > 0 {
 		fmt.Fprintf(&b, "\x1b[%dA", pr.drawn) // back to the block's first line
@@ -149,7 +149,7 @@ func (pr *progress) redraw(runs []warehouse.SyncRun, quotas map[string]accountQu
 
 // line describes one run: its stream, state, pages, rows, calls, the
 // account's quota left and an ETA or the time it resumes.
-func (pr *progress) line(r warehouse.SyncRun, q accountQuota, now time.Time) string {
+func (pr *progress) line(r jobs.Run, q accountQuota, now time.Time) string {
 	name := r.Account + "/" + r.Stream
 	if r.Kind == warehouse.RunReconcile {
 		name += " (reconcile)"
@@ -177,7 +177,7 @@ func (pr *progress) line(r warehouse.SyncRun, q accountQuota, now time.Time) str
 
 // eta estimates the time left of a run from its expected total and the
 // rate its rows grew at since it was first seen.
-func (pr *progress) eta(r warehouse.SyncRun, now time.Time) (time.Duration, bool) {
+func (pr *progress) eta(r jobs.Run, now time.Time) (time.Duration, bool) {
 	total, known := pr.totals[r.ID]
 	first := pr.first[r.ID]
 	elapsed := now.Sub(first.at)
