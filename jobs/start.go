@@ -59,7 +59,6 @@ var ErrUnknownAccount = errors.New("account not configured")
 // sync.
 var ErrUnknownStream = errors.New("stream not synced for this account")
 
-
 // Sync starts runs of the requested streams now, in one transaction, and
 // returns them. A stream with an active run is not started again: its
 // active run is returned (Joined), so asking twice never doubles the work.
