@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -15,8 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/keapsync/keapsync/cmd/keapsync/demo"
 	"github.com/keapsync/keapsync/keap"
 	"github.com/keapsync/keapsync/warehouse/warehousetest"
 )
@@ -117,9 +116,12 @@ func TestDemo_SyncsThroughTheDailyCapAndEndsWithASummary(t *testing.T) {
 	if err := vconn.QueryRow(ctx, "SELECT count(*) FROM keap.precious").Scan(&n); err != nil || n != 1 {
 		t.Errorf("the database named by ?dbname= lost its keap schema: %d rows, %v", n, err)
 	}
-	want, _ := withDatabase(env["DATABASE_URL"], db)
-	if !strings.Contains(r.stdout, "psql \""+psqlURL(want)+"\"") {
-		t.Errorf("the psql command does not name the demo's database %s:\n%s", db, r.stdout)
+	m := regexp.MustCompile(`psql "([^"]+)"`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("no psql command:\n%s", r.stdout)
+	}
+	if pc, err := pgx.ParseConfig(m[1]); err != nil || pc.Database != db {
+		t.Errorf("the psql command %s does not name the demo's database %s: %v", m[1], db, err)
 	}
 }
 
@@ -140,34 +142,6 @@ func createDatabaseForTest(t *testing.T, ctx context.Context, name string) strin
 	return u.String()
 }
 
-// TestWithDatabase_NothingNamesAnotherDatabase checks every way a
-// connection string can name a database: the demo's replaces them all, or
-// is refused.
-func TestWithDatabase_NothingNamesAnotherDatabase(t *testing.T) {
-	for _, in := range []string{
-		"postgres://u@h/postgres",
-		"postgres://u@h/postgres?dbname=victim",
-		"postgres://u@h/postgres?database=victim&sslmode=disable",
-		"postgresql://u@h?dbname=victim&dbname=other",
-		"postgres://u@h/vic%74im",
-		"host=h user=u dbname=victim",
-		"host=h user=u",
-	} {
-		out, err := withDatabase(in, "keapsync_demo")
-		if err != nil {
-			t.Errorf("%s: %v", in, err)
-			continue
-		}
-		pc, err := pgx.ParseConfig(out)
-		if err != nil || pc.Database != "keapsync_demo" {
-			t.Errorf("%s -> %s: database %q, %v", in, out, pc.Database, err)
-		}
-	}
-	if _, err := withDatabase("not a url", "keapsync_demo"); err == nil {
-		t.Error("a string that is no connection string was accepted")
-	}
-}
-
 func TestDemo_APrivateClusterIsStartedAndRemoved(t *testing.T) {
 	t.Parallel()
 	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "keapsync-demo-pg-*"))
@@ -178,7 +152,7 @@ func TestDemo_APrivateClusterIsStartedAndRemoved(t *testing.T) {
 		!strings.Contains(r.stdout, "The private PostgreSQL cluster is removed when the demo exits.") {
 		t.Errorf("the demo does not say it uses a private cluster:\n%s", r.stdout)
 	}
-	checkDemoOutput(t, r, demoDatabase)
+	checkDemoOutput(t, r, demo.DefaultDatabase)
 	after, _ := filepath.Glob(filepath.Join(os.TempDir(), "keapsync-demo-pg-*"))
 	if len(after) > len(before) {
 		t.Errorf("the private cluster's directory is left behind: %v (before: %v)", after, before)
@@ -193,75 +167,4 @@ func TestDemo_NoPostgreSQLIsOneLineNamingTheFix(t *testing.T) {
 		t.Errorf("want exit 1 and %q, got %v", want, r)
 	}
 
-	// Without $DATABASE_URL the fix is the set-up script.
-	ctx := context.Background()
-	_, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:1/postgres?connect_timeout=5")
-	if err == nil {
-		t.Fatal("something answers on port 1")
-	}
-	msg := demoDatabaseError(err, "postgres://postgres@127.0.0.1:1/postgres", false, demoDatabase).Error()
-	if msg != "demo: no PostgreSQL answers at 127.0.0.1:1: run bash .ci/postgres (it installs and starts one), or set DATABASE_URL" {
-		t.Errorf("%q", msg)
-	}
-}
-
-func TestDemo_AServerAskingForAPasswordMeansAPrivateCluster(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		err  error
-		want bool
-	}{
-		{&pgconn.PgError{Code: "28P01", Message: "password authentication failed for user \"postgres\""}, true},
-		{&pgconn.PgError{Code: "28000", Message: "no pg_hba.conf entry"}, true},
-		{&pgconn.PgError{Code: "3D000", Message: "database does not exist"}, false},
-		{errors.New("dial tcp 127.0.0.1:5432: connect: connection refused"), false},
-		{nil, false},
-	} {
-		if got := asksForCredentials(tc.err); got != tc.want {
-			t.Errorf("%v: %v, want %v", tc.err, got, tc.want)
-		}
-	}
-}
-
-// TestPrivateCluster_TakesNoNetworkConnectionAndNoSecret starts the demo's
-// private cluster with a Keap key and a database URL in the environment:
-// it used to listen on TCP 127.0.0.1 with trust authentication (any local
-// user could connect as superuser) and to inherit the whole environment,
-// which its processes' user can read in /proc.
-func TestPrivateCluster_TakesNoNetworkConnectionAndNoSecret(t *testing.T) {
-	// Not parallel: t.Setenv.
-	t.Setenv("KEAP_API_KEY", "keap-secret-for-the-cluster-test")
-	t.Setenv("DATABASE_URL", "postgres://u:db-secret-for-the-cluster-test@h/d")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := startPrivateCluster(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.stop()
-	if info, err := os.Stat(c.dir); err != nil || info.Mode().Perm() != 0o700 {
-		t.Errorf("the cluster's directory: %v, %v; want mode 0700", info.Mode(), err)
-	}
-	conn, err := pgx.Connect(ctx, c.URL)
-	if err != nil {
-		t.Fatalf("connect through the socket: %v", err)
-	}
-	defer conn.Close(context.Background())
-	var listen string
-	if err := conn.QueryRow(ctx, "SHOW listen_addresses").Scan(&listen); err != nil || listen != "" {
-		t.Errorf("listen_addresses = %q (%v), want none", listen, err)
-	}
-	pid, err := os.ReadFile(filepath.Join(c.dir, "data", "postmaster.pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	environ, err := os.ReadFile(filepath.Join("/proc", strings.SplitN(string(pid), "\n", 2)[0], "environ"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, secret := range []string{"keap-secret-for-the-cluster-test", "db-secret-for-the-cluster-test", "KEAP_API_KEY", "DATABASE_URL"} {
-		if strings.Contains(string(environ), secret) {
-			t.Errorf("the postmaster's environment holds %s", secret)
-		}
-	}
 }
