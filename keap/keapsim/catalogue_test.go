@@ -2,6 +2,7 @@ package keapsim_test
 
 import (
 	"cmp"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -403,5 +404,52 @@ func TestTruth_MatchesAFullScanOfEveryStreamAfterChurn(t *testing.T) {
 				t.Fatalf("%s %d: updated %v, truth %v", st.Name, got[i].id, got[i].updated, want[i].Updated)
 			}
 		}
+	}
+}
+
+// TestCatalogue_PathsKeysAndPageSizesAreTheSpecs checks the client's
+// catalogue against the official specs themselves, not against the
+// simulator's own table: every stream's path (and count path) is a GET of
+// the spec, its records key a property of the 200 body, and a v2 stream's
+// page size the spec's page_size maximum. The simulator keeps its own
+// table on purpose (it plays Keap, and must not share the client's
+// mistakes: see TestImports_SimulatorIsIndependentOfTheClient); the
+// conformance test holds that table to the same specs.
+func TestCatalogue_PathsKeysAndPageSizesAreTheSpecs(t *testing.T) {
+	t.Parallel()
+	v1, v2 := loadSpecs(t)
+	check := func(t *testing.T, path, key string, v1Path bool) *openapi3.Operation {
+		t.Helper()
+		doc := v2
+		if v1Path {
+			doc = v1
+		}
+		item := doc.Paths.Value(specPath(path, v1Path))
+		if item == nil || item.Get == nil {
+			t.Fatalf("the spec has no GET %s", path)
+		}
+		body := responseSchema(t, doc, specPath(path, v1Path), http.StatusOK)
+		if _, ok := body.Properties[key]; !ok {
+			t.Errorf("GET %s: the spec's 200 body has no %q (it has %v)", path, key, slices.Sorted(maps.Keys(body.Properties)))
+		}
+		return item.Get
+	}
+	for _, st := range keap.Streams {
+		t.Run(st.Name, func(t *testing.T) {
+			op := check(t, st.Path, st.RecordsKey, st.Version == keap.V1)
+			if st.CountPath != "" {
+				check(t, st.CountPath, st.CountRecordsKey, strings.HasPrefix(st.CountPath, "/v1/"))
+			}
+			if st.Version != keap.V2 || st.MaxPageSize == 0 {
+				return
+			}
+			p := op.Parameters.GetByInAndName("query", "page_size")
+			if p == nil || p.Schema == nil || p.Schema.Value.Max == nil {
+				t.Fatalf("GET %s: the spec states no page_size maximum", st.Path)
+			}
+			if max := int(*p.Schema.Value.Max); max != st.MaxPageSize {
+				t.Errorf("GET %s: page size %d, the spec's maximum is %d", st.Path, st.MaxPageSize, max)
+			}
+		})
 	}
 }
