@@ -843,6 +843,60 @@ func mapOpportunityStages(m *rowMapper, raw []byte) warehouse.TableRow {
 	return row
 }
 
+// leadSourceCategoriesRecord is a record of lead_source_categories as the columns of its table read it.
+type leadSourceCategoriesRecord struct {
+	Name        jText `json:"name"`
+	Description jText `json:"description"`
+	CreateTime  jTime `json:"create_time"`
+	UpdateTime  jTime `json:"update_time"`
+}
+
+// mapLeadSourceCategories types a record of lead_source_categories.
+func mapLeadSourceCategories(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r leadSourceCategoriesRecord
+	m.decode(raw, &r)
+	row := &warehouse.LeadSourceCategoriesRow{}
+	row.Name = m.text("name", &r.Name)
+	row.Description = m.text("description", &r.Description)
+	row.CreateTime = m.timestamp("create_time", &r.CreateTime)
+	row.UpdateTime = m.timestamp("update_time", &r.UpdateTime)
+	return row
+}
+
+// leadSourcesRecord is a record of lead_sources as the columns of its table read it.
+type leadSourcesRecord struct {
+	Name                 jText `json:"name"`
+	Description          jText `json:"description"`
+	Vendor               jText `json:"vendor"`
+	Medium               jText `json:"medium"`
+	Message              jText `json:"message"`
+	Status               jText `json:"status"`
+	LeadSourceCategoryID jInt  `json:"lead_source_category_id"`
+	StartTime            jTime `json:"start_time"`
+	EndTime              jTime `json:"end_time"`
+	CreateTime           jTime `json:"create_time"`
+	UpdateTime           jTime `json:"update_time"`
+}
+
+// mapLeadSources types a record of lead_sources.
+func mapLeadSources(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r leadSourcesRecord
+	m.decode(raw, &r)
+	row := &warehouse.LeadSourcesRow{}
+	row.Name = m.text("name", &r.Name)
+	row.Description = m.text("description", &r.Description)
+	row.Vendor = m.text("vendor", &r.Vendor)
+	row.Medium = m.text("medium", &r.Medium)
+	row.Message = m.text("message", &r.Message)
+	row.Status = m.text("status", &r.Status)
+	row.LeadSourceCategoryID = m.bigint("lead_source_category_id", &r.LeadSourceCategoryID)
+	row.StartTime = m.timestamp("start_time", &r.StartTime)
+	row.EndTime = m.timestamp("end_time", &r.EndTime)
+	row.CreateTime = m.timestamp("create_time", &r.CreateTime)
+	row.UpdateTime = m.timestamp("update_time", &r.UpdateTime)
+	return row
+}
+
 // generatedMappers are the mappers generated from the migrations, by stream.
 var generatedMappers = map[string]recordMapper{
 	"contacts":                  mapContacts,
@@ -864,4 +918,6 @@ var generatedMappers = map[string]recordMapper{
 	"opportunity_custom_fields": mapOpportunityCustomFields,
 	"order_custom_fields":       mapOrderCustomFields,
 	"opportunity_stages":        mapOpportunityStages,
+	"lead_source_categories":    mapLeadSourceCategories,
+	"lead_sources":              mapLeadSources,
 }

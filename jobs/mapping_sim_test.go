@@ -230,6 +230,21 @@ var simChecks = map[string]func(t *testing.T, tr keapsim.TruthRecord, r jrec, ro
 			eq(t, id, fmt.Sprintf("checklist_items[%d].id", i), st.ChecklistItems[i].ItemID, r.id(t, "checklist_items", i, "id"))
 		}
 	},
+	"lead_source_categories": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		c, id := row.(*warehouse.LeadSourceCategoriesRow), tr.ID
+		eq(t, id, "name", c.Name, r.str("name"))
+		eq(t, id, "description", c.Description, r.str("description"))
+		eqTime(t, id, "update_time", c.UpdateTime, r.time(t, "update_time"))
+	},
+	"lead_sources": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		l, id := row.(*warehouse.LeadSourcesRow), tr.ID
+		eq(t, id, "name", l.Name, r.str("name"))
+		eq(t, id, "status", l.Status, r.str("status"))
+		eq(t, id, "vendor", l.Vendor, r.str("vendor"))
+		eq(t, id, "lead_source_category_id", l.LeadSourceCategoryID, r.id(t, "lead_source_category_id"))
+		eqTime(t, id, "start_time", l.StartTime, r.time(t, "start_time"))
+		eqTime(t, id, "end_time", l.EndTime, r.time(t, "end_time"))
+	},
 	"campaigns": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
 		c, id := row.(*warehouse.CampaignsRow), tr.ID
 		eq(t, id, "name", c.Name, r.str("name"))

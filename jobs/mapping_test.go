@@ -157,6 +157,16 @@ func TestMapRecord_SpecExamples(t *testing.T) {
 			CompletedContactCount: new(int32(1500)), TimeZone: new("America/New_York"),
 			DateCreated: new(ts("2024-05-21T14:30:00Z")), PublishedDate: new(ts("2024-05-21T14:30:00Z")),
 		}},
+		{stream: "lead_source_categories", file: "lead_source_categories", want: &warehouse.LeadSourceCategoriesRow{
+			Name: new("Paid Advertising"), Description: new("All paid marketing channels"),
+			CreateTime: new(ts("2024-01-10T08:00:00Z")), UpdateTime: new(ts("2024-03-15T10:30:00Z")),
+		}},
+		{stream: "lead_sources", file: "lead_sources", want: &warehouse.LeadSourcesRow{
+			Name: new("Google Ads"), Description: new("Paid search advertising"), Vendor: new("Google"), Medium: new("cpc"),
+			Message: new("Spring promotion"), Status: new("ACTIVE"), LeadSourceCategoryID: new(int64(456)),
+			StartTime: new(ts("2024-01-01T00:00:00Z")), EndTime: new(ts("2024-12-31T23:59:59Z")),
+			CreateTime: new(ts("2024-01-10T08:00:00Z")), UpdateTime: new(ts("2024-03-15T10:30:00Z")),
+		}},
 		{stream: "contact_custom_fields", file: "custom_fields", want: &customField},
 		{stream: "company_custom_fields", file: "custom_fields", want: new(warehouse.CompanyCustomFieldsRow(customField))},
 		{stream: "opportunity_custom_fields", file: "custom_fields", want: new(warehouse.OpportunityCustomFieldsRow(customField))},

@@ -194,6 +194,16 @@ var Streams = []Stream{
 		Reason: "v2 has an update-time filter and timestamps; v1 has neither",
 	},
 	{
+		Name: "lead_source_categories", Version: V2, Path: "/v2/leadSourceCategories", RecordsKey: "lead_source_categories", MaxPageSize: 1000,
+		Mode: ModeFullScan, OrderBy: "name asc", IDField: "id", UpdatedField: "update_time",
+		Reason: "a handful of categories, read whole in one call (which also finds deletes); no filter on time, and name is the only order",
+	},
+	{
+		Name: "lead_sources", Version: V2, Path: "/v2/leadSources", RecordsKey: "lead_sources", MaxPageSize: 1000,
+		Mode: ModeFullScan, OrderBy: "create_time asc", IDField: "id", UpdatedField: "update_time",
+		Reason: "tens to hundreds of rows, read whole in one call (which also finds deletes); filters on start and end time only, not on update time",
+	},
+	{
 		Name: "companies", Version: V2, Path: "/v2/companies", RecordsKey: "companies", MaxPageSize: 1000,
 		Mode: ModeTimeFilter, SinceFilter: "since_time", UntilFilter: "until_time",
 		OrderBy: "id asc", AfterIDFilter: "company_id", IDField: "id", UpdatedField: "update_time",

@@ -393,6 +393,31 @@ var tables = []*Table{
 			},
 		},
 	},
+	{
+		Name: "lead_source_categories",
+		Columns: []Column{
+			{Name: "name", Type: Text},
+			{Name: "description", Type: Text},
+			{Name: "create_time", Type: Timestamptz},
+			{Name: "update_time", Type: Timestamptz},
+		},
+	},
+	{
+		Name: "lead_sources",
+		Columns: []Column{
+			{Name: "name", Type: Text},
+			{Name: "description", Type: Text},
+			{Name: "vendor", Type: Text},
+			{Name: "medium", Type: Text},
+			{Name: "message", Type: Text},
+			{Name: "status", Type: Text},
+			{Name: "lead_source_category_id", Type: BigInt},
+			{Name: "start_time", Type: Timestamptz},
+			{Name: "end_time", Type: Timestamptz},
+			{Name: "create_time", Type: Timestamptz},
+			{Name: "update_time", Type: Timestamptz},
+		},
+	},
 }
 
 // ContactsRow is a record for table contacts: its typed columns, nil standing
@@ -1945,4 +1970,110 @@ func (r *OpportunityStageChecklistItemsRow) writeTo(w *rowWriter) {
 	w.text(r.Description)
 	w.boolean(r.Required)
 	w.integer(r.ItemOrder)
+}
+
+// LeadSourceCategoriesRow is a record for table lead_source_categories: its
+// typed columns, nil standing for NULL, and its child rows.
+//
+// Keap lead source categories (GET /v2/leadSourceCategories);
+// lead_sources.lead_source_category_id joins id.
+type LeadSourceCategoriesRow struct {
+	// Name is column name (text): Category name.
+	Name *string
+
+	// Description is column description (text): Category description.
+	Description *string
+
+	// CreateTime is column create_time (timestamptz): When the category was
+	// created in Keap.
+	CreateTime *time.Time
+
+	// UpdateTime is column update_time (timestamptz): When the category was last
+	// updated in Keap.
+	UpdateTime *time.Time
+}
+
+// TableName returns "lead_source_categories".
+func (*LeadSourceCategoriesRow) TableName() string { return "lead_source_categories" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *LeadSourceCategoriesRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Name)
+	w.text(r.Description)
+	w.timestamptz(r.CreateTime)
+	w.timestamptz(r.UpdateTime)
+	return true
+}
+
+// LeadSourcesRow is a record for table lead_sources: its typed columns, nil
+// standing for NULL, and its child rows.
+//
+// Keap lead sources (GET /v2/leadSources): where contacts come from;
+// contacts.leadsource_id joins id.
+type LeadSourcesRow struct {
+	// Name is column name (text): Lead source name.
+	Name *string
+
+	// Description is column description (text): Lead source description.
+	Description *string
+
+	// Vendor is column vendor (text): Vendor of the lead source (the ad network,
+	// the partner).
+	Vendor *string
+
+	// Medium is column medium (text): Medium of the lead source (cpc, email,
+	// event, ...).
+	Medium *string
+
+	// Message is column message (text): Message or content of the lead source.
+	Message *string
+
+	// Status is column status (text): ACTIVE or INACTIVE.
+	Status *string
+
+	// LeadSourceCategoryID is column lead_source_category_id (bigint): The
+	// category: joins keap.lead_source_categories.id.
+	LeadSourceCategoryID *int64
+
+	// StartTime is column start_time (timestamptz): When the lead source started.
+	StartTime *time.Time
+
+	// EndTime is column end_time (timestamptz): When the lead source ends or
+	// ended.
+	EndTime *time.Time
+
+	// CreateTime is column create_time (timestamptz): When the lead source was
+	// created in Keap.
+	CreateTime *time.Time
+
+	// UpdateTime is column update_time (timestamptz): When the lead source was
+	// last updated in Keap.
+	UpdateTime *time.Time
+}
+
+// TableName returns "lead_sources".
+func (*LeadSourcesRow) TableName() string { return "lead_sources" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *LeadSourcesRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Name)
+	w.text(r.Description)
+	w.text(r.Vendor)
+	w.text(r.Medium)
+	w.text(r.Message)
+	w.text(r.Status)
+	w.bigint(r.LeadSourceCategoryID)
+	w.timestamptz(r.StartTime)
+	w.timestamptz(r.EndTime)
+	w.timestamptz(r.CreateTime)
+	w.timestamptz(r.UpdateTime)
+	return true
 }

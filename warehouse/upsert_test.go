@@ -386,7 +386,7 @@ var everyTableRow = []warehouse.TableRow{
 	&warehouse.PaymentsRow{}, &warehouse.TransactionsRow{}, &warehouse.NotesRow{}, &warehouse.TasksRow{},
 	&warehouse.CampaignsRow{}, &warehouse.UsersRow{}, &warehouse.ContactCustomFieldsRow{},
 	&warehouse.CompanyCustomFieldsRow{}, &warehouse.OpportunityCustomFieldsRow{}, &warehouse.OrderCustomFieldsRow{},
-	&warehouse.OpportunityStagesRow{},
+	&warehouse.OpportunityStagesRow{}, &warehouse.LeadSourceCategoriesRow{}, &warehouse.LeadSourcesRow{},
 }
 
 // sampleValue returns a value for a field of column type ct, distinct for

@@ -123,6 +123,48 @@ func TestDemo_SyncsThroughTheDailyCapAndEndsWithASummary(t *testing.T) {
 	if pc, err := pgx.ParseConfig(m[1]); err != nil || pc.Database != db {
 		t.Errorf("the psql command %s does not name the demo's database %s: %v", m[1], db, err)
 	}
+	checkAnalystQueries(t, ctx, m[1])
+}
+
+// checkAnalystQueries runs every example query of the README's section for
+// analysts on the demo's warehouse: each must run, and each must find rows
+// (the demo's tenant has every stream).
+func checkAnalystQueries(t *testing.T, ctx context.Context, dbURL string) {
+	t.Helper()
+	section := readRepoFile(t, "README.md")
+	section = section[strings.Index(section, "## The warehouse, for analysts"):]
+	start := strings.Index(section, "```sql\n") + len("```sql\n")
+	block := section[start : start+strings.Index(section[start:], "```")]
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var ran int
+	for _, q := range strings.Split(block, ";\n") {
+		if strings.TrimSpace(q) == "" {
+			continue
+		}
+		rows, err := conn.Query(ctx, q)
+		if err != nil {
+			t.Errorf("README query fails: %v\n%s", err, q)
+			continue
+		}
+		var n int
+		for rows.Next() {
+			n++
+		}
+		if err := rows.Err(); err != nil {
+			t.Errorf("README query fails: %v\n%s", err, q)
+		}
+		if n == 0 {
+			t.Errorf("README query finds no row in the demo's warehouse:\n%s", q)
+		}
+		ran++
+	}
+	if ran < 7 {
+		t.Errorf("%d README queries ran, want every one of the section's block", ran)
+	}
 }
 
 // createDatabaseForTest creates the database name on the test server and

@@ -19,11 +19,13 @@ const (
 	campaignSalt
 	transactionSalt
 	opportunityStageSalt
+	leadSourceCategorySalt
+	leadSourceSalt
 )
 
 func v2Defs() []*streamDef {
 	return []*streamDef{
-		usersDef(), tagCategoriesDef(), tagsDef(), companiesDef(), contactsDef(), productsDef(),
+		usersDef(), tagCategoriesDef(), tagsDef(), leadSourceCategoriesDef(), leadSourcesDef(), companiesDef(), contactsDef(), productsDef(),
 		opportunityStagesDef(), opportunitiesDef(), ordersDef(), subscriptionsDef(), paymentsDef(), notesDef(), tasksDef(), campaignsDef(),
 	}
 }
