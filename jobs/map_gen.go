@@ -897,6 +897,42 @@ func mapLeadSources(m *rowMapper, raw []byte) warehouse.TableRow {
 	return row
 }
 
+// productCategoriesRecord is a record of product_categories as the columns of its table read it.
+type productCategoriesRecord struct {
+	Name              jText `json:"name"`
+	DisplayOrderIndex jInt  `json:"display_order_index"`
+	ParentCategoryID  jInt  `json:"parent_category_id"`
+}
+
+// mapProductCategories types a record of product_categories.
+func mapProductCategories(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r productCategoriesRecord
+	m.decode(raw, &r)
+	row := &warehouse.ProductCategoriesRow{}
+	row.Name = m.text("name", &r.Name)
+	row.DisplayOrderIndex = m.integer("display_order_index", &r.DisplayOrderIndex)
+	row.ParentCategoryID = m.bigint("parent_category_id", &r.ParentCategoryID)
+	return row
+}
+
+// contactLinkTypesRecord is a record of contact_link_types as the columns of its table read it.
+type contactLinkTypesRecord struct {
+	Name       jText `json:"name"`
+	MaxLinks   jInt  `json:"max_links"`
+	CreateTime jTime `json:"create_time"`
+}
+
+// mapContactLinkTypes types a record of contact_link_types.
+func mapContactLinkTypes(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r contactLinkTypesRecord
+	m.decode(raw, &r)
+	row := &warehouse.ContactLinkTypesRow{}
+	row.Name = m.text("name", &r.Name)
+	row.MaxLinks = m.bigint("max_links", &r.MaxLinks)
+	row.CreateTime = m.timestamp("create_time", &r.CreateTime)
+	return row
+}
+
 // generatedMappers are the mappers generated from the migrations, by stream.
 var generatedMappers = map[string]recordMapper{
 	"contacts":                  mapContacts,
@@ -920,4 +956,6 @@ var generatedMappers = map[string]recordMapper{
 	"opportunity_stages":        mapOpportunityStages,
 	"lead_source_categories":    mapLeadSourceCategories,
 	"lead_sources":              mapLeadSources,
+	"product_categories":        mapProductCategories,
+	"contact_link_types":        mapContactLinkTypes,
 }

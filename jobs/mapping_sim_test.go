@@ -245,6 +245,20 @@ var simChecks = map[string]func(t *testing.T, tr keapsim.TruthRecord, r jrec, ro
 		eqTime(t, id, "start_time", l.StartTime, r.time(t, "start_time"))
 		eqTime(t, id, "end_time", l.EndTime, r.time(t, "end_time"))
 	},
+	"product_categories": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		c, id := row.(*warehouse.ProductCategoriesRow), tr.ID
+		eq(t, id, "name", c.Name, r.str("name"))
+		eq(t, id, "parent_category_id", c.ParentCategoryID, r.id(t, "parent_category_id"))
+		if n := r.id(t, "display_order_index"); c.DisplayOrderIndex == nil || int64(*c.DisplayOrderIndex) != *n {
+			t.Errorf("record %d: display_order_index = %v, want %d", id, c.DisplayOrderIndex, *n)
+		}
+	},
+	"contact_link_types": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		c, id := row.(*warehouse.ContactLinkTypesRow), tr.ID
+		eq(t, id, "name", c.Name, r.str("name"))
+		eq(t, id, "max_links", c.MaxLinks, r.id(t, "max_links"))
+		eqTime(t, id, "create_time", c.CreateTime, r.time(t, "create_time"))
+	},
 	"campaigns": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
 		c, id := row.(*warehouse.CampaignsRow), tr.ID
 		eq(t, id, "name", c.Name, r.str("name"))

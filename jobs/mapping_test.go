@@ -167,6 +167,12 @@ func TestMapRecord_SpecExamples(t *testing.T) {
 			StartTime: new(ts("2024-01-01T00:00:00Z")), EndTime: new(ts("2024-12-31T23:59:59Z")),
 			CreateTime: new(ts("2024-01-10T08:00:00Z")), UpdateTime: new(ts("2024-03-15T10:30:00Z")),
 		}},
+		{stream: "product_categories", file: "product_categories", want: &warehouse.ProductCategoriesRow{
+			Name: new("Electronics"), DisplayOrderIndex: new(int32(0)), ParentCategoryID: new(int64(2)),
+		}},
+		{stream: "contact_link_types", file: "contact_link_types", want: &warehouse.ContactLinkTypesRow{
+			Name: new("Spouse"), MaxLinks: new(int64(1)), CreateTime: new(ts("2024-01-15T10:30:00Z")),
+		}},
 		{stream: "contact_custom_fields", file: "custom_fields", want: &customField},
 		{stream: "company_custom_fields", file: "custom_fields", want: new(warehouse.CompanyCustomFieldsRow(customField))},
 		{stream: "opportunity_custom_fields", file: "custom_fields", want: new(warehouse.OpportunityCustomFieldsRow(customField))},

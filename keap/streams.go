@@ -204,6 +204,11 @@ var Streams = []Stream{
 		Reason: "tens to hundreds of rows, read whole in one call (which also finds deletes); filters on start and end time only, not on update time",
 	},
 	{
+		Name: "contact_link_types", Version: V2, Path: "/v2/contacts/links/types", RecordsKey: "contact_link_types", MaxPageSize: 1000,
+		Mode: ModeFullScan, OrderBy: "create_time asc", IDField: "id",
+		Reason: "a handful of link types, read whole in one call (which also finds deletes); no update time or time filter",
+	},
+	{
 		Name: "companies", Version: V2, Path: "/v2/companies", RecordsKey: "companies", MaxPageSize: 1000,
 		Mode: ModeTimeFilter, SinceFilter: "since_time", UntilFilter: "until_time",
 		OrderBy: "id asc", AfterIDFilter: "company_id", IDField: "id", UpdatedField: "update_time",
@@ -219,6 +224,11 @@ var Streams = []Stream{
 		CountPath: "/v1/contacts", CountRecordsKey: "contacts", CountSinceParam: "since", CountUntilParam: "until",
 		Reason: "tag ids and custom fields embedded with fields=, so tag memberships cost no per-tag calls; " +
 			"keyset by contact_id> resumes without offset drift or expiring tokens",
+	},
+	{
+		Name: "product_categories", Version: V2, Path: "/v2/productCategories", RecordsKey: "product_categories", MaxPageSize: 1000,
+		Mode: ModeFullScan, OrderBy: "id asc", IDField: "id",
+		Reason: "a small tree, read whole in one call (which also finds deletes); no update time or time filter",
 	},
 	{
 		Name: "products", Version: V2, Path: "/v2/products", RecordsKey: "products", MaxPageSize: 1000,

@@ -418,6 +418,22 @@ var tables = []*Table{
 			{Name: "update_time", Type: Timestamptz},
 		},
 	},
+	{
+		Name: "product_categories",
+		Columns: []Column{
+			{Name: "name", Type: Text},
+			{Name: "display_order_index", Type: Integer},
+			{Name: "parent_category_id", Type: BigInt},
+		},
+	},
+	{
+		Name: "contact_link_types",
+		Columns: []Column{
+			{Name: "name", Type: Text},
+			{Name: "max_links", Type: BigInt},
+			{Name: "create_time", Type: Timestamptz},
+		},
+	},
 }
 
 // ContactsRow is a record for table contacts: its typed columns, nil standing
@@ -2075,5 +2091,71 @@ func (r *LeadSourcesRow) writeTo(w *rowWriter) bool {
 	w.timestamptz(r.EndTime)
 	w.timestamptz(r.CreateTime)
 	w.timestamptz(r.UpdateTime)
+	return true
+}
+
+// ProductCategoriesRow is a record for table product_categories: its typed
+// columns, nil standing for NULL, and its child rows.
+//
+// Keap product categories (GET /v2/productCategories), a tree:
+// parent_category_id joins id.
+type ProductCategoriesRow struct {
+	// Name is column name (text): Category name.
+	Name *string
+
+	// DisplayOrderIndex is column display_order_index (integer): Display order
+	// among its siblings.
+	DisplayOrderIndex *int32
+
+	// ParentCategoryID is column parent_category_id (bigint): The parent category:
+	// joins keap.product_categories.id; NULL for a root.
+	ParentCategoryID *int64
+}
+
+// TableName returns "product_categories".
+func (*ProductCategoriesRow) TableName() string { return "product_categories" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *ProductCategoriesRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Name)
+	w.integer(r.DisplayOrderIndex)
+	w.bigint(r.ParentCategoryID)
+	return true
+}
+
+// ContactLinkTypesRow is a record for table contact_link_types: its typed
+// columns, nil standing for NULL, and its child rows.
+//
+// Keap contact link types (GET /v2/contacts/links/types): the kinds of link
+// between two contacts (spouse, assistant, ...).
+type ContactLinkTypesRow struct {
+	// Name is column name (text): Link type name.
+	Name *string
+
+	// MaxLinks is column max_links (bigint): How many links of this type a contact
+	// may have.
+	MaxLinks *int64
+
+	// CreateTime is column create_time (timestamptz): When the link type was
+	// created in Keap.
+	CreateTime *time.Time
+}
+
+// TableName returns "contact_link_types".
+func (*ContactLinkTypesRow) TableName() string { return "contact_link_types" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *ContactLinkTypesRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Name)
+	w.bigint(r.MaxLinks)
+	w.timestamptz(r.CreateTime)
 	return true
 }

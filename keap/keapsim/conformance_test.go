@@ -136,6 +136,8 @@ var endpoints = []endpoint{
 	{path: "/v2/opportunities/stages", key: "stages", empty: url.Values{"filter": {"opportunity_stage_id>999999999"}}},
 	{path: "/v2/leadSourceCategories", key: "lead_source_categories", empty: url.Values{"filter": {"name==No such category"}}},
 	{path: "/v2/leadSources", key: "lead_sources", empty: url.Values{"filter": {"id>999999999"}}},
+	{path: "/v2/productCategories", key: "product_categories", empty: url.Values{"filter": {"product_category_id>999999999"}}},
+	{path: "/v2/contacts/links/types", key: "contact_link_types", empty: url.Values{"filter": {"name==No such type"}}},
 	{path: "/v2/orders", key: "orders", empty: url.Values{"filter": {"modified_since_time==" + futureV2}}},
 	{path: "/v2/subscriptions", key: "subscriptions", empty: url.Values{"filter": {"id>999999999"}}},
 	{path: "/v2/sales/payments", key: "payments", empty: url.Values{"filter": {"since_time==" + futureV2}}},

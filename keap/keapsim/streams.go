@@ -21,11 +21,14 @@ const (
 	opportunityStageSalt
 	leadSourceCategorySalt
 	leadSourceSalt
+	productCategorySalt
+	contactLinkTypeSalt
 )
 
 func v2Defs() []*streamDef {
 	return []*streamDef{
-		usersDef(), tagCategoriesDef(), tagsDef(), leadSourceCategoriesDef(), leadSourcesDef(), companiesDef(), contactsDef(), productsDef(),
+		usersDef(), tagCategoriesDef(), tagsDef(), leadSourceCategoriesDef(), leadSourcesDef(), contactLinkTypesDef(), companiesDef(), contactsDef(),
+		productCategoriesDef(), productsDef(),
 		opportunityStagesDef(), opportunitiesDef(), ordersDef(), subscriptionsDef(), paymentsDef(), notesDef(), tasksDef(), campaignsDef(),
 	}
 }
