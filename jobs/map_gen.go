@@ -933,29 +933,116 @@ func mapContactLinkTypes(m *rowMapper, raw []byte) warehouse.TableRow {
 	return row
 }
 
+// noteCustomFieldsRecord is a record of note_custom_fields as the columns of its table read it.
+type noteCustomFieldsRecord struct {
+	Label        jText        `json:"label"`
+	FieldName    jText        `json:"field_name"`
+	FieldType    jText        `json:"field_type"`
+	RecordType   jText        `json:"record_type"`
+	GroupID      jInt         `json:"group_id"`
+	GroupName    jText        `json:"group_name"`
+	DefaultValue jText        `json:"default_value"`
+	Options      jsonListJSON `json:"options"`
+}
+
+// mapNoteCustomFields types a record of note_custom_fields.
+func mapNoteCustomFields(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r noteCustomFieldsRecord
+	m.decode(raw, &r)
+	row := &warehouse.NoteCustomFieldsRow{}
+	row.Label = m.text("label", &r.Label)
+	row.FieldName = m.text("field_name", &r.FieldName)
+	row.FieldType = m.text("field_type", &r.FieldType)
+	row.RecordType = m.text("record_type", &r.RecordType)
+	row.GroupID = m.bigint("group_id", &r.GroupID)
+	row.GroupName = m.text("group_name", &r.GroupName)
+	row.DefaultValue = m.text("default_value", &r.DefaultValue)
+	row.Options = m.jsonList("options", &r.Options)
+	return row
+}
+
+// taskCustomFieldsRecord is a record of task_custom_fields as the columns of its table read it.
+type taskCustomFieldsRecord struct {
+	Label        jText        `json:"label"`
+	FieldName    jText        `json:"field_name"`
+	FieldType    jText        `json:"field_type"`
+	RecordType   jText        `json:"record_type"`
+	GroupID      jInt         `json:"group_id"`
+	GroupName    jText        `json:"group_name"`
+	DefaultValue jText        `json:"default_value"`
+	Options      jsonListJSON `json:"options"`
+}
+
+// mapTaskCustomFields types a record of task_custom_fields.
+func mapTaskCustomFields(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r taskCustomFieldsRecord
+	m.decode(raw, &r)
+	row := &warehouse.TaskCustomFieldsRow{}
+	row.Label = m.text("label", &r.Label)
+	row.FieldName = m.text("field_name", &r.FieldName)
+	row.FieldType = m.text("field_type", &r.FieldType)
+	row.RecordType = m.text("record_type", &r.RecordType)
+	row.GroupID = m.bigint("group_id", &r.GroupID)
+	row.GroupName = m.text("group_name", &r.GroupName)
+	row.DefaultValue = m.text("default_value", &r.DefaultValue)
+	row.Options = m.jsonList("options", &r.Options)
+	return row
+}
+
+// subscriptionCustomFieldsRecord is a record of subscription_custom_fields as the columns of its table read it.
+type subscriptionCustomFieldsRecord struct {
+	Label        jText        `json:"label"`
+	FieldName    jText        `json:"field_name"`
+	FieldType    jText        `json:"field_type"`
+	RecordType   jText        `json:"record_type"`
+	GroupID      jInt         `json:"group_id"`
+	GroupName    jText        `json:"group_name"`
+	DefaultValue jText        `json:"default_value"`
+	Options      jsonListJSON `json:"options"`
+}
+
+// mapSubscriptionCustomFields types a record of subscription_custom_fields.
+func mapSubscriptionCustomFields(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r subscriptionCustomFieldsRecord
+	m.decode(raw, &r)
+	row := &warehouse.SubscriptionCustomFieldsRow{}
+	row.Label = m.text("label", &r.Label)
+	row.FieldName = m.text("field_name", &r.FieldName)
+	row.FieldType = m.text("field_type", &r.FieldType)
+	row.RecordType = m.text("record_type", &r.RecordType)
+	row.GroupID = m.bigint("group_id", &r.GroupID)
+	row.GroupName = m.text("group_name", &r.GroupName)
+	row.DefaultValue = m.text("default_value", &r.DefaultValue)
+	row.Options = m.jsonList("options", &r.Options)
+	return row
+}
+
 // generatedMappers are the mappers generated from the migrations, by stream.
 var generatedMappers = map[string]recordMapper{
-	"contacts":                  mapContacts,
-	"companies":                 mapCompanies,
-	"tag_categories":            mapTagCategories,
-	"tags":                      mapTags,
-	"opportunities":             mapOpportunities,
-	"orders":                    mapOrders,
-	"products":                  mapProducts,
-	"subscriptions":             mapSubscriptions,
-	"payments":                  mapPayments,
-	"transactions":              mapTransactions,
-	"notes":                     mapNotes,
-	"tasks":                     mapTasks,
-	"campaigns":                 mapCampaigns,
-	"users":                     mapUsers,
-	"contact_custom_fields":     mapContactCustomFields,
-	"company_custom_fields":     mapCompanyCustomFields,
-	"opportunity_custom_fields": mapOpportunityCustomFields,
-	"order_custom_fields":       mapOrderCustomFields,
-	"opportunity_stages":        mapOpportunityStages,
-	"lead_source_categories":    mapLeadSourceCategories,
-	"lead_sources":              mapLeadSources,
-	"product_categories":        mapProductCategories,
-	"contact_link_types":        mapContactLinkTypes,
+	"contacts":                   mapContacts,
+	"companies":                  mapCompanies,
+	"tag_categories":             mapTagCategories,
+	"tags":                       mapTags,
+	"opportunities":              mapOpportunities,
+	"orders":                     mapOrders,
+	"products":                   mapProducts,
+	"subscriptions":              mapSubscriptions,
+	"payments":                   mapPayments,
+	"transactions":               mapTransactions,
+	"notes":                      mapNotes,
+	"tasks":                      mapTasks,
+	"campaigns":                  mapCampaigns,
+	"users":                      mapUsers,
+	"contact_custom_fields":      mapContactCustomFields,
+	"company_custom_fields":      mapCompanyCustomFields,
+	"opportunity_custom_fields":  mapOpportunityCustomFields,
+	"order_custom_fields":        mapOrderCustomFields,
+	"opportunity_stages":         mapOpportunityStages,
+	"lead_source_categories":     mapLeadSourceCategories,
+	"lead_sources":               mapLeadSources,
+	"product_categories":         mapProductCategories,
+	"contact_link_types":         mapContactLinkTypes,
+	"note_custom_fields":         mapNoteCustomFields,
+	"task_custom_fields":         mapTaskCustomFields,
+	"subscription_custom_fields": mapSubscriptionCustomFields,
 }

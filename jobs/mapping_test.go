@@ -177,6 +177,9 @@ func TestMapRecord_SpecExamples(t *testing.T) {
 		{stream: "company_custom_fields", file: "custom_fields", want: new(warehouse.CompanyCustomFieldsRow(customField))},
 		{stream: "opportunity_custom_fields", file: "custom_fields", want: new(warehouse.OpportunityCustomFieldsRow(customField))},
 		{stream: "order_custom_fields", file: "custom_fields", want: new(warehouse.OrderCustomFieldsRow(customField))},
+		{stream: "note_custom_fields", file: "custom_fields", want: new(warehouse.NoteCustomFieldsRow(customField))},
+		{stream: "task_custom_fields", file: "custom_fields", want: new(warehouse.TaskCustomFieldsRow(customField))},
+		{stream: "subscription_custom_fields", file: "custom_fields", want: new(warehouse.SubscriptionCustomFieldsRow(customField))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.stream+"/"+tt.file, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/keapsync/keapsync/jobs"
 	"github.com/keapsync/keapsync/keap"
+	"github.com/keapsync/keapsync/keap/keapsim"
 )
 
 // simRecord is the part of a simulator record the typed checks compare.
@@ -188,18 +189,41 @@ func TestSync_TypedColumnsAndChildRowsMatchTheSimulator(t *testing.T) {
 		t.Errorf("contact custom fields: %d, %d without label, type or group (%v)", defs, untyped, err)
 	}
 
-	// Every contact's custom field values read back from contacts_custom,
-	// by name and typed, as the record holds them.
+	// Every record's custom field values read back from its entity's named
+	// view (contacts_custom, ..., subscriptions_custom), by name and typed,
+	// as the record holds them: every entity with a custom-field model.
+	var entities int
+	for _, def := range keap.Streams {
+		if def.CustomFieldsOf == "" {
+			continue
+		}
+		entities++
+		checkCustomFieldView(t, e, sim, def.CustomFieldsOf)
+	}
+	if entities < 7 {
+		t.Errorf("%d entities with custom fields, want contacts, companies, opportunities, orders, notes, tasks and subscriptions", entities)
+	}
+}
+
+// checkCustomFieldView compares entity's named view with the simulator's
+// records, value by value.
+func checkCustomFieldView(t *testing.T, e *env, sim *keapsim.Server, entity string) {
+	t.Helper()
+	ctx := context.Background()
+	table := func(name string) string { return pgx.Identifier{e.mig.DataSchema, name}.Sanitize() }
 	columns := map[string]string{} // field id -> view column
-	rows = query(fmt.Sprintf(`SELECT id::text, column_name FROM %s WHERE account = 'acme' AND entity = 'contacts'`, table("custom_fields")))
+	rows, err := e.pool.Query(ctx, fmt.Sprintf(`SELECT id::text, column_name FROM %s WHERE account = 'acme' AND entity = $1`, table("custom_fields")), entity)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var fieldID, column string
 	if _, err := pgx.ForEachRow(rows, []any{&fieldID, &column}, func() error { columns[fieldID] = column; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(columns) == 0 {
-		t.Fatal("no contact custom field has a view column")
+		t.Fatalf("no %s custom field has a view column", entity)
 	}
-	truth, err = sim.Records("contacts", streamFieldsOf(t, "contacts"))
+	truth, err := sim.Records(entity, streamFieldsOf(t, entity))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,11 +241,11 @@ func TestSync_TypedColumnsAndChildRowsMatchTheSimulator(t *testing.T) {
 		for _, cf := range rec.CustomFields {
 			col, ok := columns[cf.ID]
 			if !ok {
-				t.Fatalf("contact %d: custom field %s has no view column", tr.ID, cf.ID)
+				t.Fatalf("%s %d: custom field %s has no view column", entity, tr.ID, cf.ID)
 			}
 			var got *string
 			err := e.pool.QueryRow(ctx, fmt.Sprintf(`SELECT %s::text FROM %s WHERE account = 'acme' AND id = $1`,
-				pgx.Identifier{col}.Sanitize(), table("contacts_custom")), tr.ID).Scan(&got)
+				pgx.Identifier{col}.Sanitize(), table(entity+"_custom")), tr.ID).Scan(&got)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -235,13 +259,13 @@ func TestSync_TypedColumnsAndChildRowsMatchTheSimulator(t *testing.T) {
 				want = &w
 			}
 			if (got == nil) != (want == nil) || (got != nil && *got != *want) {
-				t.Errorf("contact %d, %s: view reads %v, the record holds %s", tr.ID, col, orNULL(got), cf.Content)
+				t.Errorf("%s %d, %s: view reads %v, the record holds %s", entity, tr.ID, col, orNULL(got), cf.Content)
 			}
 			checked++
 		}
 	}
 	if checked == 0 {
-		t.Error("no custom field value was checked")
+		t.Errorf("no %s custom field value was checked", entity)
 	}
 }
 

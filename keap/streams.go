@@ -175,6 +175,21 @@ var Streams = []Stream{
 		Reason: "custom field names and types; one call per sync",
 	},
 	{
+		Name: "note_custom_fields", Version: V2, Path: "/v2/notes/model", RecordsKey: "custom_fields",
+		Mode: ModeSingle, IDField: "id", CustomFieldsOf: "notes",
+		Reason: "custom field names and types; one call per sync",
+	},
+	{
+		Name: "task_custom_fields", Version: V2, Path: "/v2/tasks/model", RecordsKey: "custom_fields",
+		Mode: ModeSingle, IDField: "id", CustomFieldsOf: "tasks",
+		Reason: "custom field names and types; one call per sync",
+	},
+	{
+		Name: "subscription_custom_fields", Version: V2, Path: "/v2/subscriptions/model", RecordsKey: "custom_fields",
+		Mode: ModeSingle, IDField: "id", CustomFieldsOf: "subscriptions",
+		Reason: "custom field names and types; one call per sync",
+	},
+	{
 		Name: "users", Version: V2, Path: "/v2/users", RecordsKey: "users", MaxPageSize: 100,
 		Mode: ModeFullScan, OrderBy: "create_time asc", IDField: "id", UpdatedField: "update_time",
 		CountPath: "/v1/users", CountRecordsKey: "users",

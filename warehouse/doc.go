@@ -18,9 +18,10 @@
 // (contact_custom_fields, ...), united in the view custom_fields. Nested
 // lists live in child tables keyed by (account, parent id, position):
 // order_items, contact_tags, contact_email_addresses, contact_phone_numbers
-// and contact_addresses. RefreshCustomFieldView rebuilds the views
-// contacts_custom, companies_custom, opportunities_custom and orders_custom,
-// which expose custom fields as named, typed columns. The view freshness
+// and contact_addresses. RefreshCustomFieldView rebuilds the named view of
+// each entity with custom fields (contacts_custom, ..., subscriptions_custom;
+// keapsync.custom_field_entities lists them), which exposes its custom
+// fields as named, typed columns. The view freshness
 // tells analysts how current each stream is. Every table and column carries
 // a comment.
 //

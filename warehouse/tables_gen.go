@@ -434,6 +434,45 @@ var tables = []*Table{
 			{Name: "create_time", Type: Timestamptz},
 		},
 	},
+	{
+		Name: "note_custom_fields",
+		Columns: []Column{
+			{Name: "label", Type: Text},
+			{Name: "field_name", Type: Text},
+			{Name: "field_type", Type: Text},
+			{Name: "record_type", Type: Text},
+			{Name: "group_id", Type: BigInt},
+			{Name: "group_name", Type: Text},
+			{Name: "default_value", Type: Text},
+			{Name: "options", Type: JSONB},
+		},
+	},
+	{
+		Name: "task_custom_fields",
+		Columns: []Column{
+			{Name: "label", Type: Text},
+			{Name: "field_name", Type: Text},
+			{Name: "field_type", Type: Text},
+			{Name: "record_type", Type: Text},
+			{Name: "group_id", Type: BigInt},
+			{Name: "group_name", Type: Text},
+			{Name: "default_value", Type: Text},
+			{Name: "options", Type: JSONB},
+		},
+	},
+	{
+		Name: "subscription_custom_fields",
+		Columns: []Column{
+			{Name: "label", Type: Text},
+			{Name: "field_name", Type: Text},
+			{Name: "field_type", Type: Text},
+			{Name: "record_type", Type: Text},
+			{Name: "group_id", Type: BigInt},
+			{Name: "group_name", Type: Text},
+			{Name: "default_value", Type: Text},
+			{Name: "options", Type: JSONB},
+		},
+	},
 }
 
 // ContactsRow is a record for table contacts: its typed columns, nil standing
@@ -2157,5 +2196,165 @@ func (r *ContactLinkTypesRow) writeTo(w *rowWriter) bool {
 	w.text(r.Name)
 	w.bigint(r.MaxLinks)
 	w.timestamptz(r.CreateTime)
+	return true
+}
+
+// NoteCustomFieldsRow is a record for table note_custom_fields: its typed
+// columns, nil standing for NULL, and its child rows.
+//
+// Definitions of note custom fields (GET /v2/notes/model).
+// keapsync.refresh_custom_field_view() rebuilds keap.notes_custom from them.
+type NoteCustomFieldsRow struct {
+	// Label is column label (text): Label shown in Keap.
+	Label *string
+
+	// FieldName is column field_name (text): Keap field name.
+	FieldName *string
+
+	// FieldType is column field_type (text): Keap field type (TEXT, WHOLE_NUMBER,
+	// DATE, YES_NO, DROPDOWN, ...), which decides the column type in the named
+	// view.
+	FieldType *string
+
+	// RecordType is column record_type (text): Keap record type of the field.
+	RecordType *string
+
+	// GroupID is column group_id (bigint): Field group id.
+	GroupID *int64
+
+	// GroupName is column group_name (text): Field group name.
+	GroupName *string
+
+	// DefaultValue is column default_value (text): Default value.
+	DefaultValue *string
+
+	// Options is column options (jsonb): Options of list fields: [{id, label}].
+	Options json.RawMessage
+}
+
+// TableName returns "note_custom_fields".
+func (*NoteCustomFieldsRow) TableName() string { return "note_custom_fields" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *NoteCustomFieldsRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Label)
+	w.text(r.FieldName)
+	w.text(r.FieldType)
+	w.text(r.RecordType)
+	w.bigint(r.GroupID)
+	w.text(r.GroupName)
+	w.text(r.DefaultValue)
+	w.jsonb(r.Options)
+	return true
+}
+
+// TaskCustomFieldsRow is a record for table task_custom_fields: its typed
+// columns, nil standing for NULL, and its child rows.
+//
+// Definitions of task custom fields (GET /v2/tasks/model).
+// keapsync.refresh_custom_field_view() rebuilds keap.tasks_custom from them.
+type TaskCustomFieldsRow struct {
+	// Label is column label (text): Label shown in Keap.
+	Label *string
+
+	// FieldName is column field_name (text): Keap field name.
+	FieldName *string
+
+	// FieldType is column field_type (text): Keap field type (TEXT, WHOLE_NUMBER,
+	// DATE, YES_NO, DROPDOWN, ...), which decides the column type in the named
+	// view.
+	FieldType *string
+
+	// RecordType is column record_type (text): Keap record type of the field.
+	RecordType *string
+
+	// GroupID is column group_id (bigint): Field group id.
+	GroupID *int64
+
+	// GroupName is column group_name (text): Field group name.
+	GroupName *string
+
+	// DefaultValue is column default_value (text): Default value.
+	DefaultValue *string
+
+	// Options is column options (jsonb): Options of list fields: [{id, label}].
+	Options json.RawMessage
+}
+
+// TableName returns "task_custom_fields".
+func (*TaskCustomFieldsRow) TableName() string { return "task_custom_fields" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *TaskCustomFieldsRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Label)
+	w.text(r.FieldName)
+	w.text(r.FieldType)
+	w.text(r.RecordType)
+	w.bigint(r.GroupID)
+	w.text(r.GroupName)
+	w.text(r.DefaultValue)
+	w.jsonb(r.Options)
+	return true
+}
+
+// SubscriptionCustomFieldsRow is a record for table subscription_custom_fields:
+// its typed columns, nil standing for NULL, and its child rows.
+//
+// Definitions of subscription custom fields (GET /v2/subscriptions/model).
+// keapsync.refresh_custom_field_view() rebuilds keap.subscriptions_custom from
+// them.
+type SubscriptionCustomFieldsRow struct {
+	// Label is column label (text): Label shown in Keap.
+	Label *string
+
+	// FieldName is column field_name (text): Keap field name.
+	FieldName *string
+
+	// FieldType is column field_type (text): Keap field type (TEXT, WHOLE_NUMBER,
+	// DATE, YES_NO, DROPDOWN, ...), which decides the column type in the named
+	// view.
+	FieldType *string
+
+	// RecordType is column record_type (text): Keap record type of the field.
+	RecordType *string
+
+	// GroupID is column group_id (bigint): Field group id.
+	GroupID *int64
+
+	// GroupName is column group_name (text): Field group name.
+	GroupName *string
+
+	// DefaultValue is column default_value (text): Default value.
+	DefaultValue *string
+
+	// Options is column options (jsonb): Options of list fields: [{id, label}].
+	Options json.RawMessage
+}
+
+// TableName returns "subscription_custom_fields".
+func (*SubscriptionCustomFieldsRow) TableName() string { return "subscription_custom_fields" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *SubscriptionCustomFieldsRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Label)
+	w.text(r.FieldName)
+	w.text(r.FieldType)
+	w.text(r.RecordType)
+	w.bigint(r.GroupID)
+	w.text(r.GroupName)
+	w.text(r.DefaultValue)
+	w.jsonb(r.Options)
 	return true
 }

@@ -387,7 +387,8 @@ var everyTableRow = []warehouse.TableRow{
 	&warehouse.CampaignsRow{}, &warehouse.UsersRow{}, &warehouse.ContactCustomFieldsRow{},
 	&warehouse.CompanyCustomFieldsRow{}, &warehouse.OpportunityCustomFieldsRow{}, &warehouse.OrderCustomFieldsRow{},
 	&warehouse.OpportunityStagesRow{}, &warehouse.LeadSourceCategoriesRow{}, &warehouse.LeadSourcesRow{},
-	&warehouse.ProductCategoriesRow{}, &warehouse.ContactLinkTypesRow{},
+	&warehouse.ProductCategoriesRow{}, &warehouse.ContactLinkTypesRow{}, &warehouse.NoteCustomFieldsRow{},
+	&warehouse.TaskCustomFieldsRow{}, &warehouse.SubscriptionCustomFieldsRow{},
 }
 
 // sampleValue returns a value for a field of column type ct, distinct for

@@ -313,7 +313,9 @@ func TestConformance_ValidatorRejectsWrongTypes(t *testing.T) {
 
 var modelPaths = []string{
 	"/v1/companies/model", "/v1/contacts/model", "/v1/opportunities/model", "/v1/orders/model",
+	"/v1/notes/model", "/v1/tasks/model", "/v1/subscriptions/model",
 	"/v2/companies/model", "/v2/contacts/model", "/v2/opportunities/model", "/v2/orders/model",
+	"/v2/notes/model", "/v2/tasks/model", "/v2/subscriptions/model",
 }
 
 func init() { slices.Sort(modelPaths) }

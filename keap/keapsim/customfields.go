@@ -40,18 +40,27 @@ var customFieldSets = map[string][]customField{
 		{id: 50, label: "PO Number", fieldName: "_PONumber0", v2Type: "TEXT", v1Type: "Text", groupID: 5, groupName: "Order"},
 		{id: 52, label: "Gift Wrap", fieldName: "_GiftWrap1", v2Type: "YES_NO", v1Type: "YesNo", groupID: 5, groupName: "Order"},
 	},
+	// Notes, tasks and appointments share one record type in Keap, and so
+	// their custom fields.
 	"notes": {
 		{id: 60, label: "Call Outcome", fieldName: "CallOutcome", v2Type: "TEXT", v1Type: "Text", groupID: 6, groupName: "Notes"},
+		{id: 62, label: "Follow-up Needed", fieldName: "FollowUp", v2Type: "YES_NO", v1Type: "YesNo", groupID: 6, groupName: "Notes"},
 	},
 	"tasks": {
 		{id: 60, label: "Call Outcome", fieldName: "CallOutcome", v2Type: "TEXT", v1Type: "Text", groupID: 6, groupName: "Notes"},
+		{id: 62, label: "Follow-up Needed", fieldName: "FollowUp", v2Type: "YES_NO", v1Type: "YesNo", groupID: 6, groupName: "Notes"},
+	},
+	"subscriptions": {
+		{id: 70, label: "Contract Number", fieldName: "ContractNumber", v2Type: "TEXT", v1Type: "Text", groupID: 7, groupName: "Subscription"},
+		{id: 72, label: "Seats", fieldName: "Seats", v2Type: "WHOLE_NUMBER", v1Type: "WholeNumber", groupID: 7, groupName: "Subscription"},
+		{id: 74, label: "Renewal Tier", fieldName: "RenewalTier", v2Type: "DROPDOWN", v1Type: "Dropdown", options: []string{"Bronze", "Silver", "Gold"}, groupID: 7, groupName: "Subscription"},
 	},
 }
 
 // recordTypes are the CustomFieldMetaData.record_type of each entity.
 var recordTypes = map[string]string{
 	"contacts": "CONTACT", "companies": "COMPANY", "opportunities": "OPPORTUNITY", "orders": "ORDER",
-	"notes": "TASK_NOTE_APPOINTMENT", "tasks": "TASK_NOTE_APPOINTMENT",
+	"notes": "TASK_NOTE_APPOINTMENT", "tasks": "TASK_NOTE_APPOINTMENT", "subscriptions": "SUBSCRIPTION",
 }
 
 // optionalProperties are the model endpoints' optional_properties.

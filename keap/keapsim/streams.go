@@ -743,6 +743,8 @@ func (ver apiVersion) renderSubscription(s *Server, o *obj, r *rec, _ fieldMask)
 		o.bool("use_default_payment_gateway", true)
 	} else {
 		o.timeV2("modification_time", r.updated)
+		o.key("custom_fields")
+		o.b = appendCustomFieldValues(o.b, customFieldSets["subscriptions"], &v, false)
 	}
 }
 
@@ -760,7 +762,7 @@ func subscriptionsDef() *streamDef {
 			"contact_id": idKey(func(s *Server, r *rec) string { return pad12(s.subscriptionContact(r)) }),
 		},
 		render: apiV2.renderSubscription,
-	}, "id quantity active contact_id product_id subscription_plan_id billing_amount auto_charge billing_frequency billing_cycle start_date next_bill_date end_date reason_stopped modification_time")
+	}, "id quantity active contact_id product_id subscription_plan_id billing_amount auto_charge billing_frequency billing_cycle start_date next_bill_date end_date reason_stopped modification_time custom_fields")
 }
 
 // ---- payments ----
