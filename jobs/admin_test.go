@@ -38,7 +38,7 @@ func TestAdmin_DiscardedJobRetriedResumesTheRunFromItsCheckpoint(t *testing.T) {
 	// After a first sync, notes fail until the faults are cleared.
 	e.sync(jobs.SyncRequest{Streams: []string{"notes"}}, time.Minute)
 	mutate(t, sim, func(string) bool { return false })
-	if err := sim.AddFault(keapsim.Fault{Kind: keapsim.Fault503, Probability: 1, PathPrefix: "/v2/notes"}); err != nil {
+	if err := sim.AddFault(keapsim.Fault{Kind: keapsim.Fault503, Probability: 1, Path: "/v2/notes"}); err != nil {
 		t.Fatal(err)
 	}
 	runs := e.syncNoCheck(jobs.SyncRequest{Streams: []string{"notes"}, Full: true}, time.Minute)

@@ -129,7 +129,7 @@ func TestHostile_AHundredMegabyteResponseFailsItsPageClearlyAndNothingElse(t *te
 	t.Parallel()
 	e := setup(t, []testAccount{unthrottled("acme", 300)}, nil)
 	sim := e.sims["acme"]
-	if err := sim.AddFault(keapsim.Fault{Kind: keapsim.FaultHuge, Probability: 1, PathPrefix: "/v2/tasks"}); err != nil {
+	if err := sim.AddFault(keapsim.Fault{Kind: keapsim.FaultHuge, Probability: 1, Path: "/v2/tasks"}); err != nil {
 		t.Fatal(err)
 	}
 	e.start()
@@ -212,7 +212,7 @@ func TestHostile_PagesThatCannotBeRightFailTheirRunAndMoveNoCheckpoint(t *testin
 	}
 
 	hostile.Store(true)
-	if err := e.sims["acme"].AddFault(keapsim.Fault{Kind: keapsim.FaultManyTiny, Probability: 1, PathPrefix: "/v2/notes"}); err != nil {
+	if err := e.sims["acme"].AddFault(keapsim.Fault{Kind: keapsim.FaultManyTiny, Probability: 1, Path: "/v2/notes"}); err != nil {
 		t.Fatal(err)
 	}
 	runs := e.syncNoCheck(jobs.SyncRequest{Streams: streams, Full: true}, time.Minute)

@@ -1017,6 +1017,34 @@ func mapSubscriptionCustomFields(m *rowMapper, raw []byte) warehouse.TableRow {
 	return row
 }
 
+// opportunityStageMovesRecord is a record of opportunity_stage_moves as the columns of its table read it.
+type opportunityStageMovesRecord struct {
+	OpportunityID     jInt  `json:"opportunity_id"`
+	MoveTime          jTime `json:"move_time"`
+	MoveFromStageID   jInt  `json:"move_from_stage_id"`
+	MoveToStageID     jInt  `json:"move_to_stage_id"`
+	PrevStageMoveTime jTime `json:"prev_stage_move_time"`
+	UserID            jInt  `json:"user_id"`
+	CreatedBy         jInt  `json:"created_by"`
+	CreateTime        jTime `json:"create_time"`
+}
+
+// mapOpportunityStageMoves types a record of opportunity_stage_moves.
+func mapOpportunityStageMoves(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r opportunityStageMovesRecord
+	m.decode(raw, &r)
+	row := &warehouse.OpportunityStageMovesRow{}
+	row.OpportunityID = m.bigint("opportunity_id", &r.OpportunityID)
+	row.MoveTime = m.timestamp("move_time", &r.MoveTime)
+	row.MoveFromStageID = m.bigint("move_from_stage_id", &r.MoveFromStageID)
+	row.MoveToStageID = m.bigint("move_to_stage_id", &r.MoveToStageID)
+	row.PrevStageMoveTime = m.timestamp("prev_stage_move_time", &r.PrevStageMoveTime)
+	row.UserID = m.bigint("user_id", &r.UserID)
+	row.CreatedBy = m.bigint("created_by", &r.CreatedBy)
+	row.CreateTime = m.timestamp("create_time", &r.CreateTime)
+	return row
+}
+
 // generatedMappers are the mappers generated from the migrations, by stream.
 var generatedMappers = map[string]recordMapper{
 	"contacts":                   mapContacts,
@@ -1045,4 +1073,5 @@ var generatedMappers = map[string]recordMapper{
 	"note_custom_fields":         mapNoteCustomFields,
 	"task_custom_fields":         mapTaskCustomFields,
 	"subscription_custom_fields": mapSubscriptionCustomFields,
+	"opportunity_stage_moves":    mapOpportunityStageMoves,
 }

@@ -259,6 +259,15 @@ var simChecks = map[string]func(t *testing.T, tr keapsim.TruthRecord, r jrec, ro
 		eq(t, id, "max_links", c.MaxLinks, r.id(t, "max_links"))
 		eqTime(t, id, "create_time", c.CreateTime, r.time(t, "create_time"))
 	},
+	"opportunity_stage_moves": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		m, id := row.(*warehouse.OpportunityStageMovesRow), tr.ID
+		eq(t, id, "opportunity_id", m.OpportunityID, r.id(t, "opportunity_id"))
+		eq(t, id, "move_from_stage_id", m.MoveFromStageID, r.id(t, "move_from_stage_id"))
+		eq(t, id, "move_to_stage_id", m.MoveToStageID, r.id(t, "move_to_stage_id"))
+		eq(t, id, "user_id", m.UserID, r.id(t, "user_id"))
+		eqTime(t, id, "move_time", m.MoveTime, r.time(t, "move_time"))
+		eqTime(t, id, "prev_stage_move_time", m.PrevStageMoveTime, r.time(t, "prev_stage_move_time"))
+	},
 	"campaigns": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
 		c, id := row.(*warehouse.CampaignsRow), tr.ID
 		eq(t, id, "name", c.Name, r.str("name"))

@@ -173,6 +173,11 @@ func TestMapRecord_SpecExamples(t *testing.T) {
 		{stream: "contact_link_types", file: "contact_link_types", want: &warehouse.ContactLinkTypesRow{
 			Name: new("Spouse"), MaxLinks: new(int64(1)), CreateTime: new(ts("2024-01-15T10:30:00Z")),
 		}},
+		{stream: "opportunity_stage_moves", file: "opportunity_stage_moves", want: &warehouse.OpportunityStageMovesRow{
+			OpportunityID: new(int64(7)), MoveTime: new(ts("2024-03-15T10:30:00Z")), MoveFromStageID: new(int64(3)),
+			MoveToStageID: new(int64(5)), PrevStageMoveTime: new(ts("2024-02-10T08:00:00Z")), UserID: new(int64(1)),
+			CreatedBy: new(int64(1)), CreateTime: new(ts("2024-03-15T10:30:00Z")),
+		}},
 		{stream: "contact_custom_fields", file: "custom_fields", want: &customField},
 		{stream: "company_custom_fields", file: "custom_fields", want: new(warehouse.CompanyCustomFieldsRow(customField))},
 		{stream: "opportunity_custom_fields", file: "custom_fields", want: new(warehouse.OpportunityCustomFieldsRow(customField))},

@@ -264,6 +264,11 @@ var Streams = []Stream{
 		Reason: "no time filter on either version; v2 orders by update time, so a sync stops at the high-water mark",
 	},
 	{
+		Name: "opportunity_stage_moves", Version: V2, Path: "/v2/opportunities/stageMoves", RecordsKey: "stage_moves", MaxPageSize: 1000,
+		Mode: ModeUpdateOrder, OrderBy: "move_date desc", IDField: "id", UpdatedField: "move_time",
+		Reason: "append-only history with no time filter; newest first, a sync stops at the high-water mark (one call when nothing moved)",
+	},
+	{
 		Name: "orders", Version: V2, Path: "/v2/orders", RecordsKey: "orders", MaxPageSize: 1000,
 		Mode: ModeTimeFilter, SinceFilter: "modified_since_time", UntilFilter: "modified_until_time",
 		OrderBy: "id asc", AfterIDFilter: "id", IDField: "id", UpdatedField: "modification_time", IDRange: true,

@@ -473,6 +473,19 @@ var tables = []*Table{
 			{Name: "options", Type: JSONB},
 		},
 	},
+	{
+		Name: "opportunity_stage_moves",
+		Columns: []Column{
+			{Name: "opportunity_id", Type: BigInt},
+			{Name: "move_time", Type: Timestamptz},
+			{Name: "move_from_stage_id", Type: BigInt},
+			{Name: "move_to_stage_id", Type: BigInt},
+			{Name: "prev_stage_move_time", Type: Timestamptz},
+			{Name: "user_id", Type: BigInt},
+			{Name: "created_by", Type: BigInt},
+			{Name: "create_time", Type: Timestamptz},
+		},
+	},
 }
 
 // ContactsRow is a record for table contacts: its typed columns, nil standing
@@ -2356,5 +2369,64 @@ func (r *SubscriptionCustomFieldsRow) writeTo(w *rowWriter) bool {
 	w.text(r.GroupName)
 	w.text(r.DefaultValue)
 	w.jsonb(r.Options)
+	return true
+}
+
+// OpportunityStageMovesRow is a record for table opportunity_stage_moves: its
+// typed columns, nil standing for NULL, and its child rows.
+//
+// Keap opportunity stage moves (GET /v2/opportunities/stageMoves): the
+// pipeline's history, one row per move; time in a stage is the time to the
+// opportunity's next move.
+type OpportunityStageMovesRow struct {
+	// OpportunityID is column opportunity_id (bigint): The opportunity moved:
+	// joins keap.opportunities.id.
+	OpportunityID *int64
+
+	// MoveTime is column move_time (timestamptz): When the opportunity moved.
+	MoveTime *time.Time
+
+	// MoveFromStageID is column move_from_stage_id (bigint): The stage it left:
+	// joins keap.opportunity_stages.id; NULL for its first stage.
+	MoveFromStageID *int64
+
+	// MoveToStageID is column move_to_stage_id (bigint): The stage it entered:
+	// joins keap.opportunity_stages.id.
+	MoveToStageID *int64
+
+	// PrevStageMoveTime is column prev_stage_move_time (timestamptz): When the
+	// opportunity had moved before (into the stage it left).
+	PrevStageMoveTime *time.Time
+
+	// UserID is column user_id (bigint): The user who moved it: joins
+	// keap.users.id.
+	UserID *int64
+
+	// CreatedBy is column created_by (bigint): The user who recorded the move:
+	// joins keap.users.id.
+	CreatedBy *int64
+
+	// CreateTime is column create_time (timestamptz): When the move was recorded
+	// in Keap.
+	CreateTime *time.Time
+}
+
+// TableName returns "opportunity_stage_moves".
+func (*OpportunityStageMovesRow) TableName() string { return "opportunity_stage_moves" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *OpportunityStageMovesRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.bigint(r.OpportunityID)
+	w.timestamptz(r.MoveTime)
+	w.bigint(r.MoveFromStageID)
+	w.bigint(r.MoveToStageID)
+	w.timestamptz(r.PrevStageMoveTime)
+	w.bigint(r.UserID)
+	w.bigint(r.CreatedBy)
+	w.timestamptz(r.CreateTime)
 	return true
 }

@@ -388,7 +388,7 @@ var everyTableRow = []warehouse.TableRow{
 	&warehouse.CompanyCustomFieldsRow{}, &warehouse.OpportunityCustomFieldsRow{}, &warehouse.OrderCustomFieldsRow{},
 	&warehouse.OpportunityStagesRow{}, &warehouse.LeadSourceCategoriesRow{}, &warehouse.LeadSourcesRow{},
 	&warehouse.ProductCategoriesRow{}, &warehouse.ContactLinkTypesRow{}, &warehouse.NoteCustomFieldsRow{},
-	&warehouse.TaskCustomFieldsRow{}, &warehouse.SubscriptionCustomFieldsRow{},
+	&warehouse.TaskCustomFieldsRow{}, &warehouse.SubscriptionCustomFieldsRow{}, &warehouse.OpportunityStageMovesRow{},
 }
 
 // sampleValue returns a value for a field of column type ct, distinct for

@@ -134,6 +134,7 @@ var endpoints = []endpoint{
 	{path: "/v2/opportunities", key: "opportunities", optional: "custom_fields,created_by,last_updated_by,status_id",
 		empty: url.Values{"filter": {"opportunity_id>999999999"}}},
 	{path: "/v2/opportunities/stages", key: "stages", empty: url.Values{"filter": {"opportunity_stage_id>999999999"}}},
+	{path: "/v2/opportunities/stageMoves", key: "stage_moves", empty: url.Values{"filter": {"opportunity_id==999999999"}}},
 	{path: "/v2/leadSourceCategories", key: "lead_source_categories", empty: url.Values{"filter": {"name==No such category"}}},
 	{path: "/v2/leadSources", key: "lead_sources", empty: url.Values{"filter": {"id>999999999"}}},
 	{path: "/v2/productCategories", key: "product_categories", empty: url.Values{"filter": {"product_category_id>999999999"}}},

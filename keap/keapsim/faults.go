@@ -43,6 +43,9 @@ type Fault struct {
 	// PathPrefix limits the fault to paths below /crm/rest starting with it
 	// ("/v2/contacts"). Default: every path.
 	PathPrefix string
+	// Path, when set, limits the fault to exactly this path ("/v2/notes",
+	// not "/v2/notes/model").
+	Path string
 	// Delay is the added latency of FaultSlow. Default 2s.
 	Delay time.Duration
 }
@@ -97,7 +100,7 @@ func (s *Server) drawFault(reqNo int64, path string) *Fault {
 	below := strings.TrimPrefix(path, basePath)
 	for i := range s.faults {
 		f := &s.faults[i]
-		if f.PathPrefix != "" && !strings.HasPrefix(below, f.PathPrefix) {
+		if f.PathPrefix != "" && !strings.HasPrefix(below, f.PathPrefix) || f.Path != "" && below != f.Path {
 			continue
 		}
 		if f.Request == reqNo || (f.Probability > 0 && s.frand.Float64() < f.Probability) {

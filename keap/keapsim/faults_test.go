@@ -117,3 +117,26 @@ func TestFaults_InvalidFaultsAreRejected(t *testing.T) {
 		}
 	}
 }
+
+// TestFaults_APathFaultHitsThatPathOnly: Path is exact where PathPrefix is
+// not (/v2/notes and /v2/notes/model).
+func TestFaults_APathFaultHitsThatPathOnly(t *testing.T) {
+	t.Parallel()
+	s := keapsim.New(t, unlimited(keapsim.Options{Contacts: 10}))
+	if err := s.AddFault(keapsim.Fault{Kind: keapsim.Fault503, Probability: 1, Path: "/v2/notes"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := get(t, s, "/v2/notes"); r.status != 503 {
+		t.Errorf("/v2/notes: %d, want the fault's 503", r.status)
+	}
+	if r := get(t, s, "/v2/notes/model"); r.status != 200 {
+		t.Errorf("/v2/notes/model: %d, want 200 (a path fault is exact)", r.status)
+	}
+	s.ClearFaults()
+	if err := s.AddFault(keapsim.Fault{Kind: keapsim.Fault503, Probability: 1, PathPrefix: "/v2/notes"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := get(t, s, "/v2/notes/model"); r.status != 503 {
+		t.Errorf("/v2/notes/model under a prefix fault: %d, want 503", r.status)
+	}
+}

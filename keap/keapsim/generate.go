@@ -57,6 +57,8 @@ func (s *Server) generateTable(d *streamDef, now int64) *table {
 		}
 		updated := created
 		switch x := rn.n(100); {
+		case d.appendOnly:
+			// history: never changed after creation
 		case x < 30:
 			// never updated since creation
 		case x < 40:

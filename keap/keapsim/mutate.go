@@ -16,6 +16,10 @@ var ErrUnknownStream = errors.New("keapsim: unknown stream")
 // ErrNoRecord is returned when a record does not exist or was deleted.
 var ErrNoRecord = errors.New("keapsim: no such record")
 
+// ErrAppendOnly is returned for an update or delete of a record of a
+// history stream (stage moves), which Keap never changes.
+var ErrAppendOnly = errors.New("keapsim: the stream is append-only")
+
 // Op is a kind of change to a record.
 type Op string
 
@@ -104,6 +108,9 @@ func (s *Server) change(stream string, id int64, fn func(t *table, i int)) error
 	if err != nil {
 		return err
 	}
+	if t.def.appendOnly {
+		return fmt.Errorf("%w: %s", ErrAppendOnly, stream)
+	}
 	i, ok := t.find(id)
 	if !ok || t.recs[i].deleted {
 		return fmt.Errorf("%w: %s %d", ErrNoRecord, stream, id)
@@ -122,7 +129,8 @@ func (s *Server) countMutation() {
 }
 
 // Churn makes n random changes across the streams with records (70%
-// updates, 20% creates, 10% deletes), drawn from rng, and returns them.
+// updates, 20% creates, 10% deletes; only creates in an append-only
+// stream), drawn from rng, and returns them.
 // Streams are weighted by size, so contacts change most.
 func (s *Server) Churn(rng *rand.Rand, n int) ([]Mutation, error) {
 	out := make([]Mutation, 0, n)
@@ -162,7 +170,7 @@ func (s *Server) churnOne(rng *rand.Rand) (Mutation, error) {
 	m := Mutation{Stream: stream, ID: id, At: s.opts.Now()}
 	var err error
 	switch p := rng.IntN(100); {
-	case id == 0 || p < 20:
+	case id == 0 || p < 20 || t.def.appendOnly:
 		m.Op = OpCreate
 		m.ID, err = s.Create(stream)
 	case p < 90:

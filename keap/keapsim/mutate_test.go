@@ -218,3 +218,38 @@ func reflectEqual(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
 }
+
+// TestMutate_StageMovesAreHistory: a stage move is created, never changed
+// or deleted, through the API or by churn.
+func TestMutate_StageMovesAreHistory(t *testing.T) {
+	t.Parallel()
+	s := keapsim.New(t, unlimited(keapsim.Options{Contacts: 500, Seed: 4}))
+	recs, err := s.Records("opportunity_stage_moves", nil)
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("stage moves: %d, %v", len(recs), err)
+	}
+	id := recs[0].ID
+	if err := s.Update("opportunity_stage_moves", id); !errors.Is(err, keapsim.ErrAppendOnly) {
+		t.Errorf("update of a stage move: %v, want ErrAppendOnly", err)
+	}
+	if err := s.Delete("opportunity_stage_moves", id); !errors.Is(err, keapsim.ErrAppendOnly) {
+		t.Errorf("delete of a stage move: %v, want ErrAppendOnly", err)
+	}
+	muts, err := s.Churn(rand.New(rand.NewPCG(1, 2)), 3000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created int
+	for _, m := range muts {
+		if m.Stream != "opportunity_stage_moves" {
+			continue
+		}
+		if m.Op != keapsim.OpCreate {
+			t.Errorf("churn made %s of stage move %d", m.Op, m.ID)
+		}
+		created++
+	}
+	if created == 0 {
+		t.Error("churn never added a stage move")
+	}
+}

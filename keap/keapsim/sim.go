@@ -78,6 +78,7 @@ func (s *Server) serveSim(w http.ResponseWriter, r *http.Request) {
 			Probability float64   `json:"probability"`
 			Request     int64     `json:"request"`
 			PathPrefix  string    `json:"path_prefix"`
+			Path        string    `json:"path"`
 			DelayMS     int64     `json:"delay_ms"`
 		}
 		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in); err != nil {
@@ -85,7 +86,7 @@ func (s *Server) serveSim(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		err := s.AddFault(Fault{Kind: in.Kind, Probability: in.Probability, Request: in.Request,
-			PathPrefix: in.PathPrefix, Delay: time.Duration(in.DelayMS) * time.Millisecond})
+			PathPrefix: in.PathPrefix, Path: in.Path, Delay: time.Duration(in.DelayMS) * time.Millisecond})
 		s.simResult(w, in, err)
 	case len(p) == 1 && p[0] == "faults" && r.Method == http.MethodDelete:
 		s.ClearFaults()

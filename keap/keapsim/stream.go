@@ -66,6 +66,10 @@ type streamDef struct {
 	// v1 query parameters for order (v1 streams only): order names mapped
 	// like orders.
 	v1Orders map[string]orderSpec
+
+	// appendOnly marks history (stage moves): records are created, never
+	// updated or deleted.
+	appendOnly bool
 }
 
 func (d *streamDef) mask(names ...string) fieldMask {

@@ -23,13 +23,14 @@ const (
 	leadSourceSalt
 	productCategorySalt
 	contactLinkTypeSalt
+	stageMoveSalt
 )
 
 func v2Defs() []*streamDef {
 	return []*streamDef{
 		usersDef(), tagCategoriesDef(), tagsDef(), leadSourceCategoriesDef(), leadSourcesDef(), contactLinkTypesDef(), companiesDef(), contactsDef(),
 		productCategoriesDef(), productsDef(),
-		opportunityStagesDef(), opportunitiesDef(), ordersDef(), subscriptionsDef(), paymentsDef(), notesDef(), tasksDef(), campaignsDef(),
+		opportunityStagesDef(), opportunitiesDef(), stageMovesDef(), ordersDef(), subscriptionsDef(), paymentsDef(), notesDef(), tasksDef(), campaignsDef(),
 	}
 }
 
