@@ -243,6 +243,42 @@ func TestPlan_CountsEachStreamOnceAndMatchesWhatTheSyncCosts(t *testing.T) {
 	if plan.FirstSyncDays <= 0 || plan.IncrementalShare <= 0 {
 		t.Errorf("plan = %+v", plan)
 	}
+
+	// Emails: each incremental run re-reads the window (30 days by
+	// default), priced from a count of the emails sent in it, and the
+	// next run costs what the plan says.
+	emails := findStreamPlan(t, plan, "emails")
+	truth, err := sim.Records("emails", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inWindow int64
+	for _, r := range truth {
+		if r.Created.After(time.Now().Add(-30 * 24 * time.Hour)) {
+			inWindow++
+		}
+	}
+	if emails.RereadWindow != 30*24*time.Hour || emails.Changed != inWindow || emails.Incremental != (inWindow+testPageSize-1)/testPageSize {
+		t.Errorf("emails plan: window %v, %d changed, %d calls a run; want 30 days, the %d emails sent in it", emails.RereadWindow, emails.Changed, emails.Incremental, inWindow)
+	}
+	if emails.FirstSyncDays <= 0 || emails.FirstSyncDays >= plan.FirstSyncDays {
+		t.Errorf("emails' first sync takes %.2f days of %.2f in all", emails.FirstSyncDays, plan.FirstSyncDays)
+	}
+	runs = e.sync(jobs.SyncRequest{Streams: []string{"emails"}}, time.Minute)
+	if r := runByStream(t, runs, "emails"); r.APICalls != emails.Incremental {
+		t.Errorf("the next emails run made %d calls, the plan says %d", r.APICalls, emails.Incremental)
+	}
+}
+
+func findStreamPlan(t *testing.T, p jobs.Plan, stream string) jobs.StreamPlan {
+	t.Helper()
+	for _, sp := range p.Streams {
+		if sp.Stream == stream {
+			return sp
+		}
+	}
+	t.Fatalf("no plan of %s", stream)
+	return jobs.StreamPlan{}
 }
 
 func TestStop_BoundedSoftStopLeavesRunningPagesToTheNextWorker(t *testing.T) {

@@ -157,6 +157,25 @@ type Account struct {
 	// job, a rejected key, a stream stale past its schedule) are posted.
 	// Default: nowhere.
 	Notify Notify
+
+	// RereadWindows sets, by stream, how far back each incremental run
+	// reads again, for the streams the catalogue gives a re-read window
+	// (keap.Stream.RereadWindow: emails, whose opens and clicks come after
+	// the creation time their filter sees). Missing: the catalogue's
+	// default; negative: none beyond the overlap.
+	RereadWindows map[string]time.Duration
+}
+
+// rereadWindow is how far back an incremental run of s re-reads.
+func (a Account) rereadWindow(s keap.Stream) time.Duration {
+	w, ok := a.RereadWindows[s.Name]
+	switch {
+	case !ok:
+		return s.RereadWindow
+	case w < 0:
+		return 0
+	}
+	return w
 }
 
 // ConfigError reports an invalid Config field.
@@ -299,6 +318,11 @@ func (c Config) validate() error {
 		for j, s := range a.Streams {
 			if _, ok := keap.StreamByName(s); !ok {
 				return &ConfigError{Field: fmt.Sprintf("%s.Streams[%d]", field, j), Reason: fmt.Sprintf("unknown stream %q", s)}
+			}
+		}
+		for name := range a.RereadWindows {
+			if st, ok := keap.StreamByName(name); !ok || st.RereadWindow == 0 {
+				return &ConfigError{Field: field + ".RereadWindows", Reason: fmt.Sprintf("stream %q has no re-read window (only streams whose changes their filter cannot see do: emails)", name)}
 			}
 		}
 		if err := a.Notify.validate(field + ".Notify"); err != nil {

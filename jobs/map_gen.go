@@ -1045,6 +1045,48 @@ func mapOpportunityStageMoves(m *rowMapper, raw []byte) warehouse.TableRow {
 	return row
 }
 
+// emailsRecord is a record of emails as the columns of its table read it.
+type emailsRecord struct {
+	Subject              jText        `json:"subject"`
+	Headers              jText        `json:"headers"`
+	ContactID            jInt         `json:"contact_id"`
+	SentToAddress        jText        `json:"sent_to_address"`
+	SentToCcAddressList  jsonListJSON `json:"sent_to_cc_address_list"`
+	SentToBccAddressList jsonListJSON `json:"sent_to_bcc_address_list"`
+	SentFromAddress      jText        `json:"sent_from_address"`
+	SentFromReplyAddress jText        `json:"sent_from_reply_address"`
+	SentTime             jTime        `json:"sent_time"`
+	ReceivedTime         jTime        `json:"received_time"`
+	OpenedTime           jTime        `json:"opened_time"`
+	ClickedTime          jTime        `json:"clicked_time"`
+	OriginalProvider     jText        `json:"original_provider"`
+	OriginalProviderID   jText        `json:"original_provider_id"`
+	ProviderSourceID     jText        `json:"provider_source_id"`
+}
+
+// mapEmails types a record of emails.
+func mapEmails(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r emailsRecord
+	m.decode(raw, &r)
+	row := &warehouse.EmailsRow{}
+	row.Subject = m.text("subject", &r.Subject)
+	row.Headers = m.text("headers", &r.Headers)
+	row.ContactID = m.bigint("contact_id", &r.ContactID)
+	row.SentToAddress = m.text("sent_to_address", &r.SentToAddress)
+	row.SentToCcAddresses = m.jsonList("sent_to_cc_address_list", &r.SentToCcAddressList)
+	row.SentToBccAddresses = m.jsonList("sent_to_bcc_address_list", &r.SentToBccAddressList)
+	row.SentFromAddress = m.text("sent_from_address", &r.SentFromAddress)
+	row.SentFromReplyAddress = m.text("sent_from_reply_address", &r.SentFromReplyAddress)
+	row.SentTime = m.timestamp("sent_time", &r.SentTime)
+	row.ReceivedTime = m.timestamp("received_time", &r.ReceivedTime)
+	row.OpenedTime = m.timestamp("opened_time", &r.OpenedTime)
+	row.ClickedTime = m.timestamp("clicked_time", &r.ClickedTime)
+	row.OriginalProvider = m.text("original_provider", &r.OriginalProvider)
+	row.OriginalProviderID = m.text("original_provider_id", &r.OriginalProviderID)
+	row.ProviderSourceID = m.text("provider_source_id", &r.ProviderSourceID)
+	return row
+}
+
 // generatedMappers are the mappers generated from the migrations, by stream.
 var generatedMappers = map[string]recordMapper{
 	"contacts":                   mapContacts,
@@ -1074,4 +1116,5 @@ var generatedMappers = map[string]recordMapper{
 	"task_custom_fields":         mapTaskCustomFields,
 	"subscription_custom_fields": mapSubscriptionCustomFields,
 	"opportunity_stage_moves":    mapOpportunityStageMoves,
+	"emails":                     mapEmails,
 }

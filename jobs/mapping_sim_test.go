@@ -268,6 +268,18 @@ var simChecks = map[string]func(t *testing.T, tr keapsim.TruthRecord, r jrec, ro
 		eqTime(t, id, "move_time", m.MoveTime, r.time(t, "move_time"))
 		eqTime(t, id, "prev_stage_move_time", m.PrevStageMoveTime, r.time(t, "prev_stage_move_time"))
 	},
+	"emails": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		m, id := row.(*warehouse.EmailsRow), tr.ID
+		eq(t, id, "subject", m.Subject, r.str("subject"))
+		eq(t, id, "contact_id", m.ContactID, r.id(t, "contact_id"))
+		eq(t, id, "sent_to_address", m.SentToAddress, r.str("sent_to_address"))
+		eqTime(t, id, "sent_time", m.SentTime, r.time(t, "sent_time"))
+		eqTime(t, id, "opened_time", m.OpenedTime, r.time(t, "opened_time"))
+		eqTime(t, id, "clicked_time", m.ClickedTime, r.time(t, "clicked_time"))
+		if (len(m.SentToCcAddresses) > 0) != (r.list("sent_to_cc_address_list") != nil) {
+			t.Errorf("record %d: cc addresses %s", id, m.SentToCcAddresses)
+		}
+	},
 	"campaigns": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
 		c, id := row.(*warehouse.CampaignsRow), tr.ID
 		eq(t, id, "name", c.Name, r.str("name"))

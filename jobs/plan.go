@@ -62,6 +62,12 @@ type StreamPlan struct {
 	// Estimate says how sure the figures are: "exact" (counted),
 	// "synced" (from the warehouse's rows), "at_least" or "unknown".
 	Estimate string `json:"estimate"`
+	// RereadWindow is how far back each incremental run reads again
+	// (emails: for opens and clicks); Incremental includes those calls.
+	RereadWindow time.Duration `json:"reread_window,omitempty"`
+	// FirstSyncDays is the days of background budget the stream's first
+	// sync takes on its own.
+	FirstSyncDays float64 `json:"first_sync_days"`
 }
 
 // Plan estimates the cost of syncing account. It makes one count call per
@@ -106,6 +112,9 @@ func (p *Pipeline) Plan(ctx context.Context, account string) (Plan, error) {
 	plan.DayBudget = q.DayBudget(reported, false)
 	if background := q.DayBudget(reported, true); background > 0 {
 		plan.FirstSyncDays = float64(plan.FirstSync) / float64(background)
+		for i := range plan.Streams {
+			plan.Streams[i].FirstSyncDays = float64(plan.Streams[i].FirstSync) / float64(background)
+		}
 	}
 	if plan.DayBudget > 0 {
 		plan.IncrementalShare = float64(plan.Incremental) * plan.RunsPerDay / float64(plan.DayBudget)
@@ -144,7 +153,12 @@ func (p *Pipeline) planStream(ctx context.Context, a *account, s keap.Stream, no
 		}
 	}
 	if s.Mode == keap.ModeTimeFilter && s.CountSinceParam != "" {
-		n, err := a.client.Count(ctx, s, now.Add(-interval-p.cfg.Overlap), now)
+		back := interval + p.cfg.Overlap
+		if w := a.rereadWindow(s); w > 0 {
+			sp.RereadWindow = w
+			back = max(back, w) // a run reads from the earlier of the checkpoint and the window
+		}
+		n, err := a.client.Count(ctx, s, now.Add(-back), now)
 		calls++
 		if err != nil {
 			return sp, calls, err

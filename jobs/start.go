@@ -297,6 +297,9 @@ func (p *Pipeline) runSpec(ctx context.Context, tx pgx.Tx, a *account, s keap.St
 	case keap.ModeTimeFilter:
 		if !fresh {
 			spec.WindowSince = cp.HighWaterTime.Add(-p.cfg.Overlap)
+			if w := a.rereadWindow(s); w > 0 && now.Add(-w).Before(spec.WindowSince) {
+				spec.WindowSince = now.Add(-w) // changes the filter cannot see (opens and clicks)
+			}
 		}
 		since = warehouse.Slice{Since: spec.WindowSince, Until: now}
 		if fresh && Reconcilable(s) {

@@ -1,5 +1,7 @@
 package keap
 
+import "time"
+
 // APIVersion is the version of Keap's REST API a stream is read from.
 type APIVersion int
 
@@ -128,6 +130,12 @@ type Stream struct {
 	// (<name>_custom) is rebuilt when the definitions change. Empty for
 	// other streams.
 	CustomFieldsOf string
+
+	// RereadWindow, for a stream whose records change where its filter
+	// cannot see (emails filter on creation time only, and opens and
+	// clicks come after sending), is how far back each incremental run
+	// reads again by default. Zero: no more than the overlap.
+	RereadWindow time.Duration
 
 	// Reason records why this endpoint was chosen over the alternatives.
 	Reason string
@@ -315,6 +323,13 @@ var Streams = []Stream{
 		Mode: ModeFullScan, OrderBy: "id asc", IDField: "id",
 		CountPath: "/v1/campaigns", CountRecordsKey: "campaigns",
 		Reason: "no time filter and no update time; few rows, one call; v1's list embeds whole sequence graphs",
+	},
+	{
+		Name: "emails", Version: V2, Path: "/v2/emails", RecordsKey: "emails", MaxPageSize: 1000,
+		Mode: ModeTimeFilter, SinceFilter: "start_created_time", UntilFilter: "end_created_time",
+		OrderBy: "created_time asc", IDField: "id", RereadWindow: 30 * 24 * time.Hour,
+		CountPath: "/v1/emails", CountRecordsKey: "emails", CountSinceParam: "since_sent_date", CountUntilParam: "until_sent_date",
+		Reason: "usually the largest collection; it filters on creation time only, and opens and clicks change an email later without an update time, so each run also re-reads a recent window (30 days by default)",
 	},
 }
 

@@ -486,6 +486,26 @@ var tables = []*Table{
 			{Name: "create_time", Type: Timestamptz},
 		},
 	},
+	{
+		Name: "emails",
+		Columns: []Column{
+			{Name: "subject", Type: Text},
+			{Name: "headers", Type: Text},
+			{Name: "contact_id", Type: BigInt},
+			{Name: "sent_to_address", Type: Text},
+			{Name: "sent_to_cc_addresses", Type: JSONB},
+			{Name: "sent_to_bcc_addresses", Type: JSONB},
+			{Name: "sent_from_address", Type: Text},
+			{Name: "sent_from_reply_address", Type: Text},
+			{Name: "sent_time", Type: Timestamptz},
+			{Name: "received_time", Type: Timestamptz},
+			{Name: "opened_time", Type: Timestamptz},
+			{Name: "clicked_time", Type: Timestamptz},
+			{Name: "original_provider", Type: Text},
+			{Name: "original_provider_id", Type: Text},
+			{Name: "provider_source_id", Type: Text},
+		},
+	},
 }
 
 // ContactsRow is a record for table contacts: its typed columns, nil standing
@@ -2428,5 +2448,95 @@ func (r *OpportunityStageMovesRow) writeTo(w *rowWriter) bool {
 	w.bigint(r.UserID)
 	w.bigint(r.CreatedBy)
 	w.timestamptz(r.CreateTime)
+	return true
+}
+
+// EmailsRow is a record for table emails: its typed columns, nil standing for
+// NULL, and its child rows.
+//
+// Keap email history (GET /v2/emails), without bodies: one row per email sent
+// to a contact, with its opens and clicks (re-read for email_reread_window
+// after sending; later opens land with a full sync).
+type EmailsRow struct {
+	// Subject is column subject (text): Subject line.
+	Subject *string
+
+	// Headers is column headers (text): Extra headers of the email, as Keap
+	// reports them.
+	Headers *string
+
+	// ContactID is column contact_id (bigint): The recipient: joins
+	// keap.contacts.id.
+	ContactID *int64
+
+	// SentToAddress is column sent_to_address (text): The address it was sent to.
+	SentToAddress *string
+
+	// SentToCcAddresses is column sent_to_cc_addresses (jsonb): Cc addresses: a
+	// JSON array.
+	SentToCcAddresses json.RawMessage
+
+	// SentToBccAddresses is column sent_to_bcc_addresses (jsonb): Bcc addresses: a
+	// JSON array.
+	SentToBccAddresses json.RawMessage
+
+	// SentFromAddress is column sent_from_address (text): The sender's address.
+	SentFromAddress *string
+
+	// SentFromReplyAddress is column sent_from_reply_address (text): The reply-to
+	// address.
+	SentFromReplyAddress *string
+
+	// SentTime is column sent_time (timestamptz): When it was sent.
+	SentTime *time.Time
+
+	// ReceivedTime is column received_time (timestamptz): When it was received.
+	ReceivedTime *time.Time
+
+	// OpenedTime is column opened_time (timestamptz): When it was opened; NULL
+	// while not (as of the last read of it).
+	OpenedTime *time.Time
+
+	// ClickedTime is column clicked_time (timestamptz): When a link in it was
+	// clicked; NULL while not.
+	ClickedTime *time.Time
+
+	// OriginalProvider is column original_provider (text): Who sent it:
+	// INFUSIONSOFT (Keap), MICROSOFT or GOOGLE (a synced mailbox), UNKNOWN.
+	OriginalProvider *string
+
+	// OriginalProviderID is column original_provider_id (text): The message's id
+	// at that provider.
+	OriginalProviderID *string
+
+	// ProviderSourceID is column provider_source_id (text): The synced mailbox it
+	// came from.
+	ProviderSourceID *string
+}
+
+// TableName returns "emails".
+func (*EmailsRow) TableName() string { return "emails" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *EmailsRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Subject)
+	w.text(r.Headers)
+	w.bigint(r.ContactID)
+	w.text(r.SentToAddress)
+	w.jsonb(r.SentToCcAddresses)
+	w.jsonb(r.SentToBccAddresses)
+	w.text(r.SentFromAddress)
+	w.text(r.SentFromReplyAddress)
+	w.timestamptz(r.SentTime)
+	w.timestamptz(r.ReceivedTime)
+	w.timestamptz(r.OpenedTime)
+	w.timestamptz(r.ClickedTime)
+	w.text(r.OriginalProvider)
+	w.text(r.OriginalProviderID)
+	w.text(r.ProviderSourceID)
 	return true
 }

@@ -389,6 +389,7 @@ var everyTableRow = []warehouse.TableRow{
 	&warehouse.OpportunityStagesRow{}, &warehouse.LeadSourceCategoriesRow{}, &warehouse.LeadSourcesRow{},
 	&warehouse.ProductCategoriesRow{}, &warehouse.ContactLinkTypesRow{}, &warehouse.NoteCustomFieldsRow{},
 	&warehouse.TaskCustomFieldsRow{}, &warehouse.SubscriptionCustomFieldsRow{}, &warehouse.OpportunityStageMovesRow{},
+	&warehouse.EmailsRow{},
 }
 
 // sampleValue returns a value for a field of column type ct, distinct for

@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"reflect"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,15 +60,16 @@ type printedConfig struct {
 }
 
 type printedAccount struct {
-	Name             string        `yaml:"name"`
-	BaseURL          string        `yaml:"base_url"`
-	APIKey           string        `yaml:"api_key,omitempty"`
-	APIKeyFile       string        `yaml:"api_key_file,omitempty"`
-	Schedule         string        `yaml:"schedule"`
-	Streams          []string      `yaml:"streams"`
-	ReconcileDeletes string        `yaml:"reconcile_deletes"`
-	Quota            printedQuota  `yaml:"quota"`
-	Notify           printedNotify `yaml:"notify"`
+	Name              string        `yaml:"name"`
+	BaseURL           string        `yaml:"base_url"`
+	APIKey            string        `yaml:"api_key,omitempty"`
+	APIKeyFile        string        `yaml:"api_key_file,omitempty"`
+	Schedule          string        `yaml:"schedule"`
+	Streams           []string      `yaml:"streams"`
+	ReconcileDeletes  string        `yaml:"reconcile_deletes"`
+	Quota             printedQuota  `yaml:"quota"`
+	Notify            printedNotify `yaml:"notify"`
+	EmailRereadWindow string        `yaml:"email_reread_window"`
 }
 
 type printedNotify struct {
@@ -121,14 +124,14 @@ func printable(cfg *config) printedConfig {
 			MaxAttempts: cfg.Worker.MaxAttempts, ShutdownTimeout: cfg.Worker.ShutdownTimeout.String(),
 			RescueAfter: rescue.String(), PageSize: pageSize,
 		},
-		HTTP: printedHTTP{Listen: orDefault(cfg.HTTP.Listen, off), AuthToken: cfg.HTTP.AuthToken.String(), AllowedHosts: cfg.HTTP.AllowedHosts},
+		HTTP: printedHTTP{Listen: orDefault(cfg.HTTP.Listen, off), AuthToken: cfg.HTTP.AuthToken.String(), AllowedHosts: slices.Clone(cfg.HTTP.AllowedHosts)},
 		Log:  printedLog{Format: cfg.Log.Format, Level: strings.ToLower(cfg.Log.Level.String())},
 	}
 	for _, a := range cfg.Accounts {
 		pa := printedAccount{
 			Name: a.Name, BaseURL: a.BaseURL, APIKeyFile: a.APIKeyFile,
 			Schedule: orDefault(a.Schedule, off), ReconcileDeletes: orDefault(a.ReconcileDeletes, off),
-			Streams: a.Streams,
+			Streams: slices.Clone(a.Streams), EmailRereadWindow: configDuration(a.EmailRereadWindow),
 			Quota: printedQuota{PerSecond: a.Quota.PerSecond, PerMinute: a.Quota.PerMinute, PerDay: a.Quota.PerDay,
 				Reserve: a.Quota.Reserve, BackgroundShare: a.Quota.BackgroundShare},
 		}
@@ -144,7 +147,29 @@ func printable(cfg *config) printedConfig {
 		}
 		p.Accounts = append(p.Accounts, pa)
 	}
+	scrubStrings(reflect.ValueOf(&p).Elem(), cfg.secrets)
 	return p
+}
+
+// scrubStrings replaces every secret inside the strings of v (a struct,
+// slice or string, walked deeply) by [redacted].
+func scrubStrings(v reflect.Value, secrets []string) {
+	switch v.Kind() {
+	case reflect.String:
+		s := v.String()
+		for _, sec := range secrets {
+			s = strings.ReplaceAll(s, sec, "[redacted]")
+		}
+		v.SetString(s)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			scrubStrings(v.Field(i), secrets)
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			scrubStrings(v.Index(i), secrets)
+		}
+	}
 }
 
 func (a *app) versionCommand() *cobra.Command {
@@ -190,4 +215,13 @@ func versionString() string {
 		}
 	}
 	return s + ")"
+}
+
+// configDuration writes d as the configuration reads it: whole days as
+// "30d", anything else as Go writes durations.
+func configDuration(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	return d.String()
 }

@@ -94,6 +94,12 @@ func printPlan(w io.Writer, plan jobs.Plan, acct *accountConfig) error {
 	}
 	fmt.Fprintf(w, "  Incremental runs: %s calls a run, %s, %.1f runs a day: %s of the daily budget.\n",
 		num(plan.Incremental), schedule, plan.RunsPerDay, percent(plan.IncrementalShare))
+	for _, sp := range plan.Streams {
+		if sp.RereadWindow > 0 {
+			fmt.Fprintf(w, "  %s: each run re-reads the last %s (%s records, so that opens and clicks land): %s calls a run; its first sync alone takes %.1f days of the backfill share.\n",
+				sp.Stream, roughDuration(sp.RereadWindow), count(sp.Changed), num(sp.Incremental), sp.FirstSyncDays)
+		}
+	}
 	if acct != nil && acct.ReconcileDeletes != "" && plan.Reconcile > 0 {
 		if every := scheduleInterval(acct.ReconcileDeletes); every > 0 {
 			perDay := float64(plan.Reconcile) * float64(24*time.Hour) / float64(every)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,21 +21,23 @@ import (
 
 // Defaults of the configuration, as config.example.yaml documents them.
 const (
-	defaultConfigFile      = "keapsync.yaml"
-	defaultSchedule        = "0 2 * * *"
-	defaultReconcile       = "0 3 * * 0"
-	defaultListen          = "127.0.0.1:9090"
-	defaultConcurrency     = 4
-	defaultJobTimeout      = 60 * time.Second
-	defaultOverlap         = 10 * time.Minute
-	defaultMaxAttempts     = 10
-	defaultShutdownTimeout = 30 * time.Second
-	defaultPerSecond       = 5
-	defaultPerMinute       = 120
-	defaultPerDay          = 15_000
-	defaultBackgroundShare = 0.9
-	defaultLogFormat       = "text"
-	defaultLogLevel        = "info"
+	defaultConfigFile  = "keapsync.yaml"
+	defaultSchedule    = "0 2 * * *"
+	defaultReconcile   = "0 3 * * 0"
+	defaultListen      = "127.0.0.1:9090"
+	defaultConcurrency = 4
+	defaultJobTimeout  = 60 * time.Second
+	defaultOverlap     = 10 * time.Minute
+	// defaultEmailRereadWindow is the catalogue's (keap.Stream.RereadWindow).
+	defaultEmailRereadWindow = 30 * 24 * time.Hour
+	defaultMaxAttempts       = 10
+	defaultShutdownTimeout   = 30 * time.Second
+	defaultPerSecond         = 5
+	defaultPerMinute         = 120
+	defaultPerDay            = 15_000
+	defaultBackgroundShare   = 0.9
+	defaultLogFormat         = "text"
+	defaultLogLevel          = "info"
 )
 
 const (
@@ -75,6 +78,8 @@ type fileAccount struct {
 	ReconcileDeletes string      `yaml:"reconcile_deletes" doc:"Cron schedule of the delete reconciliation, or off. Default 0 3 * * 0."`
 	Quota            fileQuota   `yaml:"quota" doc:"The quota keapsync keeps to for this key; Keap's headers only tighten it."`
 	Notify           *fileNotify `yaml:"notify" doc:"This account's notifications, instead of the global notify section."`
+	// EmailRereadWindow is a duration in the file ("30d", "720h").
+	EmailRereadWindow *duration `yaml:"email_reread_window" doc:"How far back each incremental sync of emails reads again, so that opens and clicks after sending land (Keap filters emails on creation time only): a duration such as 30d or 720h, at most 365d; 0s reads only new emails. Default 30d."`
 }
 
 type fileNotify struct {
@@ -116,8 +121,16 @@ type fileLog struct {
 // number is refused (it would silently mean nanoseconds).
 type duration time.Duration
 
-// UnmarshalText parses "30s", "5m", "1h30m".
+// UnmarshalText parses "30s", "5m", "1h30m", and whole days: "30d".
 func (d *duration) UnmarshalText(b []byte) error {
+	if days, ok := strings.CutSuffix(string(b), "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100_000 {
+			return fmt.Errorf("time: invalid duration %q", string(b))
+		}
+		*d = duration(time.Duration(n) * 24 * time.Hour)
+		return nil
+	}
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
 		return err
@@ -141,6 +154,11 @@ type config struct {
 
 	// Warnings are advice that does not stop the configuration loading.
 	Warnings []string
+
+	// secrets are the secret values read (API keys, the HTTP token, the
+	// webhook URLs, the database password): config check scrubs them from
+	// any other value it prints, wherever a file also wrote them.
+	secrets []string
 }
 
 type accountConfig struct {
@@ -154,6 +172,9 @@ type accountConfig struct {
 	Streams          []string // empty: every stream
 	Quota            keap.QuotaConfig
 	Notify           notifyConfig
+	// EmailRereadWindow is how far back incremental runs of emails read
+	// again; 0: only new emails.
+	EmailRereadWindow time.Duration
 }
 
 // notifyConfig is where an account's incidents are posted.

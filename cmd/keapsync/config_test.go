@@ -64,6 +64,7 @@ accounts:
     api_key: ${BETA_KEY:-` + testAPIKey + `}
     schedule: "CRON_TZ=Europe/Paris 30 1 * * *"
     reconcile_deletes: "off"
+    email_reread_window: 36h
 http: {listen: "0.0.0.0:9090", auth_token: ${TOKEN}}
 log: {format: json, level: debug}
 worker: {job_timeout: 90s, overlap: 0s, shutdown_timeout: 1m}
@@ -82,6 +83,8 @@ worker: {job_timeout: 90s, overlap: 0s, shutdown_timeout: 1m}
 		"schedule: CRON_TZ=Europe/Paris 30 1 * * *",
 		"reconcile_deletes: \"off\"",
 		"reconcile_deletes: 0 3 * * 0", // acme's default
+		"email_reread_window: 30d",     // acme's default
+		"email_reread_window: 36h0m0s",
 		"base_url: https://api.infusionsoft.com/crm/rest",
 		"- contacts", // every stream by default
 		"format: json",
@@ -92,6 +95,32 @@ worker: {job_timeout: 90s, overlap: 0s, shutdown_timeout: 1m}
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("config check output lacks %q:\n%s", want, r.stdout)
 		}
+	}
+}
+
+// TestConfig_ASecretWrittenUnderAnotherKeyIsNeverPrinted: the fuzzer
+// found a listen address with the API key after its port accepted and
+// printed. A port must be a number, and config check scrubs every secret
+// it read from whatever else it prints (a host name may look like a key).
+func TestConfig_ASecretWrittenUnderAnotherKeyIsNeverPrinted(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, http string
+		code       int
+	}{
+		{"after the port", `http: {listen: "127.0.0.1:90 ${KEAP_API_KEY}"}`, exitUsage},
+		{"as the port", `http: {listen: "127.0.0.1:${KEAP_API_KEY}"}`, exitUsage},
+		{"as an allowed host", `http: {allowed_hosts: ["${KEAP_API_KEY}"]}`, exitOK},
+		{"as the token's namesake host", `http: {auth_token: "${KEAP_API_KEY}", allowed_hosts: ["${KEAP_API_KEY}.example.com"]}`, exitOK},
+	} {
+		cfg := strings.Replace(validConfig, "http: {listen: 127.0.0.1:9090, auth_token: ${KEAPSYNC_HTTP_TOKEN:-}}", tc.http, 1)
+		path := writeFile(t, dir, "k.yaml", cfg)
+		r := runCLI(context.Background(), baseEnv(), "-c", path, "config", "check")
+		if r.code != tc.code {
+			t.Errorf("%s: exit %d, want %d: %v", tc.name, r.code, tc.code, r)
+		}
+		assertNoSecret(t, tc.name, r.stdout+r.stderr)
 	}
 }
 
@@ -192,6 +221,12 @@ func TestConfig_BadConfigsNameTheirFieldAndLine(t *testing.T) {
 			[]string{`k.yaml:12: data_schema: "Keap-Data": want lowercase letters`}},
 		{"concurrency out of range", replace("concurrency: 4", "concurrency: 0"), nil,
 			[]string{`k.yaml:10: worker.concurrency: must be 1 to 1000, got 0`}},
+		{"a re-read window beyond a year", replace(`reconcile_deletes: "0 3 * * 0"`, `reconcile_deletes: "0 3 * * 0"
+    email_reread_window: 400d`), nil,
+			[]string{`k.yaml:9: accounts[0].email_reread_window: must be between 0 and 365d, got 9600h0m0s`}},
+		{"a re-read window in weeks", replace(`reconcile_deletes: "0 3 * * 0"`, `reconcile_deletes: "0 3 * * 0"
+    email_reread_window: 4w`), nil,
+			[]string{`accounts[0].email_reread_window: want a duration with a unit, like 30s or 5m, got "4w"`}},
 		{"duration without unit", replace("concurrency: 4", "concurrency: 4, job_timeout: 60"), nil,
 			[]string{`worker.job_timeout: want a duration with a unit, like 30s or 5m, got "60"`}},
 		{"a secret where a number belongs is named, never quoted", replace("per_day: 15000", "per_day: ${KEAP_API_KEY}"), nil,

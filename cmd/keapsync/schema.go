@@ -20,8 +20,9 @@ const schemaID = "https://raw.githubusercontent.com/keapsync/keapsync/main/docs/
 // number or a word belongs.
 const envReference = `^\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$`
 
-// durationPattern matches what time.ParseDuration takes with a unit.
-const durationPattern = `^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`
+// durationPattern matches what time.ParseDuration takes with a unit, or
+// whole days ("30d").
+const durationPattern = `^([-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+|[0-9]+d)$`
 
 // configSchema is the JSON Schema (draft 2020-12) of the configuration
 // file, generated from fileConfig, the structure the loader decodes and

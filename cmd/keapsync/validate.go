@@ -25,6 +25,15 @@ type validator struct {
 	expanded map[string]bool // paths whose value came from ${VAR}
 	problems []configProblem
 	warnings []string
+	secrets  []string // every secret value read, for printing's sake
+}
+
+// secret records a secret value so that config check can scrub it from
+// whatever other key it was also written in.
+func (v *validator) secret(s string) {
+	if len(strings.TrimSpace(s)) >= 4 {
+		v.secrets = append(v.secrets, s, strings.TrimSpace(s))
+	}
 }
 
 func (v *validator) add(path, format string, args ...any) {
@@ -43,8 +52,10 @@ func (v *validator) validate(fc *fileConfig) *config {
 	default:
 		// Parsing connects to nothing. Its error may quote the string, and
 		// with it a password: say only what is wrong.
-		if _, err := pgxpool.ParseConfig(fc.DatabaseURL); err != nil {
+		if pc, err := pgxpool.ParseConfig(fc.DatabaseURL); err != nil {
 			v.add("database_url", "not a PostgreSQL connection string (want %s or key=value pairs)", databaseURLExample)
+		} else {
+			v.secret(pc.ConnConfig.Password)
 		}
 		cfg.DatabaseURL = secret(fc.DatabaseURL)
 	}
@@ -79,6 +90,8 @@ func (v *validator) validate(fc *fileConfig) *config {
 	cfg.HTTP = v.http(fc.HTTP)
 	cfg.Log = v.log(fc.Log)
 	cfg.Warnings = v.warnings
+	v.secret(fc.HTTP.AuthToken)
+	cfg.secrets = v.secrets
 	return cfg
 }
 
@@ -133,6 +146,7 @@ func (v *validator) account(path string, fa fileAccount) accountConfig {
 		v.add(path+".api_key", "holds white space")
 	}
 	a.APIKey = keap.NewAPIKey(key)
+	v.secret(key)
 
 	a.Schedule = v.schedule(path+".schedule", fa.Schedule, defaultSchedule)
 	a.ReconcileDeletes = v.schedule(path+".reconcile_deletes", fa.ReconcileDeletes, defaultReconcile)
@@ -152,6 +166,15 @@ func (v *validator) account(path string, fa fileAccount) accountConfig {
 		dup[s] = true
 	}
 	a.Streams = fa.Streams
+
+	a.EmailRereadWindow = defaultEmailRereadWindow
+	if w := fa.EmailRereadWindow; w != nil {
+		if d := time.Duration(*w); d < 0 || d > 365*24*time.Hour {
+			v.add(path+".email_reread_window", "must be between 0 and 365d, got %v", d)
+		} else {
+			a.EmailRereadWindow = d
+		}
+	}
 
 	a.Quota = v.quota(path+".quota", fa.Quota)
 	return a
@@ -196,6 +219,7 @@ func (v *validator) notify(path string, fn *fileNotify) notifyConfig {
 		v.warn("%s.webhook_url is http: its token and the incidents cross the network in clear text; prefer https", path)
 	}
 	nc.WebhookURL = secret(hook)
+	v.secret(hook)
 	return nc
 }
 
@@ -339,7 +363,7 @@ func (v *validator) http(fh fileHTTP) httpConfig {
 		return h
 	}
 	host, port, err := net.SplitHostPort(h.Listen)
-	if err != nil || port == "" {
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
 		v.add("http.listen", "%q: want host:port, such as %s", h.Listen, defaultListen)
 		return h
 	}

@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/goccy/go-yaml/ast"
 )
@@ -54,7 +53,8 @@ func (c *shapeChecker) check(n ast.Node, t reflect.Type, path string) {
 			bad("a duration with a unit, like 30s or 5m")
 			return
 		}
-		if _, err := time.ParseDuration(s.Value); err != nil {
+		var d duration
+		if err := d.UnmarshalText([]byte(s.Value)); err != nil {
 			bad("a duration with a unit, like 30s or 5m")
 		}
 		return

@@ -68,6 +68,9 @@ func (s *Server) generateTable(d *streamDef, now int64) *table {
 		default:
 			updated = created + int64(rn.next()%uint64(max(now-created, 1)))
 		}
+		if d.updateWithinDays > 0 && updated > created {
+			updated = created + (updated-created)%(int64(d.updateWithinDays)*dayMs)
+		}
 		t.recs[i] = rec{id: id, created: created, updated: min(updated, now)}
 	}
 	t.buildUpdateIndex()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strings"
 	"time"
 )
@@ -130,7 +131,8 @@ func (s *Server) countMutation() {
 
 // Churn makes n random changes across the streams with records (70%
 // updates, 20% creates, 10% deletes; only creates in an append-only
-// stream), drawn from rng, and returns them.
+// stream, and changes of recent records only where records change only
+// while recent), drawn from rng, and returns them.
 // Streams are weighted by size, so contacts change most.
 func (s *Server) Churn(rng *rand.Rand, n int) ([]Mutation, error) {
 	out := make([]Mutation, 0, n)
@@ -164,6 +166,18 @@ func (s *Server) churnOne(rng *rand.Rand) (Mutation, error) {
 	var id int64
 	if t.live > 0 {
 		id = t.recs[t.byUpdate[rng.IntN(len(t.byUpdate))]].id
+	}
+	if w := t.def.updateWithinDays; w > 0 && id != 0 {
+		// Only a recent record changes (an email is opened within days of
+		// sending); with none, a new one is made.
+		recent := s.opts.Now().UnixMilli() - int64(w)*dayMs
+		from := sort.Search(len(t.recs), func(i int) bool { return t.recs[i].created >= recent })
+		id = 0
+		if from < len(t.recs) {
+			if r := t.recs[from+rng.IntN(len(t.recs)-from)]; !r.deleted {
+				id = r.id
+			}
+		}
 	}
 	s.mu.RUnlock()
 

@@ -70,6 +70,10 @@ type streamDef struct {
 	// appendOnly marks history (stage moves): records are created, never
 	// updated or deleted.
 	appendOnly bool
+	// updateWithinDays, when set, bounds when a record changes: within so
+	// many days of its creation (an email's opens and clicks), in the
+	// generated history and in churn.
+	updateWithinDays int
 }
 
 func (d *streamDef) mask(names ...string) fieldMask {

@@ -24,13 +24,14 @@ const (
 	productCategorySalt
 	contactLinkTypeSalt
 	stageMoveSalt
+	emailSalt
 )
 
 func v2Defs() []*streamDef {
 	return []*streamDef{
 		usersDef(), tagCategoriesDef(), tagsDef(), leadSourceCategoriesDef(), leadSourcesDef(), contactLinkTypesDef(), companiesDef(), contactsDef(),
 		productCategoriesDef(), productsDef(),
-		opportunityStagesDef(), opportunitiesDef(), stageMovesDef(), ordersDef(), subscriptionsDef(), paymentsDef(), notesDef(), tasksDef(), campaignsDef(),
+		opportunityStagesDef(), opportunitiesDef(), stageMovesDef(), ordersDef(), subscriptionsDef(), paymentsDef(), notesDef(), tasksDef(), campaignsDef(), emailsDef(),
 	}
 }
 

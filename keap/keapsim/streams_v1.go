@@ -20,7 +20,7 @@ import (
 func v1Defs() []*streamDef {
 	return []*streamDef{
 		contactsV1Def(), transactionsDef(), companiesV1Def(), ordersV1Def(), tasksV1Def(), notesV1Def(),
-		opportunitiesV1Def(), productsV1Def(), subscriptionsV1Def(), tagsV1Def(), usersV1Def(), campaignsV1Def(),
+		opportunitiesV1Def(), productsV1Def(), subscriptionsV1Def(), tagsV1Def(), usersV1Def(), campaignsV1Def(), emailsV1Def(),
 	}
 }
 
