@@ -382,24 +382,37 @@ func mapOrders(m *rowMapper, raw []byte) warehouse.TableRow {
 	return row
 }
 
+// productSubscriptionPlansRecord is an element of a products record's subscription_plans, as the columns of product_subscription_plans read it.
+type productSubscriptionPlansRecord struct {
+	ID               jInt   `json:"id"`
+	Active           jBool  `json:"active"`
+	Prorate          jBool  `json:"prorate"`
+	BillingCycle     jText  `json:"billing_cycle"`
+	BillingFrequency jInt   `json:"billing_frequency"`
+	NumberOfCycles   jInt   `json:"number_of_cycles"`
+	PlanPrice        jMoney `json:"plan_price"`
+	OrderIndex       jInt   `json:"order_index"`
+}
+
 // productsRecord is a record of products as the columns of its table read it.
 type productsRecord struct {
-	Name             jText  `json:"name"`
-	ProductName      jText  `json:"product_name"`
-	SKU              jText  `json:"sku"`
-	Active           jBool  `json:"active"`
-	Price            jMoney `json:"price"`
-	ProductPrice     jMoney `json:"product_price"`
-	Shippable        jBool  `json:"shippable"`
-	Taxable          jBool  `json:"taxable"`
-	Weight           jNum   `json:"weight"`
-	SubscriptionOnly jBool  `json:"subscription_only"`
-	IsPackage        jBool  `json:"is_package"`
-	ShortDescription jText  `json:"short_description"`
-	ProductShortDesc jText  `json:"product_short_desc"`
-	CreateTime       jTime  `json:"create_time"`
-	UpdateTime       jTime  `json:"update_time"`
-	productsExtra           // what the hook reads besides
+	Name              jText                            `json:"name"`
+	ProductName       jText                            `json:"product_name"`
+	SKU               jText                            `json:"sku"`
+	Active            jBool                            `json:"active"`
+	Price             jMoney                           `json:"price"`
+	ProductPrice      jMoney                           `json:"product_price"`
+	Shippable         jBool                            `json:"shippable"`
+	Taxable           jBool                            `json:"taxable"`
+	Weight            jNum                             `json:"weight"`
+	SubscriptionOnly  jBool                            `json:"subscription_only"`
+	IsPackage         jBool                            `json:"is_package"`
+	ShortDescription  jText                            `json:"short_description"`
+	ProductShortDesc  jText                            `json:"product_short_desc"`
+	CreateTime        jTime                            `json:"create_time"`
+	UpdateTime        jTime                            `json:"update_time"`
+	SubscriptionPlans []productSubscriptionPlansRecord `json:"subscription_plans"`
+	productsExtra                                      // what the hook reads besides
 }
 
 // mapProducts types a record of products, then calls the hand-written productsHook.
@@ -431,6 +444,18 @@ func mapProducts(m *rowMapper, raw []byte) warehouse.TableRow {
 	}
 	row.CreateTime = m.timestamp("create_time", &r.CreateTime)
 	row.UpdateTime = m.timestamp("update_time", &r.UpdateTime)
+	row.SubscriptionPlans = childRows(m, "subscription_plans", r.SubscriptionPlans, func(e *productSubscriptionPlansRecord) warehouse.ProductSubscriptionPlansRow {
+		var el warehouse.ProductSubscriptionPlansRow
+		el.PlanID = m.bigint("id", &e.ID)
+		el.Active = m.boolean("active", &e.Active)
+		el.Prorate = m.boolean("prorate", &e.Prorate)
+		el.BillingCycle = m.text("billing_cycle", &e.BillingCycle)
+		el.BillingFrequency = m.integer("billing_frequency", &e.BillingFrequency)
+		el.NumberOfCycles = m.integer("number_of_cycles", &e.NumberOfCycles)
+		el.PlanPrice = m.money("plan_price", &e.PlanPrice)
+		el.OrderIndex = m.integer("order_index", &e.OrderIndex)
+		return el
+	})
 	productsHook(m, &r, row)
 	return row
 }
@@ -1087,34 +1112,196 @@ func mapEmails(m *rowMapper, raw []byte) warehouse.TableRow {
 	return row
 }
 
+// affiliatesRecord is a record of affiliates as the columns of its table read it.
+type affiliatesRecord struct {
+	Code              jText `json:"code"`
+	Name              jText `json:"name"`
+	Status            jText `json:"status"`
+	ContactID         jInt  `json:"contact_id"`
+	UniqueSiteID      jInt  `json:"unique_site_id"`
+	DateCreated       jTime `json:"date_created"`
+	ParentAffiliateID jInt  `json:"parent_affiliate_id"`
+	NotifyOnSale      jBool `json:"notify_on_sale"`
+	NotifyOnLead      jBool `json:"notify_on_lead"`
+	TrackLeadsDays    jInt  `json:"track_leads_days"`
+}
+
+// mapAffiliates types a record of affiliates.
+func mapAffiliates(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r affiliatesRecord
+	m.decode(raw, &r)
+	row := &warehouse.AffiliatesRow{}
+	row.Code = m.text("code", &r.Code)
+	row.Name = m.text("name", &r.Name)
+	row.Status = m.text("status", &r.Status)
+	row.ContactID = m.bigint("contact_id", &r.ContactID)
+	row.UniqueSiteID = m.bigint("unique_site_id", &r.UniqueSiteID)
+	row.DateCreated = m.timestamp("date_created", &r.DateCreated)
+	row.ParentAffiliateID = m.bigint("parent_affiliate_id", &r.ParentAffiliateID)
+	row.NotifyOnSale = m.boolean("notify_on_sale", &r.NotifyOnSale)
+	row.NotifyOnLead = m.boolean("notify_on_lead", &r.NotifyOnLead)
+	row.TrackLeadsDays = m.integer("track_leads_days", &r.TrackLeadsDays)
+	return row
+}
+
+// affiliateCustomFieldsRecord is a record of affiliate_custom_fields as the columns of its table read it.
+type affiliateCustomFieldsRecord struct {
+	Label        jText        `json:"label"`
+	FieldName    jText        `json:"field_name"`
+	FieldType    jText        `json:"field_type"`
+	RecordType   jText        `json:"record_type"`
+	GroupID      jInt         `json:"group_id"`
+	GroupName    jText        `json:"group_name"`
+	DefaultValue jText        `json:"default_value"`
+	Options      jsonListJSON `json:"options"`
+}
+
+// mapAffiliateCustomFields types a record of affiliate_custom_fields.
+func mapAffiliateCustomFields(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r affiliateCustomFieldsRecord
+	m.decode(raw, &r)
+	row := &warehouse.AffiliateCustomFieldsRow{}
+	row.Label = m.text("label", &r.Label)
+	row.FieldName = m.text("field_name", &r.FieldName)
+	row.FieldType = m.text("field_type", &r.FieldType)
+	row.RecordType = m.text("record_type", &r.RecordType)
+	row.GroupID = m.bigint("group_id", &r.GroupID)
+	row.GroupName = m.text("group_name", &r.GroupName)
+	row.DefaultValue = m.text("default_value", &r.DefaultValue)
+	row.Options = m.jsonList("options", &r.Options)
+	return row
+}
+
+// affiliateSummariesRecord is a record of affiliate_summaries as the columns of its table read it.
+type affiliateSummariesRecord struct {
+	AmountEarned jNum `json:"amountEarned"`
+	Clawbacks    jNum `json:"clawbacks"`
+	Balance      jNum `json:"balance"`
+}
+
+// mapAffiliateSummaries types a record of affiliate_summaries.
+func mapAffiliateSummaries(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r affiliateSummariesRecord
+	m.decode(raw, &r)
+	row := &warehouse.AffiliateSummariesRow{}
+	row.AmountEarned = m.decimal("amountEarned", &r.AmountEarned)
+	row.Clawbacks = m.decimal("clawbacks", &r.Clawbacks)
+	row.Balance = m.decimal("balance", &r.Balance)
+	return row
+}
+
+// affiliateCommissionProgramsRecord is a record of affiliate_commission_programs as the columns of its table read it.
+type affiliateCommissionProgramsRecord struct {
+	Name         jText        `json:"name"`
+	Priority     jInt         `json:"priority"`
+	Notes        jText        `json:"notes"`
+	CreateTime   jTime        `json:"create_time"`
+	AffiliateIDs jsonListJSON `json:"affiliate_ids"`
+}
+
+// mapAffiliateCommissionPrograms types a record of affiliate_commission_programs.
+func mapAffiliateCommissionPrograms(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r affiliateCommissionProgramsRecord
+	m.decode(raw, &r)
+	row := &warehouse.AffiliateCommissionProgramsRow{}
+	row.Name = m.text("name", &r.Name)
+	row.Priority = m.integer("priority", &r.Priority)
+	row.Notes = m.text("notes", &r.Notes)
+	row.CreateTime = m.timestamp("create_time", &r.CreateTime)
+	row.AffiliateIDs = m.jsonList("affiliate_ids", &r.AffiliateIDs)
+	return row
+}
+
+// affiliateRedirectsRecord is a record of affiliate_redirects as the columns of its table read it.
+type affiliateRedirectsRecord struct {
+	Name           jText        `json:"name"`
+	Code           jText        `json:"code"`
+	AffiliateID    jInt         `json:"affiliate_id"`
+	LocalURLCode   jText        `json:"local_url_code"`
+	RedirectURL    jText        `json:"redirect_url"`
+	WebsiteAddress jText        `json:"website_address"`
+	ProgramIDs     jsonListJSON `json:"program_ids"`
+	DateCreated    jTime        `json:"date_created"`
+}
+
+// mapAffiliateRedirects types a record of affiliate_redirects.
+func mapAffiliateRedirects(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r affiliateRedirectsRecord
+	m.decode(raw, &r)
+	row := &warehouse.AffiliateRedirectsRow{}
+	row.Name = m.text("name", &r.Name)
+	row.Code = m.text("code", &r.Code)
+	row.AffiliateID = m.bigint("affiliate_id", &r.AffiliateID)
+	row.LocalURLCode = m.text("local_url_code", &r.LocalURLCode)
+	row.RedirectURL = m.text("redirect_url", &r.RedirectURL)
+	row.WebsiteAddress = m.text("website_address", &r.WebsiteAddress)
+	row.ProgramIDs = m.jsonList("program_ids", &r.ProgramIDs)
+	row.DateCreated = m.timestamp("date_created", &r.DateCreated)
+	return row
+}
+
+// affiliateReferralsRecord is a record of affiliate_referrals as the columns of its table read it.
+type affiliateReferralsRecord struct {
+	Description       jText `json:"description"`
+	Source            jText `json:"source"`
+	ContactID         jInt  `json:"contact_id"`
+	ReferralPartnerID jInt  `json:"referral_partner_id"`
+	ReferralTime      jTime `json:"referral_time"`
+	ExpirationTime    jTime `json:"expiration_time"`
+	IPAddress         jText `json:"ip_address"`
+	ReferralType      jText `json:"referral_type"`
+}
+
+// mapAffiliateReferrals types a record of affiliate_referrals.
+func mapAffiliateReferrals(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r affiliateReferralsRecord
+	m.decode(raw, &r)
+	row := &warehouse.AffiliateReferralsRow{}
+	row.Description = m.text("description", &r.Description)
+	row.Source = m.text("source", &r.Source)
+	row.ContactID = m.bigint("contact_id", &r.ContactID)
+	row.ReferralPartnerID = m.bigint("referral_partner_id", &r.ReferralPartnerID)
+	row.ReferralTime = m.timestamp("referral_time", &r.ReferralTime)
+	row.ExpirationTime = m.timestamp("expiration_time", &r.ExpirationTime)
+	row.IPAddress = m.text("ip_address", &r.IPAddress)
+	row.ReferralType = m.text("referral_type", &r.ReferralType)
+	return row
+}
+
 // generatedMappers are the mappers generated from the migrations, by stream.
 var generatedMappers = map[string]recordMapper{
-	"contacts":                   mapContacts,
-	"companies":                  mapCompanies,
-	"tag_categories":             mapTagCategories,
-	"tags":                       mapTags,
-	"opportunities":              mapOpportunities,
-	"orders":                     mapOrders,
-	"products":                   mapProducts,
-	"subscriptions":              mapSubscriptions,
-	"payments":                   mapPayments,
-	"transactions":               mapTransactions,
-	"notes":                      mapNotes,
-	"tasks":                      mapTasks,
-	"campaigns":                  mapCampaigns,
-	"users":                      mapUsers,
-	"contact_custom_fields":      mapContactCustomFields,
-	"company_custom_fields":      mapCompanyCustomFields,
-	"opportunity_custom_fields":  mapOpportunityCustomFields,
-	"order_custom_fields":        mapOrderCustomFields,
-	"opportunity_stages":         mapOpportunityStages,
-	"lead_source_categories":     mapLeadSourceCategories,
-	"lead_sources":               mapLeadSources,
-	"product_categories":         mapProductCategories,
-	"contact_link_types":         mapContactLinkTypes,
-	"note_custom_fields":         mapNoteCustomFields,
-	"task_custom_fields":         mapTaskCustomFields,
-	"subscription_custom_fields": mapSubscriptionCustomFields,
-	"opportunity_stage_moves":    mapOpportunityStageMoves,
-	"emails":                     mapEmails,
+	"contacts":                      mapContacts,
+	"companies":                     mapCompanies,
+	"tag_categories":                mapTagCategories,
+	"tags":                          mapTags,
+	"opportunities":                 mapOpportunities,
+	"orders":                        mapOrders,
+	"products":                      mapProducts,
+	"subscriptions":                 mapSubscriptions,
+	"payments":                      mapPayments,
+	"transactions":                  mapTransactions,
+	"notes":                         mapNotes,
+	"tasks":                         mapTasks,
+	"campaigns":                     mapCampaigns,
+	"users":                         mapUsers,
+	"contact_custom_fields":         mapContactCustomFields,
+	"company_custom_fields":         mapCompanyCustomFields,
+	"opportunity_custom_fields":     mapOpportunityCustomFields,
+	"order_custom_fields":           mapOrderCustomFields,
+	"opportunity_stages":            mapOpportunityStages,
+	"lead_source_categories":        mapLeadSourceCategories,
+	"lead_sources":                  mapLeadSources,
+	"product_categories":            mapProductCategories,
+	"contact_link_types":            mapContactLinkTypes,
+	"note_custom_fields":            mapNoteCustomFields,
+	"task_custom_fields":            mapTaskCustomFields,
+	"subscription_custom_fields":    mapSubscriptionCustomFields,
+	"opportunity_stage_moves":       mapOpportunityStageMoves,
+	"emails":                        mapEmails,
+	"affiliates":                    mapAffiliates,
+	"affiliate_custom_fields":       mapAffiliateCustomFields,
+	"affiliate_summaries":           mapAffiliateSummaries,
+	"affiliate_commission_programs": mapAffiliateCommissionPrograms,
+	"affiliate_redirects":           mapAffiliateRedirects,
+	"affiliate_referrals":           mapAffiliateReferrals,
 }

@@ -202,6 +202,16 @@ func (r jrec) time(t *testing.T, path ...any) *time.Time {
 
 // money is a CurrencyValue's formatted amount without its "$": what the
 // mapped amount in main units must read.
+// num is the digits of a JSON number at path, as the record wrote them.
+func (r jrec) num(path ...any) *string {
+	n, ok := r.get(path...).(json.Number)
+	if !ok {
+		return nil
+	}
+	s := n.String()
+	return &s
+}
+
 func (r jrec) money(path ...any) *string {
 	s := r.str(append(path, "formatted_amount")...)
 	if s == nil {

@@ -113,6 +113,16 @@ var simChecks = map[string]func(t *testing.T, tr keapsim.TruthRecord, r jrec, ro
 		eqDec(t, id, "price", p.Price, r.money("price"))
 		eq(t, id, "currency_code", p.CurrencyCode, r.str("price", "currency_code"))
 		eqTime(t, id, "update_time", p.UpdateTime, r.time(t, "update_time"))
+		plans := r.list("subscription_plans")
+		if len(p.SubscriptionPlans) != len(plans) {
+			t.Fatalf("record %d: %d subscription plan rows, want %d", id, len(p.SubscriptionPlans), len(plans))
+		}
+		for i := range plans {
+			sp := p.SubscriptionPlans[i]
+			eq(t, id, fmt.Sprintf("subscription_plans[%d].id", i), sp.PlanID, r.id(t, "subscription_plans", i, "id"))
+			eq(t, id, fmt.Sprintf("subscription_plans[%d].billing_cycle", i), sp.BillingCycle, r.str("subscription_plans", i, "billing_cycle"))
+			eqDec(t, id, fmt.Sprintf("subscription_plans[%d].plan_price", i), sp.PlanPrice, r.money("subscription_plans", i, "plan_price"))
+		}
 	},
 	"opportunities": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
 		o, id := row.(*warehouse.OpportunitiesRow), tr.ID
@@ -279,6 +289,42 @@ var simChecks = map[string]func(t *testing.T, tr keapsim.TruthRecord, r jrec, ro
 		if (len(m.SentToCcAddresses) > 0) != (r.list("sent_to_cc_address_list") != nil) {
 			t.Errorf("record %d: cc addresses %s", id, m.SentToCcAddresses)
 		}
+	},
+	"affiliates": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		a, id := row.(*warehouse.AffiliatesRow), tr.ID
+		eq(t, id, "code", a.Code, r.str("code"))
+		eq(t, id, "name", a.Name, r.str("name"))
+		eq(t, id, "contact_id", a.ContactID, r.id(t, "contact_id"))
+		eq(t, id, "parent_affiliate_id", a.ParentAffiliateID, r.id(t, "parent_affiliate_id"))
+		eqTime(t, id, "date_created", a.DateCreated, r.time(t, "date_created"))
+	},
+	"affiliate_summaries": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		a, id := row.(*warehouse.AffiliateSummariesRow), tr.ID
+		if tr.ID != *r.id(t, "affiliateId") {
+			t.Errorf("summary %d is keyed by affiliate %d", tr.ID, *r.id(t, "affiliateId"))
+		}
+		eqDec(t, id, "amountEarned", a.AmountEarned, r.num("amountEarned"))
+		eqDec(t, id, "balance", a.Balance, r.num("balance"))
+	},
+	"affiliate_commission_programs": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		c, id := row.(*warehouse.AffiliateCommissionProgramsRow), tr.ID
+		eq(t, id, "name", c.Name, r.str("name"))
+		if len(r.list("affiliate_ids")) == 0 || len(c.AffiliateIDs) == 0 {
+			t.Errorf("record %d: affiliate ids %s", id, c.AffiliateIDs)
+		}
+	},
+	"affiliate_redirects": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		l, id := row.(*warehouse.AffiliateRedirectsRow), tr.ID
+		eq(t, id, "code", l.Code, r.str("code"))
+		eq(t, id, "affiliate_id", l.AffiliateID, r.id(t, "affiliate_id"))
+		eq(t, id, "redirect_url", l.RedirectURL, r.str("redirect_url"))
+	},
+	"affiliate_referrals": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		f, id := row.(*warehouse.AffiliateReferralsRow), tr.ID
+		eq(t, id, "contact_id", f.ContactID, r.id(t, "contact_id"))
+		eq(t, id, "referral_partner_id", f.ReferralPartnerID, r.id(t, "referral_partner_id"))
+		eq(t, id, "referral_type", f.ReferralType, r.str("referral_type"))
+		eqTime(t, id, "referral_time", f.ReferralTime, r.time(t, "referral_time"))
 	},
 	"campaigns": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
 		c, id := row.(*warehouse.CampaignsRow), tr.ID

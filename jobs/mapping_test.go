@@ -106,6 +106,10 @@ func TestMapRecord_SpecExamples(t *testing.T) {
 			Name: new("Premium Widget"), SKU: new("PROD-001"), Active: new(true), Price: dec("100.00"), CurrencyCode: new("USD"),
 			Shippable: new(true), Taxable: new(true), Weight: dec("2.5"), SubscriptionOnly: new(false),
 			ShortDescription: new("Premium widget"),
+			SubscriptionPlans: []warehouse.ProductSubscriptionPlansRow{{
+				PlanID: new(int64(1)), Active: new(true), Prorate: new(false), BillingCycle: new("MONTHLY"),
+				BillingFrequency: new(int32(1)), NumberOfCycles: new(int32(12)), PlanPrice: dec("100.00"), OrderIndex: new(int32(0)),
+			}},
 		}},
 		{stream: "opportunities", file: "opportunities", want: &warehouse.OpportunitiesRow{
 			Title: new("New Business Deal"), ContactID: new(int64(1001)), UserID: new(int64(456)), StageID: new(int64(1)),
@@ -187,6 +191,29 @@ func TestMapRecord_SpecExamples(t *testing.T) {
 			ClickedTime: new(ts("2024-05-21T15:05:00Z")), OriginalProvider: new("INFUSIONSOFT"),
 			OriginalProviderID: new("msg_abc123"), ProviderSourceID: new("sync@company.com"),
 		}},
+		{stream: "affiliates", file: "affiliates", want: &warehouse.AffiliatesRow{
+			Code: new("M123"), Name: new("John Smith"), Status: new("ACTIVE"), ContactID: new(int64(1)), UniqueSiteID: new(int64(123456)),
+			DateCreated: new(ts("2024-03-15T10:30:00Z")), ParentAffiliateID: new(int64(0)), NotifyOnSale: new(true), NotifyOnLead: new(true),
+			TrackLeadsDays: new(int32(30)),
+		}},
+		{stream: "affiliate_summaries", file: "affiliate_summaries", want: &warehouse.AffiliateSummariesRow{
+			AmountEarned: dec("1250.5"), Clawbacks: dec("50.25"), Balance: dec("400"),
+		}},
+		{stream: "affiliate_commission_programs", file: "affiliate_commission_programs", want: &warehouse.AffiliateCommissionProgramsRow{
+			Name: new("commission program"), Priority: new(int32(0)), Notes: new("notes for the commission program"),
+			CreateTime: new(ts("2019-08-24T14:15:22Z")), AffiliateIDs: json.RawMessage(`[123, 124]`),
+		}},
+		{stream: "affiliate_redirects", file: "affiliate_redirects", want: &warehouse.AffiliateRedirectsRow{
+			Name: new("Fitness Program"), Code: new("fP100"), AffiliateID: new(int64(123)), LocalURLCode: new("fP100"),
+			RedirectURL: new("https://thryv.com/fitness"), WebsiteAddress: new("https://thryv.com/fitness"),
+			ProgramIDs: json.RawMessage(`["1", "2"]`), DateCreated: new(ts("2024-03-15T10:30:00Z")),
+		}},
+		{stream: "affiliate_referrals", file: "affiliate_referrals", want: &warehouse.AffiliateReferralsRow{
+			Description: new("Referred via email campaign"), Source: new("Email Marketing"), ContactID: new(int64(1001)),
+			ReferralPartnerID: new(int64(123)), ReferralTime: new(ts("2024-05-21T23:00:00Z")), ExpirationTime: new(ts("2024-08-21T23:00:00Z")),
+			IPAddress: new("192.168.1.100"), ReferralType: new("COOKIE"),
+		}},
+		{stream: "affiliate_custom_fields", file: "custom_fields", want: new(warehouse.AffiliateCustomFieldsRow(customField))},
 		{stream: "contact_custom_fields", file: "custom_fields", want: &customField},
 		{stream: "company_custom_fields", file: "custom_fields", want: new(warehouse.CompanyCustomFieldsRow(customField))},
 		{stream: "opportunity_custom_fields", file: "custom_fields", want: new(warehouse.OpportunityCustomFieldsRow(customField))},

@@ -132,7 +132,7 @@ func mutate(t *testing.T, sim *keapsim.Server, deletable func(string) bool) (cha
 			t.Fatal(err)
 		}
 		changes++
-		for i := 0; i < 3 && i < len(recs); i++ {
+		for i := 0; i < 3 && len(recs)/2+i < len(recs); i++ {
 			target := recs[len(recs)/2+i].ID
 			if stream == "emails" { // opens come within days of sending: the re-read window sees them
 				target = recs[len(recs)-1-i].ID

@@ -131,6 +131,11 @@ type Stream struct {
 	// other streams.
 	CustomFieldsOf string
 
+	// CreatedField names the creation time a stream filtered on creation
+	// rather than update time (emails) carries: what its SinceFilter and
+	// UntilFilter bound.
+	CreatedField string
+
 	// RereadWindow, for a stream whose records change where its filter
 	// cannot see (emails filter on creation time only, and opens and
 	// clicks come after sending), is how far back each incremental run
@@ -325,9 +330,39 @@ var Streams = []Stream{
 		Reason: "no time filter and no update time; few rows, one call; v1's list embeds whole sequence graphs",
 	},
 	{
+		Name: "affiliate_custom_fields", Version: V2, Path: "/v2/affiliates/model", RecordsKey: "custom_fields",
+		Mode: ModeSingle, IDField: "id", CustomFieldsOf: "affiliates",
+		Reason: "custom field names and types; one call per sync",
+	},
+	{
+		Name: "affiliates", Version: V2, Path: "/v2/affiliates", RecordsKey: "affiliates", MaxPageSize: 1000,
+		Mode: ModeFullScan, OrderBy: "id asc", IDField: "id",
+		Reason: "no update time (date_created only); few rows, read whole (which also finds deletes), custom fields included",
+	},
+	{
+		Name: "affiliate_summaries", Version: V2, Path: "/v2/affiliates/summaries", RecordsKey: "affiliate_summaries", MaxPageSize: 1000,
+		Mode: ModeFullScan, OrderBy: "affiliate_id asc", IDField: "affiliateId",
+		Reason: "what each affiliate earned: one row per affiliate, whose amounts change without an update time; read whole",
+	},
+	{
+		Name: "affiliate_commission_programs", Version: V2, Path: "/v2/affiliates/commissionPrograms", RecordsKey: "commission_programs", MaxPageSize: 1000,
+		Mode: ModeFullScan, OrderBy: "date_created asc", IDField: "id",
+		Reason: "a handful of programs, read whole in one call; no update time",
+	},
+	{
+		Name: "affiliate_redirects", Version: V2, Path: "/v2/affiliates/redirects", RecordsKey: "affiliate_links", MaxPageSize: 1000,
+		Mode: ModeFullScan, OrderBy: "date_created asc", IDField: "id",
+		Reason: "the affiliates' links, read whole; no update time",
+	},
+	{
+		Name: "affiliate_referrals", Version: V2, Path: "/v2/referrals", RecordsKey: "referrals", MaxPageSize: 1000,
+		Mode: ModeUpdateOrder, OrderBy: "referral_time desc", IDField: "id", UpdatedField: "referral_time",
+		Reason: "a referral never changes once made: newest first, a sync stops at the high-water mark (one call when none came)",
+	},
+	{
 		Name: "emails", Version: V2, Path: "/v2/emails", RecordsKey: "emails", MaxPageSize: 1000,
 		Mode: ModeTimeFilter, SinceFilter: "start_created_time", UntilFilter: "end_created_time",
-		OrderBy: "created_time asc", IDField: "id", RereadWindow: 30 * 24 * time.Hour,
+		OrderBy: "created_time asc", IDField: "id", CreatedField: "sent_time", RereadWindow: 30 * 24 * time.Hour,
 		CountPath: "/v1/emails", CountRecordsKey: "emails", CountSinceParam: "since_sent_date", CountUntilParam: "until_sent_date",
 		Reason: "usually the largest collection; it filters on creation time only, and opens and clicks change an email later without an update time, so each run also re-reads a recent window (30 days by default)",
 	},

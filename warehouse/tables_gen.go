@@ -201,6 +201,21 @@ var tables = []*Table{
 			{Name: "create_time", Type: Timestamptz},
 			{Name: "update_time", Type: Timestamptz},
 		},
+		Children: []*ChildTable{
+			{
+				Name: "product_subscription_plans", ParentColumn: "product_id",
+				Columns: []Column{
+					{Name: "plan_id", Type: BigInt},
+					{Name: "active", Type: Boolean},
+					{Name: "prorate", Type: Boolean},
+					{Name: "billing_cycle", Type: Text},
+					{Name: "billing_frequency", Type: Integer},
+					{Name: "number_of_cycles", Type: Integer},
+					{Name: "plan_price", Type: Numeric},
+					{Name: "order_index", Type: Integer},
+				},
+			},
+		},
 	},
 	{
 		Name: "subscriptions",
@@ -504,6 +519,78 @@ var tables = []*Table{
 			{Name: "original_provider", Type: Text},
 			{Name: "original_provider_id", Type: Text},
 			{Name: "provider_source_id", Type: Text},
+		},
+	},
+	{
+		Name: "affiliates",
+		Columns: []Column{
+			{Name: "code", Type: Text},
+			{Name: "name", Type: Text},
+			{Name: "status", Type: Text},
+			{Name: "contact_id", Type: BigInt},
+			{Name: "unique_site_id", Type: BigInt},
+			{Name: "date_created", Type: Timestamptz},
+			{Name: "parent_affiliate_id", Type: BigInt},
+			{Name: "notify_on_sale", Type: Boolean},
+			{Name: "notify_on_lead", Type: Boolean},
+			{Name: "track_leads_days", Type: Integer},
+		},
+	},
+	{
+		Name: "affiliate_custom_fields",
+		Columns: []Column{
+			{Name: "label", Type: Text},
+			{Name: "field_name", Type: Text},
+			{Name: "field_type", Type: Text},
+			{Name: "record_type", Type: Text},
+			{Name: "group_id", Type: BigInt},
+			{Name: "group_name", Type: Text},
+			{Name: "default_value", Type: Text},
+			{Name: "options", Type: JSONB},
+		},
+	},
+	{
+		Name: "affiliate_summaries",
+		Columns: []Column{
+			{Name: "amount_earned", Type: Numeric},
+			{Name: "clawbacks", Type: Numeric},
+			{Name: "balance", Type: Numeric},
+		},
+	},
+	{
+		Name: "affiliate_commission_programs",
+		Columns: []Column{
+			{Name: "name", Type: Text},
+			{Name: "priority", Type: Integer},
+			{Name: "notes", Type: Text},
+			{Name: "create_time", Type: Timestamptz},
+			{Name: "affiliate_ids", Type: JSONB},
+		},
+	},
+	{
+		Name: "affiliate_redirects",
+		Columns: []Column{
+			{Name: "name", Type: Text},
+			{Name: "code", Type: Text},
+			{Name: "affiliate_id", Type: BigInt},
+			{Name: "local_url_code", Type: Text},
+			{Name: "redirect_url", Type: Text},
+			{Name: "website_address", Type: Text},
+			{Name: "program_ids", Type: JSONB},
+			{Name: "date_created", Type: Timestamptz},
+		},
+	},
+	{
+		Name: "affiliate_referrals",
+		Columns: []Column{
+			{Name: "description", Type: Text},
+			{Name: "source", Type: Text},
+			{Name: "contact_id", Type: BigInt},
+			{Name: "referral_partner_id", Type: BigInt},
+			{Name: "referral_time", Type: Timestamptz},
+			{Name: "expiration_time", Type: Timestamptz},
+			{Name: "ip_address", Type: Text},
+			{Name: "referral_type", Type: Text},
 		},
 	},
 }
@@ -1247,6 +1334,11 @@ type ProductsRow struct {
 	// UpdateTime is column update_time (timestamptz): When the product was last
 	// updated.
 	UpdateTime *time.Time
+
+	// SubscriptionPlans are the rows of product_subscription_plans, in the order
+	// of the record's list; they replace the stored ones whenever the record
+	// changes.
+	SubscriptionPlans []ProductSubscriptionPlansRow
 }
 
 // TableName returns "products".
@@ -1271,7 +1363,59 @@ func (r *ProductsRow) writeTo(w *rowWriter) bool {
 	w.text(r.ShortDescription)
 	w.timestamptz(r.CreateTime)
 	w.timestamptz(r.UpdateTime)
+	for i := range r.SubscriptionPlans {
+		w.child(0, i)
+		r.SubscriptionPlans[i].writeTo(w)
+	}
 	return true
+}
+
+// ProductSubscriptionPlansRow is a row for table product_subscription_plans, a
+// child table of products: its typed columns, nil standing for NULL.
+//
+// Subscription plans of each product (subscription_plans of the product record;
+// subscriptions.subscription_plan_id joins plan_id). Rewritten whenever the
+// product changes.
+type ProductSubscriptionPlansRow struct {
+	// PlanID is column plan_id (bigint): Subscription plan id.
+	PlanID *int64
+
+	// Active is column active (boolean): Whether the plan is offered.
+	Active *bool
+
+	// Prorate is column prorate (boolean): Whether a partial period is prorated.
+	Prorate *bool
+
+	// BillingCycle is column billing_cycle (text): DAILY, WEEKLY, MONTHLY or
+	// YEARLY.
+	BillingCycle *string
+
+	// BillingFrequency is column billing_frequency (integer): Cycles between two
+	// bills (2 with MONTHLY: every other month).
+	BillingFrequency *int32
+
+	// NumberOfCycles is column number_of_cycles (integer): How many cycles the
+	// subscription runs (0: until stopped).
+	NumberOfCycles *int32
+
+	// PlanPrice is column plan_price (numeric): Price of each bill, in the
+	// product's currency (products.currency_code).
+	PlanPrice *Decimal
+
+	// OrderIndex is column order_index (integer): Display order of the plan.
+	OrderIndex *int32
+}
+
+// writeTo hands the row's columns to w in table order.
+func (r *ProductSubscriptionPlansRow) writeTo(w *rowWriter) {
+	w.bigint(r.PlanID)
+	w.boolean(r.Active)
+	w.boolean(r.Prorate)
+	w.text(r.BillingCycle)
+	w.integer(r.BillingFrequency)
+	w.integer(r.NumberOfCycles)
+	w.numeric(r.PlanPrice)
+	w.integer(r.OrderIndex)
 }
 
 // SubscriptionsRow is a record for table subscriptions: its typed columns, nil
@@ -2538,5 +2682,308 @@ func (r *EmailsRow) writeTo(w *rowWriter) bool {
 	w.text(r.OriginalProvider)
 	w.text(r.OriginalProviderID)
 	w.text(r.ProviderSourceID)
+	return true
+}
+
+// AffiliatesRow is a record for table affiliates: its typed columns, nil
+// standing for NULL, and its child rows.
+//
+// Keap affiliates, or referral partners (GET /v2/affiliates); custom fields in
+// affiliates_custom, earnings in affiliate_summaries.
+type AffiliatesRow struct {
+	// Code is column code (text): The affiliate's code.
+	Code *string
+
+	// Name is column name (text): Affiliate name.
+	Name *string
+
+	// Status is column status (text): ACTIVE or INACTIVE.
+	Status *string
+
+	// ContactID is column contact_id (bigint): The affiliate's contact: joins
+	// keap.contacts.id.
+	ContactID *int64
+
+	// UniqueSiteID is column unique_site_id (bigint): Keap's site id of the
+	// affiliate.
+	UniqueSiteID *int64
+
+	// DateCreated is column date_created (timestamptz): When the affiliate was
+	// created.
+	DateCreated *time.Time
+
+	// ParentAffiliateID is column parent_affiliate_id (bigint): The parent
+	// affiliate (joins id); 0 for none.
+	ParentAffiliateID *int64
+
+	// NotifyOnSale is column notify_on_sale (boolean): Whether the affiliate is
+	// told of each sale.
+	NotifyOnSale *bool
+
+	// NotifyOnLead is column notify_on_lead (boolean): Whether the affiliate is
+	// told of each lead.
+	NotifyOnLead *bool
+
+	// TrackLeadsDays is column track_leads_days (integer): How many days a lead is
+	// credited to the affiliate.
+	TrackLeadsDays *int32
+}
+
+// TableName returns "affiliates".
+func (*AffiliatesRow) TableName() string { return "affiliates" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *AffiliatesRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Code)
+	w.text(r.Name)
+	w.text(r.Status)
+	w.bigint(r.ContactID)
+	w.bigint(r.UniqueSiteID)
+	w.timestamptz(r.DateCreated)
+	w.bigint(r.ParentAffiliateID)
+	w.boolean(r.NotifyOnSale)
+	w.boolean(r.NotifyOnLead)
+	w.integer(r.TrackLeadsDays)
+	return true
+}
+
+// AffiliateCustomFieldsRow is a record for table affiliate_custom_fields: its
+// typed columns, nil standing for NULL, and its child rows.
+//
+// Definitions of affiliate custom fields (GET /v2/affiliates/model).
+// keapsync.refresh_custom_field_view() rebuilds keap.affiliates_custom from
+// them.
+type AffiliateCustomFieldsRow struct {
+	// Label is column label (text): Label shown in Keap.
+	Label *string
+
+	// FieldName is column field_name (text): Keap field name.
+	FieldName *string
+
+	// FieldType is column field_type (text): Keap field type (TEXT, WHOLE_NUMBER,
+	// DATE, YES_NO, DROPDOWN, ...), which decides the column type in the named
+	// view.
+	FieldType *string
+
+	// RecordType is column record_type (text): Keap record type of the field.
+	RecordType *string
+
+	// GroupID is column group_id (bigint): Field group id.
+	GroupID *int64
+
+	// GroupName is column group_name (text): Field group name.
+	GroupName *string
+
+	// DefaultValue is column default_value (text): Default value.
+	DefaultValue *string
+
+	// Options is column options (jsonb): Options of list fields: [{id, label}].
+	Options json.RawMessage
+}
+
+// TableName returns "affiliate_custom_fields".
+func (*AffiliateCustomFieldsRow) TableName() string { return "affiliate_custom_fields" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *AffiliateCustomFieldsRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Label)
+	w.text(r.FieldName)
+	w.text(r.FieldType)
+	w.text(r.RecordType)
+	w.bigint(r.GroupID)
+	w.text(r.GroupName)
+	w.text(r.DefaultValue)
+	w.jsonb(r.Options)
+	return true
+}
+
+// AffiliateSummariesRow is a record for table affiliate_summaries: its typed
+// columns, nil standing for NULL, and its child rows.
+//
+// What each affiliate earned, all time (GET /v2/affiliates/summaries): one row
+// per affiliate, id being the affiliate's (joins keap.affiliates.id). Read
+// whole each run: the amounts change without an update time.
+type AffiliateSummariesRow struct {
+	// AmountEarned is column amount_earned (numeric): Commissions earned, in the
+	// account's currency.
+	AmountEarned *Decimal
+
+	// Clawbacks is column clawbacks (numeric): Commissions clawed back.
+	Clawbacks *Decimal
+
+	// Balance is column balance (numeric): What the affiliate is still owed.
+	Balance *Decimal
+}
+
+// TableName returns "affiliate_summaries".
+func (*AffiliateSummariesRow) TableName() string { return "affiliate_summaries" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *AffiliateSummariesRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.numeric(r.AmountEarned)
+	w.numeric(r.Clawbacks)
+	w.numeric(r.Balance)
+	return true
+}
+
+// AffiliateCommissionProgramsRow is a record for table
+// affiliate_commission_programs: its typed columns, nil standing for NULL, and
+// its child rows.
+//
+// Keap affiliate commission programs (GET /v2/affiliates/commissionPrograms).
+type AffiliateCommissionProgramsRow struct {
+	// Name is column name (text): Program name.
+	Name *string
+
+	// Priority is column priority (integer): Priority among programs (lower
+	// first).
+	Priority *int32
+
+	// Notes is column notes (text): Notes.
+	Notes *string
+
+	// CreateTime is column create_time (timestamptz): When the program was
+	// created.
+	CreateTime *time.Time
+
+	// AffiliateIDs is column affiliate_ids (jsonb): The affiliates in the program:
+	// a JSON array of ids (keap.affiliates.id).
+	AffiliateIDs json.RawMessage
+}
+
+// TableName returns "affiliate_commission_programs".
+func (*AffiliateCommissionProgramsRow) TableName() string { return "affiliate_commission_programs" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *AffiliateCommissionProgramsRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Name)
+	w.integer(r.Priority)
+	w.text(r.Notes)
+	w.timestamptz(r.CreateTime)
+	w.jsonb(r.AffiliateIDs)
+	return true
+}
+
+// AffiliateRedirectsRow is a record for table affiliate_redirects: its typed
+// columns, nil standing for NULL, and its child rows.
+//
+// Keap affiliate redirect links (GET /v2/affiliates/redirects): the links an
+// affiliate shares.
+type AffiliateRedirectsRow struct {
+	// Name is column name (text): Link name.
+	Name *string
+
+	// Code is column code (text): Link code.
+	Code *string
+
+	// AffiliateID is column affiliate_id (bigint): The affiliate: joins
+	// keap.affiliates.id.
+	AffiliateID *int64
+
+	// LocalURLCode is column local_url_code (text): The code in the tracking URL.
+	LocalURLCode *string
+
+	// RedirectURL is column redirect_url (text): Where the link leads.
+	RedirectURL *string
+
+	// WebsiteAddress is column website_address (text): The website of the link.
+	WebsiteAddress *string
+
+	// ProgramIDs is column program_ids (jsonb): Commission programs of the link: a
+	// JSON array of ids.
+	ProgramIDs json.RawMessage
+
+	// DateCreated is column date_created (timestamptz): When the link was created.
+	DateCreated *time.Time
+}
+
+// TableName returns "affiliate_redirects".
+func (*AffiliateRedirectsRow) TableName() string { return "affiliate_redirects" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *AffiliateRedirectsRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Name)
+	w.text(r.Code)
+	w.bigint(r.AffiliateID)
+	w.text(r.LocalURLCode)
+	w.text(r.RedirectURL)
+	w.text(r.WebsiteAddress)
+	w.jsonb(r.ProgramIDs)
+	w.timestamptz(r.DateCreated)
+	return true
+}
+
+// AffiliateReferralsRow is a record for table affiliate_referrals: its typed
+// columns, nil standing for NULL, and its child rows.
+//
+// Keap referrals (GET /v2/referrals): each contact an affiliate brought; a
+// referral never changes once made.
+type AffiliateReferralsRow struct {
+	// Description is column description (text): Description.
+	Description *string
+
+	// Source is column source (text): Where the referral came from.
+	Source *string
+
+	// ContactID is column contact_id (bigint): The contact referred: joins
+	// keap.contacts.id.
+	ContactID *int64
+
+	// ReferralPartnerID is column referral_partner_id (bigint): The affiliate:
+	// joins keap.affiliates.id.
+	ReferralPartnerID *int64
+
+	// ReferralTime is column referral_time (timestamptz): When the contact was
+	// referred.
+	ReferralTime *time.Time
+
+	// ExpirationTime is column expiration_time (timestamptz): When the referral
+	// stops crediting the affiliate.
+	ExpirationTime *time.Time
+
+	// IPAddress is column ip_address (text): The visitor's IP address.
+	IPAddress *string
+
+	// ReferralType is column referral_type (text): COOKIE, PERMANENT or MANUAL.
+	ReferralType *string
+}
+
+// TableName returns "affiliate_referrals".
+func (*AffiliateReferralsRow) TableName() string { return "affiliate_referrals" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *AffiliateReferralsRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Description)
+	w.text(r.Source)
+	w.bigint(r.ContactID)
+	w.bigint(r.ReferralPartnerID)
+	w.timestamptz(r.ReferralTime)
+	w.timestamptz(r.ExpirationTime)
+	w.text(r.IPAddress)
+	w.text(r.ReferralType)
 	return true
 }

@@ -389,7 +389,8 @@ var everyTableRow = []warehouse.TableRow{
 	&warehouse.OpportunityStagesRow{}, &warehouse.LeadSourceCategoriesRow{}, &warehouse.LeadSourcesRow{},
 	&warehouse.ProductCategoriesRow{}, &warehouse.ContactLinkTypesRow{}, &warehouse.NoteCustomFieldsRow{},
 	&warehouse.TaskCustomFieldsRow{}, &warehouse.SubscriptionCustomFieldsRow{}, &warehouse.OpportunityStageMovesRow{},
-	&warehouse.EmailsRow{},
+	&warehouse.EmailsRow{}, &warehouse.AffiliatesRow{}, &warehouse.AffiliateCustomFieldsRow{}, &warehouse.AffiliateSummariesRow{},
+	&warehouse.AffiliateCommissionProgramsRow{}, &warehouse.AffiliateRedirectsRow{}, &warehouse.AffiliateReferralsRow{},
 }
 
 // sampleValue returns a value for a field of column type ct, distinct for

@@ -112,8 +112,11 @@ func scanStream(t *testing.T, s *keapsim.Server, st keap.Stream, filter []string
 		recs := records(t, m, st.RecordsKey)
 		for _, rec := range recs {
 			l := listed{id: recordID(t, rec, st.IDField)}
-			if st.UpdatedField != "" {
+			switch {
+			case st.UpdatedField != "":
 				l.updated = recordTime(t, rec, st.UpdatedField)
+			case st.CreatedField != "": // the time its filter bounds
+				l.updated = recordTime(t, rec, st.CreatedField)
 			}
 			out = append(out, l)
 		}

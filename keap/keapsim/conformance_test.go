@@ -136,6 +136,11 @@ var endpoints = []endpoint{
 	{path: "/v2/opportunities/stages", key: "stages", empty: url.Values{"filter": {"opportunity_stage_id>999999999"}}},
 	{path: "/v2/opportunities/stageMoves", key: "stage_moves", empty: url.Values{"filter": {"opportunity_id==999999999"}}},
 	{path: "/v2/emails", key: "emails", empty: url.Values{"filter": {"contact_id==999999999"}}},
+	{path: "/v2/affiliates", key: "affiliates", empty: url.Values{"filter": {"id>999999999"}}},
+	{path: "/v2/affiliates/summaries", key: "affiliate_summaries", empty: url.Values{"filter": {"affiliate_ids==999999999"}}},
+	{path: "/v2/affiliates/commissionPrograms", key: "commission_programs", empty: url.Values{"filter": {"name==No such program"}}},
+	{path: "/v2/affiliates/redirects", key: "affiliate_links", empty: url.Values{"filter": {"affiliate_id==999999999"}}},
+	{path: "/v2/referrals", key: "referrals", empty: url.Values{"filter": {"contact_id==999999999"}}},
 	{path: "/v2/leadSourceCategories", key: "lead_source_categories", empty: url.Values{"filter": {"name==No such category"}}},
 	{path: "/v2/leadSources", key: "lead_sources", empty: url.Values{"filter": {"id>999999999"}}},
 	{path: "/v2/productCategories", key: "product_categories", empty: url.Values{"filter": {"product_category_id>999999999"}}},
@@ -316,9 +321,9 @@ func TestConformance_ValidatorRejectsWrongTypes(t *testing.T) {
 
 var modelPaths = []string{
 	"/v1/companies/model", "/v1/contacts/model", "/v1/opportunities/model", "/v1/orders/model",
-	"/v1/notes/model", "/v1/tasks/model", "/v1/subscriptions/model",
+	"/v1/notes/model", "/v1/tasks/model", "/v1/subscriptions/model", "/v1/affiliates/model",
 	"/v2/companies/model", "/v2/contacts/model", "/v2/opportunities/model", "/v2/orders/model",
-	"/v2/notes/model", "/v2/tasks/model", "/v2/subscriptions/model",
+	"/v2/notes/model", "/v2/tasks/model", "/v2/subscriptions/model", "/v2/affiliates/model",
 }
 
 func init() { slices.Sort(modelPaths) }

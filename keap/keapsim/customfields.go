@@ -50,6 +50,10 @@ var customFieldSets = map[string][]customField{
 		{id: 60, label: "Call Outcome", fieldName: "CallOutcome", v2Type: "TEXT", v1Type: "Text", groupID: 6, groupName: "Notes"},
 		{id: 62, label: "Follow-up Needed", fieldName: "FollowUp", v2Type: "YES_NO", v1Type: "YesNo", groupID: 6, groupName: "Notes"},
 	},
+	"affiliates": {
+		{id: 80, label: "Tier", fieldName: "Tier", v2Type: "DROPDOWN", v1Type: "Dropdown", options: []string{"Silver", "Gold", "Platinum"}, groupID: 8, groupName: "Partner"},
+		{id: 82, label: "Region", fieldName: "Region", v2Type: "TEXT", v1Type: "Text", groupID: 8, groupName: "Partner"},
+	},
 	"subscriptions": {
 		{id: 70, label: "Contract Number", fieldName: "ContractNumber", v2Type: "TEXT", v1Type: "Text", groupID: 7, groupName: "Subscription"},
 		{id: 72, label: "Seats", fieldName: "Seats", v2Type: "WHOLE_NUMBER", v1Type: "WholeNumber", groupID: 7, groupName: "Subscription"},
@@ -60,7 +64,7 @@ var customFieldSets = map[string][]customField{
 // recordTypes are the CustomFieldMetaData.record_type of each entity.
 var recordTypes = map[string]string{
 	"contacts": "CONTACT", "companies": "COMPANY", "opportunities": "OPPORTUNITY", "orders": "ORDER",
-	"notes": "TASK_NOTE_APPOINTMENT", "tasks": "TASK_NOTE_APPOINTMENT", "subscriptions": "SUBSCRIPTION",
+	"notes": "TASK_NOTE_APPOINTMENT", "tasks": "TASK_NOTE_APPOINTMENT", "subscriptions": "SUBSCRIPTION", "affiliates": "REFERRAL_PARTNER",
 }
 
 // optionalProperties are the model endpoints' optional_properties.

@@ -14,7 +14,7 @@ func listDefs() []*streamDef {
 
 // modelEntities are the entities with custom-field model endpoints, served
 // on both /v2/<entity>/model and /v1/<entity>/model.
-var modelEntities = []string{"contacts", "companies", "opportunities", "orders", "notes", "tasks", "subscriptions"}
+var modelEntities = []string{"contacts", "companies", "opportunities", "orders", "notes", "tasks", "subscriptions", "affiliates"}
 
 // generate builds the synthetic tenant and the routes.
 func (s *Server) generate() {

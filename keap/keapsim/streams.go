@@ -25,6 +25,11 @@ const (
 	contactLinkTypeSalt
 	stageMoveSalt
 	emailSalt
+	affiliateSalt
+	affiliateSummarySalt
+	commissionProgramSalt
+	affiliateRedirectSalt
+	referralSalt
 )
 
 func v2Defs() []*streamDef {
@@ -32,6 +37,7 @@ func v2Defs() []*streamDef {
 		usersDef(), tagCategoriesDef(), tagsDef(), leadSourceCategoriesDef(), leadSourcesDef(), contactLinkTypesDef(), companiesDef(), contactsDef(),
 		productCategoriesDef(), productsDef(),
 		opportunityStagesDef(), opportunitiesDef(), stageMovesDef(), ordersDef(), subscriptionsDef(), paymentsDef(), notesDef(), tasksDef(), campaignsDef(), emailsDef(),
+		affiliatesDef(), affiliateSummariesDef(), commissionProgramsDef(), affiliateRedirectsDef(), referralsDef(),
 	}
 }
 
@@ -390,8 +396,38 @@ func (ver apiVersion) renderProduct(s *Server, o *obj, r *rec, _ fieldMask) {
 	}
 	o.bool("storefront_hidden", v.pct(10))
 	o.raw("categories", []byte("[]"))
+	o.key("subscription_plans")
+	o.b = appendSubscriptionPlans(o.b, r, &v)
 	o.timeV2("create_time", r.created)
 	o.timeV2("update_time", r.updated)
+}
+
+var billingCycles = []string{"MONTHLY", "YEARLY", "WEEKLY", "DAILY"}
+
+// appendSubscriptionPlans appends a product's subscription plans (v2
+// embeds them in the product): a third of the products have one to three.
+func appendSubscriptionPlans(b []byte, r *rec, v *rnd) []byte {
+	b = append(b, '[')
+	if r.id%3 == 0 {
+		for i := range 1 + v.n(3) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var p obj
+			p.begin(b)
+			p.idStr("id", r.id*10+int64(i))
+			p.bool("active", v.pct(85))
+			p.bool("prorate", v.pct(30))
+			p.str("billing_cycle", billingCycles[(int(r.id)+i)%len(billingCycles)])
+			p.int("billing_frequency", int64(1+v.n(3)))
+			p.int("number_of_cycles", int64(v.n(24)))
+			p.key("plan_price")
+			p.b = appendMoney(p.b, int64(900+v.n(20000)))
+			p.int("order_index", int64(i))
+			b = p.end()
+		}
+	}
+	return append(b, ']')
 }
 
 func productsDef() *streamDef {
@@ -410,7 +446,7 @@ func productsDef() *streamDef {
 			"last_updated_time": {byUpdate: true},
 		},
 		render: apiV2.renderProduct,
-	}, "id name price active description sku shippable taxable short_description subscription_only storefront_hidden categories create_time update_time")
+	}, "id name price active description sku shippable taxable short_description subscription_only storefront_hidden categories subscription_plans create_time update_time")
 }
 
 // ---- opportunities ----
