@@ -37,7 +37,7 @@ func benchContacts(b *testing.B, def int) int {
 func minimumPages(b *testing.B, sim *keapsim.Server) int64 {
 	var n int64
 	for _, s := range keap.Streams {
-		if s.Mode == keap.ModeSingle {
+		if s.CustomFieldsOf != "" {
 			n++
 			continue
 		}

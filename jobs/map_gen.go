@@ -1268,6 +1268,150 @@ func mapAffiliateReferrals(m *rowMapper, raw []byte) warehouse.TableRow {
 	return row
 }
 
+// userGroupsRecord is a record of user_groups as the columns of its table read it.
+type userGroupsRecord struct {
+	Name jText `json:"name"`
+}
+
+// mapUserGroups types a record of user_groups.
+func mapUserGroups(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r userGroupsRecord
+	m.decode(raw, &r)
+	row := &warehouse.UserGroupsRow{}
+	row.Name = m.text("name", &r.Name)
+	return row
+}
+
+// automationCategoriesRecord is a record of automation_categories as the columns of its table read it.
+type automationCategoriesRecord struct {
+	Name            jText `json:"name"`
+	AutomationCount jInt  `json:"automation_count"`
+}
+
+// mapAutomationCategories types a record of automation_categories.
+func mapAutomationCategories(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r automationCategoriesRecord
+	m.decode(raw, &r)
+	row := &warehouse.AutomationCategoriesRow{}
+	row.Name = m.text("name", &r.Name)
+	row.AutomationCount = m.bigint("automation_count", &r.AutomationCount)
+	return row
+}
+
+// automationsRecord is a record of automations as the columns of its table read it.
+type automationsRecord struct {
+	Title             jText        `json:"title"`
+	Categories        jsonListJSON `json:"categories"`
+	Status            jText        `json:"status"`
+	Locked            jBool        `json:"locked"`
+	ActiveContacts    jInt         `json:"active_contacts"`
+	ErrorMessage      jText        `json:"error_message"`
+	PublishedDate     jTime        `json:"published_date"`
+	PublishedBy       jInt         `json:"published_by"`
+	PublishedTimezone jText        `json:"published_timezone"`
+}
+
+// mapAutomations types a record of automations.
+func mapAutomations(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r automationsRecord
+	m.decode(raw, &r)
+	row := &warehouse.AutomationsRow{}
+	row.Title = m.text("title", &r.Title)
+	row.Categories = m.jsonList("categories", &r.Categories)
+	row.Status = m.text("status", &r.Status)
+	row.Locked = m.boolean("locked", &r.Locked)
+	row.ActiveContacts = m.integer("active_contacts", &r.ActiveContacts)
+	row.ErrorMessage = m.text("error_message", &r.ErrorMessage)
+	row.PublishedDate = m.timestamp("published_date", &r.PublishedDate)
+	row.PublishedBy = m.bigint("published_by", &r.PublishedBy)
+	row.PublishedTimezone = m.text("published_timezone", &r.PublishedTimezone)
+	return row
+}
+
+// merchantsRecord is a record of merchants as the columns of its table read it.
+type merchantsRecord struct {
+	Name   jText `json:"name"`
+	Type   jText `json:"type"`
+	IsTest jBool `json:"is_test"`
+}
+
+// mapMerchants types a record of merchants.
+func mapMerchants(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r merchantsRecord
+	m.decode(raw, &r)
+	row := &warehouse.MerchantsRow{}
+	row.Name = m.text("name", &r.Name)
+	row.Type = m.text("type", &r.Type)
+	row.IsTest = m.boolean("is_test", &r.IsTest)
+	return row
+}
+
+// webformsRecord is a record of webforms as the columns of its table read it.
+type webformsRecord struct {
+	Xid                  jText `json:"xid"`
+	Name                 jText `json:"name"`
+	FunnelID             jInt  `json:"funnel_id"`
+	CustomSlug           jText `json:"custom_slug"`
+	WebformURL           jText `json:"webform_url"`
+	PrettyWebformURL     jText `json:"pretty_webform_url"`
+	ThankYouPageURL      jText `json:"thank_you_page_url"`
+	DuplicateCheckOption jText `json:"duplicate_check_option"`
+	ExitOption           jText `json:"exit_option"`
+	WebformType          jText `json:"webform_type"`
+	CreateTime           jTime `json:"create_time"`
+	UpdateTime           jTime `json:"update_time"`
+}
+
+// mapWebforms types a record of webforms.
+func mapWebforms(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r webformsRecord
+	m.decode(raw, &r)
+	row := &warehouse.WebformsRow{}
+	row.Xid = m.text("xid", &r.Xid)
+	row.Name = m.text("name", &r.Name)
+	row.FunnelID = m.bigint("funnel_id", &r.FunnelID)
+	row.CustomSlug = m.text("custom_slug", &r.CustomSlug)
+	row.WebformURL = m.text("webform_url", &r.WebformURL)
+	row.PrettyWebformURL = m.text("pretty_webform_url", &r.PrettyWebformURL)
+	row.ThankYouPageURL = m.text("thank_you_page_url", &r.ThankYouPageURL)
+	row.DuplicateCheckOption = m.text("duplicate_check_option", &r.DuplicateCheckOption)
+	row.ExitOption = m.text("exit_option", &r.ExitOption)
+	row.WebformType = m.text("webform_type", &r.WebformType)
+	row.CreateTime = m.timestamp("create_time", &r.CreateTime)
+	row.UpdateTime = m.timestamp("update_time", &r.UpdateTime)
+	return row
+}
+
+// emailTemplatesRecord is a record of email_templates as the columns of its table read it.
+type emailTemplatesRecord struct {
+	PieceTitle   jText        `json:"piece_title"`
+	Categories   jsonListJSON `json:"categories"`
+	FromAddress  jText        `json:"from_address"`
+	ToAddress    jText        `json:"to_address"`
+	CcAddress    jText        `json:"cc_address"`
+	BccAddress   jText        `json:"bcc_address"`
+	Subject      jText        `json:"subject"`
+	ContentType  jText        `json:"content_type"`
+	MergeContext jText        `json:"merge_context"`
+}
+
+// mapEmailTemplates types a record of email_templates.
+func mapEmailTemplates(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r emailTemplatesRecord
+	m.decode(raw, &r)
+	row := &warehouse.EmailTemplatesRow{}
+	row.PieceTitle = m.text("piece_title", &r.PieceTitle)
+	row.Categories = m.jsonList("categories", &r.Categories)
+	row.FromAddress = m.text("from_address", &r.FromAddress)
+	row.ToAddress = m.text("to_address", &r.ToAddress)
+	row.CcAddress = m.text("cc_address", &r.CcAddress)
+	row.BccAddress = m.text("bcc_address", &r.BccAddress)
+	row.Subject = m.text("subject", &r.Subject)
+	row.ContentType = m.text("content_type", &r.ContentType)
+	row.MergeContext = m.text("merge_context", &r.MergeContext)
+	return row
+}
+
 // generatedMappers are the mappers generated from the migrations, by stream.
 var generatedMappers = map[string]recordMapper{
 	"contacts":                      mapContacts,
@@ -1304,4 +1448,10 @@ var generatedMappers = map[string]recordMapper{
 	"affiliate_commission_programs": mapAffiliateCommissionPrograms,
 	"affiliate_redirects":           mapAffiliateRedirects,
 	"affiliate_referrals":           mapAffiliateReferrals,
+	"user_groups":                   mapUserGroups,
+	"automation_categories":         mapAutomationCategories,
+	"automations":                   mapAutomations,
+	"merchants":                     mapMerchants,
+	"webforms":                      mapWebforms,
+	"email_templates":               mapEmailTemplates,
 }

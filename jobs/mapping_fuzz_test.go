@@ -35,7 +35,7 @@ func checkRow(t *testing.T, s keap.Stream, raw []byte, row warehouse.Row) {
 func FuzzMapRecord(f *testing.F) {
 	sim := keapsim.New(f, keapsim.Options{Contacts: 40})
 	for i, s := range keap.Streams {
-		if s.Mode == keap.ModeSingle {
+		if s.CustomFieldsOf != "" {
 			f.Add(uint8(i), []byte(`{"id":"1","label":"x","options":[{"id":"1","label":"a"}],"group_id":"2"}`))
 			continue
 		}
@@ -77,7 +77,7 @@ func TestMapRecord_AHostileFieldLosesOnlyItsOwnColumns(t *testing.T) {
 	t.Parallel()
 	sim := keapsim.New(t, keapsim.Options{Contacts: 40})
 	for _, s := range keap.Streams {
-		if s.Mode == keap.ModeSingle {
+		if s.CustomFieldsOf != "" {
 			continue
 		}
 		recs, err := sim.Records(s.Name, simFields(s))
@@ -156,7 +156,7 @@ func TestMapRecord_FuzzedBriefly(t *testing.T) {
 	sim := keapsim.New(t, keapsim.Options{Contacts: 40})
 	var seeds [][]byte
 	for _, s := range keap.Streams {
-		if s.Mode == keap.ModeSingle {
+		if s.CustomFieldsOf != "" {
 			seeds = append(seeds, []byte(`{"id":"1","label":"x","field_name":"y","field_type":"TEXT","options":[{"id":"1","label":"a"}],"group_id":"2"}`))
 			continue
 		}

@@ -326,6 +326,36 @@ var simChecks = map[string]func(t *testing.T, tr keapsim.TruthRecord, r jrec, ro
 		eq(t, id, "referral_type", f.ReferralType, r.str("referral_type"))
 		eqTime(t, id, "referral_time", f.ReferralTime, r.time(t, "referral_time"))
 	},
+	"user_groups": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		eq(t, tr.ID, "name", row.(*warehouse.UserGroupsRow).Name, r.str("name"))
+	},
+	"automation_categories": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		c := row.(*warehouse.AutomationCategoriesRow)
+		eq(t, tr.ID, "name", c.Name, r.str("name"))
+		eq(t, tr.ID, "automation_count", c.AutomationCount, r.id(t, "automation_count"))
+	},
+	"automations": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		a, id := row.(*warehouse.AutomationsRow), tr.ID
+		eq(t, id, "title", a.Title, r.str("title"))
+		eq(t, id, "status", a.Status, r.str("status"))
+		eqTime(t, id, "published_date", a.PublishedDate, r.time(t, "published_date"))
+	},
+	"merchants": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		m := row.(*warehouse.MerchantsRow)
+		eq(t, tr.ID, "name", m.Name, r.str("name"))
+		eq(t, tr.ID, "type", m.Type, r.str("type"))
+	},
+	"webforms": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		w, id := row.(*warehouse.WebformsRow), tr.ID
+		eq(t, id, "xid", w.Xid, r.str("xid"))
+		eq(t, id, "webform_type", w.WebformType, r.str("webform_type"))
+		eqTime(t, id, "update_time", w.UpdateTime, r.time(t, "update_time"))
+	},
+	"email_templates": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		e, id := row.(*warehouse.EmailTemplatesRow), tr.ID
+		eq(t, id, "piece_title", e.PieceTitle, r.str("piece_title"))
+		eq(t, id, "subject", e.Subject, r.str("subject"))
+	},
 	"campaigns": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
 		c, id := row.(*warehouse.CampaignsRow), tr.ID
 		eq(t, id, "name", c.Name, r.str("name"))
@@ -342,7 +372,7 @@ func TestMapRecord_SimulatorRecordsOfEveryStreamMatchAnIndependentDecoding(t *te
 	t.Parallel()
 	sim := keapsim.New(t, keapsim.Options{Contacts: 400})
 	for _, s := range keap.Streams {
-		if s.Mode == keap.ModeSingle {
+		if s.CustomFieldsOf != "" {
 			continue // served by the model endpoints: see the custom fields test
 		}
 		t.Run(s.Name, func(t *testing.T) {
@@ -415,7 +445,7 @@ func TestMapRecord_EveryColumnIsFilledFromSomeRecord(t *testing.T) {
 			}
 		}
 		file := s.Name
-		if s.Mode == keap.ModeSingle {
+		if s.CustomFieldsOf != "" {
 			file = "custom_fields"
 		}
 		if s.Name != "transactions" { // the v1 spec has no examples for them
@@ -424,10 +454,10 @@ func TestMapRecord_EveryColumnIsFilledFromSomeRecord(t *testing.T) {
 		for _, raw := range extra[s.Name] {
 			add([]byte(raw))
 		}
-		if s.Mode == keap.ModeSingle { // every custom-field model
+		if s.CustomFieldsOf != "" { // every custom-field model
 			add([]byte(definition))
 		}
-		if s.Mode != keap.ModeSingle {
+		if s.CustomFieldsOf == "" {
 			recs, err := sim.Records(s.Name, simFields(s))
 			if err != nil {
 				t.Fatal(err)

@@ -214,6 +214,27 @@ func TestMapRecord_SpecExamples(t *testing.T) {
 			IPAddress: new("192.168.1.100"), ReferralType: new("COOKIE"),
 		}},
 		{stream: "affiliate_custom_fields", file: "custom_fields", want: new(warehouse.AffiliateCustomFieldsRow(customField))},
+		{stream: "user_groups", file: "user_groups", want: &warehouse.UserGroupsRow{Name: new("Accounting")}},
+		{stream: "automation_categories", file: "automation_categories", want: &warehouse.AutomationCategoriesRow{
+			Name: new("Marketing Campaigns"), AutomationCount: new(int64(15)),
+		}},
+		{stream: "automations", file: "automations", want: &warehouse.AutomationsRow{
+			Title: new("Welcome Email Sequence"), Categories: json.RawMessage(`["1", "2"]`), Status: new("PUBLISHED"), Locked: new(false),
+			ActiveContacts: new(int32(150)), ErrorMessage: new("Invalid email template"), PublishedDate: new(ts("2024-05-21T14:30:00Z")),
+			PublishedBy: new(int64(456)), PublishedTimezone: new("America/New_York"),
+		}},
+		{stream: "merchants", file: "merchants", want: &warehouse.MerchantsRow{Name: new("Stripe"), Type: new("STRIPE"), IsTest: new(false)}},
+		{stream: "webforms", file: "webforms", want: &warehouse.WebformsRow{
+			Xid: new("a1b2c3d4e5"), Name: new("Newsletter Signup Form"), FunnelID: new(int64(15)), CustomSlug: new("newsletter-signup"),
+			WebformURL: new("https://thryv.com/app/form/a1b2c3d4e5"), PrettyWebformURL: new("https://thryv.com/app/form/newsletter-signup"),
+			ThankYouPageURL: new("https://thryv.com/thank-you"), DuplicateCheckOption: new("EMAIL"), ExitOption: new("REDIRECT"),
+			WebformType: new("STANDALONE"), CreateTime: new(ts("2024-01-15T10:30:00Z")), UpdateTime: new(ts("2024-06-20T14:45:00Z")),
+		}},
+		{stream: "email_templates", file: "email_templates", want: &warehouse.EmailTemplatesRow{
+			PieceTitle: new("Welcome Email"), Categories: json.RawMessage(`["Marketing", "Onboarding"]`), FromAddress: new("~Owner.Email~"),
+			ToAddress: new("~Contact.Email~"), CcAddress: new("manager@company.com"), BccAddress: new("archive@company.com"),
+			Subject: new("Welcome ~Contact.FirstName~!"), ContentType: new("HTML"), MergeContext: new("Contact"),
+		}},
 		{stream: "contact_custom_fields", file: "custom_fields", want: &customField},
 		{stream: "company_custom_fields", file: "custom_fields", want: new(warehouse.CompanyCustomFieldsRow(customField))},
 		{stream: "opportunity_custom_fields", file: "custom_fields", want: new(warehouse.OpportunityCustomFieldsRow(customField))},

@@ -204,9 +204,9 @@ func (r *syncRun) commitPage(ctx context.Context, tx pgx.Tx, job *river.Job[Page
 	return stats, err
 }
 
-// syncDefinitions soft-deletes the custom-field definitions the model no
-// longer lists and, when any definition changed, rebuilds the entity's
-// named view in the same transaction. Deletes beyond the guard are
+// syncDefinitions soft-deletes the records a one-call list (a custom-field
+// model, a lookup) no longer holds and, for custom-field definitions, when
+// any changed, rebuilds the entity's named view in the same transaction. Deletes beyond the guard are
 // withheld (applyDeletes): the run then fails, the new and changed
 // definitions are kept.
 func (r *syncRun) syncDefinitions(ctx context.Context, tx pgx.Tx, self int64, res warehouse.UpsertResult) (int64, error) {
@@ -215,7 +215,7 @@ func (r *syncRun) syncDefinitions(ctx context.Context, tx pgx.Tx, self int64, re
 	if err != nil {
 		return 0, err
 	}
-	if res.Inserted+res.Updated > 0 || rr.Deleted+rr.Undeleted > 0 {
+	if r.s.CustomFieldsOf != "" && (res.Inserted+res.Updated > 0 || rr.Deleted+rr.Undeleted > 0) {
 		if _, err := wh.RefreshCustomFieldView(ctx, tx, r.s.CustomFieldsOf); err != nil {
 			return 0, err
 		}

@@ -360,6 +360,37 @@ var Streams = []Stream{
 		Reason: "a referral never changes once made: newest first, a sync stops at the high-water mark (one call when none came)",
 	},
 	{
+		Name: "user_groups", Version: V2, Path: "/v2/userGroups", RecordsKey: "user_groups",
+		Mode: ModeSingle, IDField: "id",
+		Reason: "a handful of groups: one call without paging, which also finds deletes",
+	},
+	{
+		Name: "automation_categories", Version: V2, Path: "/v2/automationCategory", RecordsKey: "automation_categories",
+		Mode: ModeSingle, IDField: "id",
+		Reason: "a handful of categories: one call without paging, which also finds deletes",
+	},
+	{
+		Name: "automations", Version: V2, Path: "/v2/automations", RecordsKey: "automations", MaxPageSize: 25,
+		Mode: ModeFullScan, OrderBy: "name asc", IDField: "id",
+		Reason: "no update time or time filter, and the only list capped at 25 a page: read whole (a call per 25 automations, which also finds deletes)",
+	},
+	{
+		Name: "merchants", Version: V2, Path: "/v2/merchants", RecordsKey: "merchant_accounts", MaxPageSize: 1000,
+		Mode: ModeFullScan, OrderBy: "id asc", IDField: "id",
+		Reason: "a few merchant accounts, read whole in one call; no update time",
+	},
+	{
+		Name: "webforms", Version: V2, Path: "/v2/webforms", RecordsKey: "webforms", MaxPageSize: 1000,
+		Mode: ModeTimeFilter, SinceFilter: "since_update_time", UntilFilter: "until_update_time",
+		OrderBy: "update_time asc", IDField: "id", UpdatedField: "update_time",
+		Reason: "v2 filters web forms on update time",
+	},
+	{
+		Name: "email_templates", Version: V2, Path: "/v2/emails/templates", RecordsKey: "email_templates", MaxPageSize: 1000,
+		Mode: ModeFullScan, OrderBy: "id asc", IDField: "id",
+		Reason: "no update time or time filter; read whole (which also finds deletes)",
+	},
+	{
 		Name: "emails", Version: V2, Path: "/v2/emails", RecordsKey: "emails", MaxPageSize: 1000,
 		Mode: ModeTimeFilter, SinceFilter: "start_created_time", UntilFilter: "end_created_time",
 		OrderBy: "created_time asc", IDField: "id", CreatedField: "sent_time", RereadWindow: 30 * 24 * time.Hour,

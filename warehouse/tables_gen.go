@@ -593,6 +593,72 @@ var tables = []*Table{
 			{Name: "referral_type", Type: Text},
 		},
 	},
+	{
+		Name: "user_groups",
+		Columns: []Column{
+			{Name: "name", Type: Text},
+		},
+	},
+	{
+		Name: "automation_categories",
+		Columns: []Column{
+			{Name: "name", Type: Text},
+			{Name: "automation_count", Type: BigInt},
+		},
+	},
+	{
+		Name: "automations",
+		Columns: []Column{
+			{Name: "title", Type: Text},
+			{Name: "categories", Type: JSONB},
+			{Name: "status", Type: Text},
+			{Name: "locked", Type: Boolean},
+			{Name: "active_contacts", Type: Integer},
+			{Name: "error_message", Type: Text},
+			{Name: "published_date", Type: Timestamptz},
+			{Name: "published_by", Type: BigInt},
+			{Name: "published_timezone", Type: Text},
+		},
+	},
+	{
+		Name: "merchants",
+		Columns: []Column{
+			{Name: "name", Type: Text},
+			{Name: "type", Type: Text},
+			{Name: "is_test", Type: Boolean},
+		},
+	},
+	{
+		Name: "webforms",
+		Columns: []Column{
+			{Name: "xid", Type: Text},
+			{Name: "name", Type: Text},
+			{Name: "funnel_id", Type: BigInt},
+			{Name: "custom_slug", Type: Text},
+			{Name: "webform_url", Type: Text},
+			{Name: "pretty_webform_url", Type: Text},
+			{Name: "thank_you_page_url", Type: Text},
+			{Name: "duplicate_check_option", Type: Text},
+			{Name: "exit_option", Type: Text},
+			{Name: "webform_type", Type: Text},
+			{Name: "create_time", Type: Timestamptz},
+			{Name: "update_time", Type: Timestamptz},
+		},
+	},
+	{
+		Name: "email_templates",
+		Columns: []Column{
+			{Name: "piece_title", Type: Text},
+			{Name: "categories", Type: JSONB},
+			{Name: "from_address", Type: Text},
+			{Name: "to_address", Type: Text},
+			{Name: "cc_address", Type: Text},
+			{Name: "bcc_address", Type: Text},
+			{Name: "subject", Type: Text},
+			{Name: "content_type", Type: Text},
+			{Name: "merge_context", Type: Text},
+		},
+	},
 }
 
 // ContactsRow is a record for table contacts: its typed columns, nil standing
@@ -2985,5 +3051,276 @@ func (r *AffiliateReferralsRow) writeTo(w *rowWriter) bool {
 	w.timestamptz(r.ExpirationTime)
 	w.text(r.IPAddress)
 	w.text(r.ReferralType)
+	return true
+}
+
+// UserGroupsRow is a record for table user_groups: its typed columns, nil
+// standing for NULL, and its child rows.
+//
+// Keap user groups (GET /v2/userGroups), read whole in one call.
+type UserGroupsRow struct {
+	// Name is column name (text): Group name.
+	Name *string
+}
+
+// TableName returns "user_groups".
+func (*UserGroupsRow) TableName() string { return "user_groups" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *UserGroupsRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Name)
+	return true
+}
+
+// AutomationCategoriesRow is a record for table automation_categories: its
+// typed columns, nil standing for NULL, and its child rows.
+//
+// Keap automation categories (GET /v2/automationCategory), read whole in one
+// call; automations.categories holds their ids.
+type AutomationCategoriesRow struct {
+	// Name is column name (text): Category name.
+	Name *string
+
+	// AutomationCount is column automation_count (bigint): Automations in the
+	// category.
+	AutomationCount *int64
+}
+
+// TableName returns "automation_categories".
+func (*AutomationCategoriesRow) TableName() string { return "automation_categories" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *AutomationCategoriesRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Name)
+	w.bigint(r.AutomationCount)
+	return true
+}
+
+// AutomationsRow is a record for table automations: its typed columns, nil
+// standing for NULL, and its child rows.
+//
+// Keap automations (GET /v2/automations, pages of at most 25), the campaign
+// builder's automations; read whole each run: no update time.
+type AutomationsRow struct {
+	// Title is column title (text): Automation title.
+	Title *string
+
+	// Categories is column categories (jsonb): Its categories: a JSON array of ids
+	// (keap.automation_categories.id).
+	Categories json.RawMessage
+
+	// Status is column status (text): PUBLISHED, DRAFT, ... .
+	Status *string
+
+	// Locked is column locked (boolean): Whether it is locked against edits.
+	Locked *bool
+
+	// ActiveContacts is column active_contacts (integer): Contacts in it now.
+	ActiveContacts *int32
+
+	// ErrorMessage is column error_message (text): Why it failed to publish, if it
+	// did.
+	ErrorMessage *string
+
+	// PublishedDate is column published_date (timestamptz): When it was last
+	// published.
+	PublishedDate *time.Time
+
+	// PublishedBy is column published_by (bigint): The user who published it:
+	// joins keap.users.id.
+	PublishedBy *int64
+
+	// PublishedTimezone is column published_timezone (text): Time zone it was
+	// published in.
+	PublishedTimezone *string
+}
+
+// TableName returns "automations".
+func (*AutomationsRow) TableName() string { return "automations" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *AutomationsRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Title)
+	w.jsonb(r.Categories)
+	w.text(r.Status)
+	w.boolean(r.Locked)
+	w.integer(r.ActiveContacts)
+	w.text(r.ErrorMessage)
+	w.timestamptz(r.PublishedDate)
+	w.bigint(r.PublishedBy)
+	w.text(r.PublishedTimezone)
+	return true
+}
+
+// MerchantsRow is a record for table merchants: its typed columns, nil standing
+// for NULL, and its child rows.
+//
+// Keap merchant accounts (GET /v2/merchants), read whole in one call;
+// payments.merchant_account_type names their type.
+type MerchantsRow struct {
+	// Name is column name (text): Merchant account name.
+	Name *string
+
+	// Type is column type (text): Gateway type (KEAP_PAY, STRIPE, PAYPAL, ...).
+	Type *string
+
+	// IsTest is column is_test (boolean): Whether it is a test account.
+	IsTest *bool
+}
+
+// TableName returns "merchants".
+func (*MerchantsRow) TableName() string { return "merchants" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *MerchantsRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Name)
+	w.text(r.Type)
+	w.boolean(r.IsTest)
+	return true
+}
+
+// WebformsRow is a record for table webforms: its typed columns, nil standing
+// for NULL, and its child rows.
+//
+// Keap web forms (GET /v2/webforms), read by update time.
+type WebformsRow struct {
+	// Xid is column xid (text): The form's public id (in its URL).
+	Xid *string
+
+	// Name is column name (text): Form name.
+	Name *string
+
+	// FunnelID is column funnel_id (bigint): The funnel it belongs to, if any.
+	FunnelID *int64
+
+	// CustomSlug is column custom_slug (text): Custom slug of its URL.
+	CustomSlug *string
+
+	// WebformURL is column webform_url (text): The form's URL.
+	WebformURL *string
+
+	// PrettyWebformURL is column pretty_webform_url (text): The form's URL with
+	// its slug.
+	PrettyWebformURL *string
+
+	// ThankYouPageURL is column thank_you_page_url (text): Where the form leads
+	// once sent.
+	ThankYouPageURL *string
+
+	// DuplicateCheckOption is column duplicate_check_option (text): How it finds
+	// an existing contact (EMAIL, ...).
+	DuplicateCheckOption *string
+
+	// ExitOption is column exit_option (text): What follows a submission
+	// (REDIRECT, ...).
+	ExitOption *string
+
+	// WebformType is column webform_type (text): STANDALONE, FUNNEL, LANDING_PAGE,
+	// SURVEY, LEGACY, ... .
+	WebformType *string
+
+	// CreateTime is column create_time (timestamptz): When the form was created.
+	CreateTime *time.Time
+
+	// UpdateTime is column update_time (timestamptz): When the form was last
+	// updated.
+	UpdateTime *time.Time
+}
+
+// TableName returns "webforms".
+func (*WebformsRow) TableName() string { return "webforms" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *WebformsRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Xid)
+	w.text(r.Name)
+	w.bigint(r.FunnelID)
+	w.text(r.CustomSlug)
+	w.text(r.WebformURL)
+	w.text(r.PrettyWebformURL)
+	w.text(r.ThankYouPageURL)
+	w.text(r.DuplicateCheckOption)
+	w.text(r.ExitOption)
+	w.text(r.WebformType)
+	w.timestamptz(r.CreateTime)
+	w.timestamptz(r.UpdateTime)
+	return true
+}
+
+// EmailTemplatesRow is a record for table email_templates: its typed columns,
+// nil standing for NULL, and its child rows.
+//
+// Keap email templates (GET /v2/emails/templates), read whole each run: no
+// update time.
+type EmailTemplatesRow struct {
+	// PieceTitle is column piece_title (text): Template title.
+	PieceTitle *string
+
+	// Categories is column categories (jsonb): Its categories: a JSON array of
+	// names.
+	Categories json.RawMessage
+
+	// FromAddress is column from_address (text): From address (may be a merge
+	// field).
+	FromAddress *string
+
+	// ToAddress is column to_address (text): To address (may be a merge field).
+	ToAddress *string
+
+	// CcAddress is column cc_address (text): Cc address.
+	CcAddress *string
+
+	// BccAddress is column bcc_address (text): Bcc address.
+	BccAddress *string
+
+	// Subject is column subject (text): Subject line.
+	Subject *string
+
+	// ContentType is column content_type (text): HTML or TEXT.
+	ContentType *string
+
+	// MergeContext is column merge_context (text): What its merge fields refer to
+	// (Contact, ...).
+	MergeContext *string
+}
+
+// TableName returns "email_templates".
+func (*EmailTemplatesRow) TableName() string { return "email_templates" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *EmailTemplatesRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.PieceTitle)
+	w.jsonb(r.Categories)
+	w.text(r.FromAddress)
+	w.text(r.ToAddress)
+	w.text(r.CcAddress)
+	w.text(r.BccAddress)
+	w.text(r.Subject)
+	w.text(r.ContentType)
+	w.text(r.MergeContext)
 	return true
 }

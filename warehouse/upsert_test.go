@@ -391,6 +391,8 @@ var everyTableRow = []warehouse.TableRow{
 	&warehouse.TaskCustomFieldsRow{}, &warehouse.SubscriptionCustomFieldsRow{}, &warehouse.OpportunityStageMovesRow{},
 	&warehouse.EmailsRow{}, &warehouse.AffiliatesRow{}, &warehouse.AffiliateCustomFieldsRow{}, &warehouse.AffiliateSummariesRow{},
 	&warehouse.AffiliateCommissionProgramsRow{}, &warehouse.AffiliateRedirectsRow{}, &warehouse.AffiliateReferralsRow{},
+	&warehouse.UserGroupsRow{}, &warehouse.AutomationCategoriesRow{}, &warehouse.AutomationsRow{}, &warehouse.MerchantsRow{},
+	&warehouse.WebformsRow{}, &warehouse.EmailTemplatesRow{},
 }
 
 // sampleValue returns a value for a field of column type ct, distinct for

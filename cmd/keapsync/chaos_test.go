@@ -223,7 +223,7 @@ func assertWarehouseIsTruth(t *testing.T, e *testEnv) int {
 	ctx := context.Background()
 	checked := 0
 	for _, s := range keap.Streams {
-		if s.Mode == keap.ModeSingle {
+		if s.CustomFieldsOf != "" {
 			continue
 		}
 		fields := s.Fields

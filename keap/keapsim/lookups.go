@@ -1,5 +1,7 @@
 package keapsim
 
+import "strconv"
+
 // Small lookup lists an account sets up once and rarely changes: each is
 // read whole in one call.
 
@@ -79,4 +81,153 @@ func contactLinkTypesDef() *streamDef {
 		},
 		render: renderContactLinkType,
 	}, "id name max_links create_time")
+}
+
+// ---- user groups, automation categories and automations ----
+
+var userGroupNames = []string{"Sales", "Accounting", "Support", "Marketing"}
+
+func renderUserGroup(s *Server, o *obj, r *rec, _ fieldMask) {
+	o.idStr("id", r.id)
+	o.str("name", userGroupNames[int(r.id-1)%len(userGroupNames)])
+}
+
+// userGroupsDef serves GET /v2/userGroups: one call, no parameters.
+func userGroupsDef() *streamDef {
+	return additive(&streamDef{
+		name: "user_groups", path: "/v2/userGroups", key: "user_groups", maxPage: 1000,
+		salt: userGroupSalt, firstID: 1, scale: func(int) int { return len(userGroupNames) }, spanDays: 4 * 365,
+		render: renderUserGroup,
+	}, "id name")
+}
+
+var automationCategoryNames = []string{"Marketing Campaigns", "Onboarding", "Sales Follow-up"}
+
+func renderAutomationCategory(s *Server, o *obj, r *rec, _ fieldMask) {
+	v := varying(s, automationCategorySalt, r)
+	o.idStr("id", r.id)
+	o.str("name", automationCategoryNames[int(r.id-1)%len(automationCategoryNames)])
+	o.int("automation_count", int64(v.n(20)))
+}
+
+// automationCategoriesDef serves GET /v2/automationCategory: one call.
+func automationCategoriesDef() *streamDef {
+	return additive(&streamDef{
+		name: "automation_categories", path: "/v2/automationCategory", key: "automation_categories", maxPage: 1000,
+		salt: automationCategorySalt, firstID: 1, scale: func(int) int { return len(automationCategoryNames) }, spanDays: 4 * 365,
+		render: renderAutomationCategory,
+	}, "id name automation_count")
+}
+
+func automationTitle(r *rec) string { return "Automation " + strconv.FormatInt(r.id, 10) }
+
+// renderAutomation draws the spec's Automation (a campaign of the new
+// builder).
+func renderAutomation(s *Server, o *obj, r *rec, _ fieldMask) {
+	v := varying(s, automationSalt, r)
+	o.idStr("id", r.id)
+	o.str("title", automationTitle(r))
+	o.key("categories")
+	o.b = append(o.b, '[')
+	o.b = appendIDString(o.b, 1+r.id%int64(len(automationCategoryNames)))
+	o.b = append(o.b, ']')
+	published := v.pct(70)
+	o.str("status", map[bool]string{true: "PUBLISHED", false: "DRAFT"}[published])
+	o.bool("locked", v.pct(10))
+	o.int("active_contacts", int64(v.n(500)))
+	if published {
+		o.timeV2("published_date", r.updated)
+		o.idStr("published_by", 1)
+		o.str("published_timezone", "America/New_York")
+	}
+}
+
+// automationsDef serves GET /v2/automations, whose pages hold at most 25.
+func automationsDef() *streamDef {
+	return additive(&streamDef{
+		name: "automations", path: "/v2/automations", key: "automations", maxPage: 25,
+		salt: automationSalt, firstID: 1, scale: func(n int) int { return max(4, min(300, n/300)) }, spanDays: 4 * 365,
+		eqFilters: map[string]func(s *Server, r *rec) string{"name": func(s *Server, r *rec) string { return automationTitle(r) }},
+		orders:    map[string]orderSpec{"name": idKey(func(s *Server, r *rec) string { return pad12(r.id) })},
+		render:    renderAutomation,
+	}, "id title categories status locked active_contacts published_date published_by published_timezone")
+}
+
+// ---- merchants, web forms and email templates ----
+
+func renderMerchant(s *Server, o *obj, r *rec, _ fieldMask) {
+	o.idStr("id", r.id)
+	o.str("name", []string{"Keap Payments", "Stripe", "PayPal"}[int(r.id-1)%3])
+	o.str("type", []string{"KEAP_PAY", "STRIPE", "PAYPAL"}[int(r.id-1)%3])
+	o.bool("is_test", r.id == 3)
+}
+
+// merchantsDef serves GET /v2/merchants (merchant accounts).
+func merchantsDef() *streamDef {
+	return additive(&streamDef{
+		name: "merchants", path: "/v2/merchants", key: "merchant_accounts", maxPage: 1000,
+		salt: merchantSalt, firstID: 1, scale: func(int) int { return 3 }, spanDays: 4 * 365,
+		eqFilters: map[string]func(s *Server, r *rec) string{"name": func(s *Server, r *rec) string {
+			return []string{"Keap Payments", "Stripe", "PayPal"}[int(r.id-1)%3]
+		}},
+		orders: map[string]orderSpec{"id": {}},
+		render: renderMerchant,
+	}, "id name type is_test")
+}
+
+func renderWebform(s *Server, o *obj, r *rec, _ fieldMask) {
+	v := varying(s, webformSalt, r)
+	xid := "wf" + pad12(r.id)
+	o.idStr("id", r.id)
+	o.str("xid", xid)
+	o.str("name", text(&v, 2)+" form")
+	o.str("webform_url", "https://keapsim-demo.example.com/app/form/"+xid)
+	o.str("thank_you_page_url", "https://keapsim-demo.example.com/thank-you")
+	o.str("duplicate_check_option", "EMAIL")
+	o.str("exit_option", "REDIRECT")
+	o.str("webform_type", []string{"STANDALONE", "FUNNEL"}[int(r.id)%2])
+	o.timeV2("create_time", r.created)
+	o.timeV2("update_time", r.updated)
+}
+
+// webformsDef serves GET /v2/webforms: filters on creation and update
+// time and on the type.
+func webformsDef() *streamDef {
+	return additive(&streamDef{
+		name: "webforms", path: "/v2/webforms", key: "webforms", maxPage: 1000,
+		salt: webformSalt, firstID: 1, scale: func(n int) int { return max(3, min(200, n/500)) }, spanDays: 4 * 365,
+		timeFilters: map[string]timeFilter{
+			"since_create_time": tf(true, false), "until_create_time": tf(true, true),
+			"since_update_time": tf(false, false), "until_update_time": tf(false, true),
+		},
+		eqFilters: map[string]func(s *Server, r *rec) string{"webform_type": func(s *Server, r *rec) string {
+			return []string{"STANDALONE", "FUNNEL"}[int(r.id)%2]
+		}},
+		orders: map[string]orderSpec{"create_time": {}, "update_time": {byUpdate: true}},
+		render: renderWebform,
+	}, "id xid name webform_url thank_you_page_url duplicate_check_option exit_option webform_type create_time update_time")
+}
+
+func renderEmailTemplate(s *Server, o *obj, r *rec, _ fieldMask) {
+	v := varying(s, emailTemplateSalt, r)
+	o.int("id", r.id)
+	o.str("piece_title", emailSubjects[int(r.id)%len(emailSubjects)]+" template")
+	o.key("categories")
+	o.b = append(o.b, `["Marketing"]`...)
+	o.str("from_address", "~Owner.Email~")
+	o.str("to_address", "~Contact.Email~")
+	o.str("subject", text(&v, 4))
+	o.str("content_type", []string{"HTML", "TEXT"}[int(r.id)%2])
+	o.str("merge_context", "Contact")
+}
+
+// emailTemplatesDef serves GET /v2/emails/templates (ids are integers
+// there).
+func emailTemplatesDef() *streamDef {
+	return additive(&streamDef{
+		name: "email_templates", path: "/v2/emails/templates", key: "email_templates", maxPage: 1000,
+		salt: emailTemplateSalt, firstID: 1, scale: func(n int) int { return max(3, min(300, n/200)) }, spanDays: 4 * 365,
+		orders: map[string]orderSpec{"id": {}},
+		render: renderEmailTemplate,
+	}, "id piece_title categories from_address to_address subject content_type merge_context")
 }

@@ -30,6 +30,12 @@ const (
 	commissionProgramSalt
 	affiliateRedirectSalt
 	referralSalt
+	userGroupSalt
+	automationCategorySalt
+	automationSalt
+	merchantSalt
+	webformSalt
+	emailTemplateSalt
 )
 
 func v2Defs() []*streamDef {
@@ -38,6 +44,7 @@ func v2Defs() []*streamDef {
 		productCategoriesDef(), productsDef(),
 		opportunityStagesDef(), opportunitiesDef(), stageMovesDef(), ordersDef(), subscriptionsDef(), paymentsDef(), notesDef(), tasksDef(), campaignsDef(), emailsDef(),
 		affiliatesDef(), affiliateSummariesDef(), commissionProgramsDef(), affiliateRedirectsDef(), referralsDef(),
+		userGroupsDef(), automationCategoriesDef(), automationsDef(), merchantsDef(), webformsDef(), emailTemplatesDef(),
 	}
 }
 
