@@ -33,11 +33,12 @@ func benchContacts(b *testing.B, def int) int {
 }
 
 // minimumPages is the fewest calls that read every stream of sim whole:
-// one per full or partial page, one per custom-field model.
+// one per full or partial page, one per one-call list (custom-field
+// models, lookups).
 func minimumPages(b *testing.B, sim *keapsim.Server) int64 {
 	var n int64
 	for _, s := range keap.Streams {
-		if s.CustomFieldsOf != "" {
+		if s.Mode == keap.ModeSingle {
 			n++
 			continue
 		}
