@@ -1412,6 +1412,28 @@ func mapEmailTemplates(m *rowMapper, raw []byte) warehouse.TableRow {
 	return row
 }
 
+// shippingMethodsRecord is a record of shipping_methods as the columns of its table read it.
+type shippingMethodsRecord struct {
+	Name          jText `json:"name"`
+	Description   jText `json:"description"`
+	Type          jText `json:"type"`
+	Status        jText `json:"status"`
+	International jBool `json:"international"`
+}
+
+// mapShippingMethods types a record of shipping_methods.
+func mapShippingMethods(m *rowMapper, raw []byte) warehouse.TableRow {
+	var r shippingMethodsRecord
+	m.decode(raw, &r)
+	row := &warehouse.ShippingMethodsRow{}
+	row.Name = m.text("name", &r.Name)
+	row.Description = m.text("description", &r.Description)
+	row.Type = m.text("type", &r.Type)
+	row.Status = m.text("status", &r.Status)
+	row.International = m.boolean("international", &r.International)
+	return row
+}
+
 // generatedMappers are the mappers generated from the migrations, by stream.
 var generatedMappers = map[string]recordMapper{
 	"contacts":                      mapContacts,
@@ -1454,4 +1476,5 @@ var generatedMappers = map[string]recordMapper{
 	"merchants":                     mapMerchants,
 	"webforms":                      mapWebforms,
 	"email_templates":               mapEmailTemplates,
+	"shipping_methods":              mapShippingMethods,
 }

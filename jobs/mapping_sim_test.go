@@ -356,6 +356,12 @@ var simChecks = map[string]func(t *testing.T, tr keapsim.TruthRecord, r jrec, ro
 		eq(t, id, "piece_title", e.PieceTitle, r.str("piece_title"))
 		eq(t, id, "subject", e.Subject, r.str("subject"))
 	},
+	"shipping_methods": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
+		m := row.(*warehouse.ShippingMethodsRow)
+		eq(t, tr.ID, "name", m.Name, r.str("name"))
+		eq(t, tr.ID, "status", m.Status, r.str("status"))
+		eq(t, tr.ID, "type", m.Type, r.str("type"))
+	},
 	"campaigns": func(t *testing.T, tr keapsim.TruthRecord, r jrec, row warehouse.TableRow) {
 		c, id := row.(*warehouse.CampaignsRow), tr.ID
 		eq(t, id, "name", c.Name, r.str("name"))

@@ -235,6 +235,10 @@ func TestMapRecord_SpecExamples(t *testing.T) {
 			ToAddress: new("~Contact.Email~"), CcAddress: new("manager@company.com"), BccAddress: new("archive@company.com"),
 			Subject: new("Welcome ~Contact.FirstName~!"), ContentType: new("HTML"), MergeContext: new("Contact"),
 		}},
+		{stream: "shipping_methods", file: "shipping_methods", want: &warehouse.ShippingMethodsRow{
+			Name: new("Express"), Description: new("Two-day delivery"), Type: new("FLAT_RATE"), Status: new("ACTIVE"),
+			International: new(false),
+		}},
 		{stream: "contact_custom_fields", file: "custom_fields", want: &customField},
 		{stream: "company_custom_fields", file: "custom_fields", want: new(warehouse.CompanyCustomFieldsRow(customField))},
 		{stream: "opportunity_custom_fields", file: "custom_fields", want: new(warehouse.OpportunityCustomFieldsRow(customField))},

@@ -370,6 +370,11 @@ var Streams = []Stream{
 		Reason: "a handful of categories: one call without paging, which also finds deletes",
 	},
 	{
+		Name: "shipping_methods", Version: V2, Path: "/v2/shipping", RecordsKey: "shipping_methods",
+		Mode: ModeSingle, IDField: "id",
+		Reason: "a handful of methods: one call without paging, which also finds deletes",
+	},
+	{
 		Name: "automations", Version: V2, Path: "/v2/automations", RecordsKey: "automations", MaxPageSize: 25,
 		Mode: ModeFullScan, OrderBy: "name asc", IDField: "id",
 		Reason: "no update time or time filter, and the only list capped at 25 a page: read whole (a call per 25 automations, which also finds deletes)",

@@ -659,6 +659,16 @@ var tables = []*Table{
 			{Name: "merge_context", Type: Text},
 		},
 	},
+	{
+		Name: "shipping_methods",
+		Columns: []Column{
+			{Name: "name", Type: Text},
+			{Name: "description", Type: Text},
+			{Name: "type", Type: Text},
+			{Name: "status", Type: Text},
+			{Name: "international", Type: Boolean},
+		},
+	},
 }
 
 // ContactsRow is a record for table contacts: its typed columns, nil standing
@@ -3322,5 +3332,44 @@ func (r *EmailTemplatesRow) writeTo(w *rowWriter) bool {
 	w.text(r.Subject)
 	w.text(r.ContentType)
 	w.text(r.MergeContext)
+	return true
+}
+
+// ShippingMethodsRow is a record for table shipping_methods: its typed columns,
+// nil standing for NULL, and its child rows.
+//
+// Keap shipping methods (GET /v2/shipping), read whole in one call.
+type ShippingMethodsRow struct {
+	// Name is column name (text): Method name.
+	Name *string
+
+	// Description is column description (text): Description.
+	Description *string
+
+	// Type is column type (text): How the price is set (the spec leaves the values
+	// open).
+	Type *string
+
+	// Status is column status (text): Whether the method is offered.
+	Status *string
+
+	// International is column international (boolean): Whether it ships abroad.
+	International *bool
+}
+
+// TableName returns "shipping_methods".
+func (*ShippingMethodsRow) TableName() string { return "shipping_methods" }
+
+// writeTo hands the row's columns, then its children's, to w in table order.
+// It returns false for a nil row.
+func (r *ShippingMethodsRow) writeTo(w *rowWriter) bool {
+	if r == nil {
+		return false
+	}
+	w.text(r.Name)
+	w.text(r.Description)
+	w.text(r.Type)
+	w.text(r.Status)
+	w.boolean(r.International)
 	return true
 }

@@ -392,7 +392,7 @@ var everyTableRow = []warehouse.TableRow{
 	&warehouse.EmailsRow{}, &warehouse.AffiliatesRow{}, &warehouse.AffiliateCustomFieldsRow{}, &warehouse.AffiliateSummariesRow{},
 	&warehouse.AffiliateCommissionProgramsRow{}, &warehouse.AffiliateRedirectsRow{}, &warehouse.AffiliateReferralsRow{},
 	&warehouse.UserGroupsRow{}, &warehouse.AutomationCategoriesRow{}, &warehouse.AutomationsRow{}, &warehouse.MerchantsRow{},
-	&warehouse.WebformsRow{}, &warehouse.EmailTemplatesRow{},
+	&warehouse.WebformsRow{}, &warehouse.EmailTemplatesRow{}, &warehouse.ShippingMethodsRow{},
 }
 
 // sampleValue returns a value for a field of column type ct, distinct for

@@ -331,7 +331,7 @@ var modelPaths = []string{
 	"/v2/companies/model", "/v2/contacts/model", "/v2/opportunities/model", "/v2/orders/model",
 	"/v2/notes/model", "/v2/tasks/model", "/v2/subscriptions/model", "/v2/affiliates/model",
 	// Lists served whole in one call, without parameters.
-	"/v2/userGroups", "/v2/automationCategory",
+	"/v2/userGroups", "/v2/automationCategory", "/v2/shipping",
 }
 
 func init() { slices.Sort(modelPaths) }

@@ -231,3 +231,33 @@ func emailTemplatesDef() *streamDef {
 		render: renderEmailTemplate,
 	}, "id piece_title categories from_address to_address subject content_type merge_context")
 }
+
+// ---- shipping methods ----
+
+var shippingMethodNames = []string{"Standard", "Express", "Overnight", "International"}
+
+// renderShippingMethod draws the spec's ShippingMethod (its settings an
+// object the spec leaves open).
+func renderShippingMethod(s *Server, o *obj, r *rec, _ fieldMask) {
+	v := varying(s, shippingMethodSalt, r)
+	name := shippingMethodNames[int(r.id-1)%len(shippingMethodNames)]
+	o.idStr("id", r.id)
+	o.str("name", name)
+	o.str("description", name+" shipping")
+	o.str("type", []string{"FLAT_RATE", "WEIGHT_BASED", "ORDER_TOTAL"}[int(r.id-1)%3])
+	o.str("status", map[bool]string{true: "ACTIVE", false: "INACTIVE"}[v.pct(80)])
+	o.bool("international", name == "International")
+	o.key("settings")
+	o.b = append(o.b, `{"rate":`...)
+	o.b = strconv.AppendInt(o.b, int64(5+v.n(20)), 10)
+	o.b = append(o.b, '}')
+}
+
+// shippingMethodsDef serves GET /v2/shipping: one call, no parameters.
+func shippingMethodsDef() *streamDef {
+	return additive(&streamDef{
+		name: "shipping_methods", path: "/v2/shipping", key: "shipping_methods", maxPage: 1000,
+		salt: shippingMethodSalt, firstID: 1, scale: func(int) int { return len(shippingMethodNames) }, spanDays: 4 * 365,
+		render: renderShippingMethod,
+	}, "id name description type status international settings")
+}

@@ -125,7 +125,13 @@ func (s *Server) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := s.srv.Shutdown(ctx); err != nil {
-			s.closeErr = errors.Join(err, s.srv.Close())
+			// Connections still busy after 5 s (a starved machine marks
+			// them idle late) are closed: that is no failure of the
+			// simulator's, only the forced close can be.
+			if !errors.Is(err, context.DeadlineExceeded) {
+				s.closeErr = err
+			}
+			s.closeErr = errors.Join(s.closeErr, s.srv.Close())
 		}
 		<-s.done
 	})

@@ -36,6 +36,7 @@ const (
 	merchantSalt
 	webformSalt
 	emailTemplateSalt
+	shippingMethodSalt
 )
 
 func v2Defs() []*streamDef {
@@ -45,6 +46,7 @@ func v2Defs() []*streamDef {
 		opportunityStagesDef(), opportunitiesDef(), stageMovesDef(), ordersDef(), subscriptionsDef(), paymentsDef(), notesDef(), tasksDef(), campaignsDef(), emailsDef(),
 		affiliatesDef(), affiliateSummariesDef(), commissionProgramsDef(), affiliateRedirectsDef(), referralsDef(),
 		userGroupsDef(), automationCategoriesDef(), automationsDef(), merchantsDef(), webformsDef(), emailTemplatesDef(),
+		shippingMethodsDef(),
 	}
 }
 
