@@ -161,21 +161,17 @@ type Account struct {
 	// RereadWindows sets, by stream, how far back each incremental run
 	// reads again, for the streams the catalogue gives a re-read window
 	// (keap.Stream.RereadWindow: emails, whose opens and clicks come after
-	// the creation time their filter sees). Missing: the catalogue's
-	// default; negative: none beyond the overlap.
+	// the creation time their filter sees). A stream left out gets the
+	// catalogue's window; 0 means none beyond the overlap.
 	RereadWindows map[string]time.Duration
 }
 
 // rereadWindow is how far back an incremental run of s re-reads.
 func (a Account) rereadWindow(s keap.Stream) time.Duration {
-	w, ok := a.RereadWindows[s.Name]
-	switch {
-	case !ok:
-		return s.RereadWindow
-	case w < 0:
-		return 0
+	if w, ok := a.RereadWindows[s.Name]; ok {
+		return max(w, 0)
 	}
-	return w
+	return s.RereadWindow
 }
 
 // ConfigError reports an invalid Config field.

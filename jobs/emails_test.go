@@ -28,7 +28,7 @@ func TestSync_EmailOpensLandWithinTheRereadWindow(t *testing.T) {
 	beta := unthrottled("beta", 1500)
 	beta.mod = func(a *jobs.Account) {
 		a.Streams = []string{"emails"}
-		a.RereadWindows = map[string]time.Duration{"emails": -1}
+		a.RereadWindows = map[string]time.Duration{"emails": 0}
 	}
 	e := setup(t, []testAccount{acme, beta}, nil)
 	e.start()

@@ -41,7 +41,7 @@ func TestClient_CountIsOneCallAndMatchesAListing(t *testing.T) {
 			}
 			times := make([]time.Time, len(all))
 			for i, r := range all {
-				times[i] = r.Updated
+				times[i] = keap.FilterTime(t, s, r)
 			}
 			slices.SortFunc(times, time.Time.Compare)
 			since := times[len(times)/3].Truncate(time.Second).Add(time.Second)

@@ -5,4 +5,5 @@ package keap
 var (
 	ListAll    = listAll
 	MustStream = mustStream
+	FilterTime = filterTime
 )

@@ -73,9 +73,7 @@ type Record struct {
 	// (a *BodyError, BodyBadRecord).
 	ID int64
 	// Updated is the record's update time, zero when the stream or the
-	// record has none; for a stream filtered on creation time
-	// (Stream.CreatedField: emails), its creation time, the time its
-	// filter bounds.
+	// record has none.
 	Updated time.Time
 	// Raw is the record exactly as Keap sent it, byte for byte.
 	Raw json.RawMessage
@@ -414,11 +412,7 @@ func decodeRecord(s Stream, raw json.RawMessage) (Record, error) {
 	if idField == "" {
 		idField = "id"
 	}
-	timeField := s.UpdatedField
-	if timeField == "" {
-		timeField = s.CreatedField
-	}
-	idRaw, updatedRaw, ok := memberPair(raw, idField, timeField)
+	idRaw, updatedRaw, ok := memberPair(raw, idField, s.UpdatedField)
 	if !ok {
 		return Record{}, fmt.Errorf("not a JSON object")
 	}
@@ -427,10 +421,10 @@ func decodeRecord(s Stream, raw json.RawMessage) (Record, error) {
 		return Record{}, fmt.Errorf("%s: %w", idField, err)
 	}
 	rec := Record{ID: id, Raw: raw}
-	if timeField != "" {
+	if s.UpdatedField != "" {
 		rec.Updated, err = recordTime(updatedRaw)
 		if err != nil {
-			return Record{}, fmt.Errorf("%s: %w", timeField, err)
+			return Record{}, fmt.Errorf("%s: %w", s.UpdatedField, err)
 		}
 	}
 	return rec, nil

@@ -413,14 +413,14 @@ func checkTimeFilter(t *testing.T, c *Client, s Stream, all []Record) {
 	t.Helper()
 	times := make([]time.Time, len(all))
 	for i, r := range all {
-		times[i] = r.Updated
+		times[i] = filterTime(t, s, r)
 	}
 	slices.SortFunc(times, time.Time.Compare)
 	since := times[len(times)/2].Truncate(time.Second).Add(time.Second)
 	got := listAll(t, c, s, PageRequest{Since: since, Until: time.Now().Add(time.Hour), PageSize: min(s.MaxPageSize, 50)})
 	want := 0
-	for _, r := range all {
-		if !r.Updated.Before(since) {
+	for _, tm := range times {
+		if !tm.Before(since) {
 			want++
 		}
 	}
@@ -428,10 +428,30 @@ func checkTimeFilter(t *testing.T, c *Client, s Stream, all []Record) {
 		t.Fatalf("since %v: %d records, want %d", since, len(got), want)
 	}
 	for _, r := range got {
-		if r.Updated.Before(since) {
-			t.Fatalf("record %d updated %v, before since %v", r.ID, r.Updated, since)
+		if tm := filterTime(t, s, r); tm.Before(since) {
+			t.Fatalf("record %d at %v, before since %v", r.ID, tm, since)
 		}
 	}
+}
+
+// filterTime is the time s's time filter bounds in r: its update time, or
+// for a stream filtered on creation (emails) its CreatedField, read from
+// the record (the client does not decode it: nothing needs it).
+func filterTime(tb testing.TB, s Stream, r Record) time.Time {
+	tb.Helper()
+	if s.UpdatedField != "" || s.CreatedField == "" {
+		return r.Updated
+	}
+	var fields map[string]json.RawMessage
+	var text string
+	if err := json.Unmarshal(r.Raw, &fields); err != nil || json.Unmarshal(fields[s.CreatedField], &text) != nil {
+		tb.Fatalf("record %d has no %s: %s", r.ID, s.CreatedField, r.Raw)
+	}
+	tm, err := ParseTime(text)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tm
 }
 
 // checkKeyset lists s after its median id and checks that exactly the

@@ -133,7 +133,8 @@ type Stream struct {
 
 	// CreatedField names the creation time a stream filtered on creation
 	// rather than update time (emails) carries: what its SinceFilter and
-	// UntilFilter bound.
+	// UntilFilter bound. The client does not read it (nothing needs it, so
+	// an odd value fails no page); the tests check the filter with it.
 	CreatedField string
 
 	// RereadWindow, for a stream whose records change where its filter

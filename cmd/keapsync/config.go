@@ -21,23 +21,21 @@ import (
 
 // Defaults of the configuration, as config.example.yaml documents them.
 const (
-	defaultConfigFile  = "keapsync.yaml"
-	defaultSchedule    = "0 2 * * *"
-	defaultReconcile   = "0 3 * * 0"
-	defaultListen      = "127.0.0.1:9090"
-	defaultConcurrency = 4
-	defaultJobTimeout  = 60 * time.Second
-	defaultOverlap     = 10 * time.Minute
-	// defaultEmailRereadWindow is the catalogue's (keap.Stream.RereadWindow).
-	defaultEmailRereadWindow = 30 * 24 * time.Hour
-	defaultMaxAttempts       = 10
-	defaultShutdownTimeout   = 30 * time.Second
-	defaultPerSecond         = 5
-	defaultPerMinute         = 120
-	defaultPerDay            = 15_000
-	defaultBackgroundShare   = 0.9
-	defaultLogFormat         = "text"
-	defaultLogLevel          = "info"
+	defaultConfigFile      = "keapsync.yaml"
+	defaultSchedule        = "0 2 * * *"
+	defaultReconcile       = "0 3 * * 0"
+	defaultListen          = "127.0.0.1:9090"
+	defaultConcurrency     = 4
+	defaultJobTimeout      = 60 * time.Second
+	defaultOverlap         = 10 * time.Minute
+	defaultMaxAttempts     = 10
+	defaultShutdownTimeout = 30 * time.Second
+	defaultPerSecond       = 5
+	defaultPerMinute       = 120
+	defaultPerDay          = 15_000
+	defaultBackgroundShare = 0.9
+	defaultLogFormat       = "text"
+	defaultLogLevel        = "info"
 )
 
 const (

@@ -130,18 +130,10 @@ func jobsConfig(cfg *config, pool *pgxpool.Pool, o pipelineOptions) jobs.Config 
 			ReconcileSchedule: a.ReconcileDeletes,
 			Streams:           a.Streams,
 			Notify:            jobs.Notify{WebhookURL: a.Notify.WebhookURL.reveal(), Format: a.Notify.Format},
-			RereadWindows:     map[string]time.Duration{"emails": orNone(a.EmailRereadWindow)},
+			RereadWindows:     map[string]time.Duration{"emails": a.EmailRereadWindow},
 		})
 	}
 	return jc
-}
-
-// orNone is d, or -1 (none) for 0: jobs reads a zero as its default.
-func orNone(d time.Duration) time.Duration {
-	if d == 0 {
-		return -1
-	}
-	return d
 }
 
 // newPipeline builds the pipeline; a configuration jobs refuses is a bad

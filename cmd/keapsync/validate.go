@@ -167,7 +167,8 @@ func (v *validator) account(path string, fa fileAccount) accountConfig {
 	}
 	a.Streams = fa.Streams
 
-	a.EmailRereadWindow = defaultEmailRereadWindow
+	emails, _ := keap.StreamByName("emails")
+	a.EmailRereadWindow = emails.RereadWindow // the catalogue's default
 	if w := fa.EmailRereadWindow; w != nil {
 		if d := time.Duration(*w); d < 0 || d > 365*24*time.Hour {
 			v.add(path+".email_reread_window", "must be between 0 and 365d, got %v", d)

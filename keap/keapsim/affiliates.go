@@ -8,6 +8,8 @@ import "strconv"
 // each has a summary, so both tables are generated alike (same ids).
 func affiliateScale(n int) int { return max(3, min(500, n/100)) }
 
+func affiliateCode(r *rec) string { return "A" + strconv.FormatInt(r.id, 10) }
+
 func (s *Server) affiliateContact(r *rec) int64 {
 	st := stable(s, affiliateSalt, r)
 	return s.refID("contacts", &st)
@@ -20,7 +22,7 @@ func renderAffiliate(s *Server, o *obj, r *rec, _ fieldMask) {
 	g := givenNames[st.n(len(givenNames))]
 	f := familyNames[st.n(len(familyNames))]
 	o.idStr("id", r.id)
-	o.str("code", "A"+strconv.FormatInt(r.id, 10))
+	o.str("code", affiliateCode(r))
 	o.str("name", g.display+" "+f.display)
 	o.str("status", []string{"ACTIVE", "ACTIVE", "ACTIVE", "INACTIVE"}[v.n(4)])
 	o.idStr("contact_id", s.affiliateContact(r))
@@ -48,7 +50,7 @@ func affiliatesDef() *streamDef {
 		idFilters: map[string]bool{"id": true},
 		eqFilters: map[string]func(s *Server, r *rec) string{
 			"contact_id": func(s *Server, r *rec) string { return strconv.FormatInt(s.affiliateContact(r), 10) },
-			"code":       func(s *Server, r *rec) string { return "A" + strconv.FormatInt(r.id, 10) },
+			"code":       func(s *Server, r *rec) string { return affiliateCode(r) },
 		},
 		orders: map[string]orderSpec{"id": {}, "date_created": {}},
 		render: renderAffiliate,
@@ -85,7 +87,7 @@ var commissionProgramNames = []string{"Standard", "Partner Tier", "Launch Bonus"
 func renderCommissionProgram(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, commissionProgramSalt, r)
 	o.idStr("id", r.id)
-	o.str("name", commissionProgramNames[int(r.id-1)%len(commissionProgramNames)])
+	o.str("name", nth(commissionProgramNames, r.id))
 	o.idStr("priority", int64(v.n(5)))
 	if v.pct(60) {
 		o.str("notes", text(&v, 5))
@@ -108,7 +110,7 @@ func commissionProgramsDef() *streamDef {
 		name: "affiliate_commission_programs", path: "/v2/affiliates/commissionPrograms", key: "commission_programs", maxPage: 1000,
 		salt: commissionProgramSalt, firstID: 1, scale: func(int) int { return len(commissionProgramNames) }, spanDays: 5 * 365,
 		eqFilters: map[string]func(s *Server, r *rec) string{
-			"name": func(s *Server, r *rec) string { return commissionProgramNames[int(r.id-1)%len(commissionProgramNames)] },
+			"name": func(s *Server, r *rec) string { return nth(commissionProgramNames, r.id) },
 		},
 		orders: map[string]orderSpec{"date_created": {}},
 		render: renderCommissionProgram,

@@ -7,7 +7,7 @@ import "strconv"
 var leadSourceCategoryNames = []string{"Paid Advertising", "Referrals", "Événements", "Organic", "Partners", "Direct Mail"}
 
 func leadSourceCategoryName(r *rec) string {
-	return leadSourceCategoryNames[int(r.id-1)%len(leadSourceCategoryNames)]
+	return nth(leadSourceCategoryNames, r.id)
 }
 
 func renderLeadSourceCategory(s *Server, o *obj, r *rec, _ fieldMask) {
@@ -48,8 +48,8 @@ type leadSourceView struct {
 func (s *Server) leadSource(r *rec) leadSourceView {
 	st := stable(s, leadSourceSalt, r)
 	v := varying(s, leadSourceSalt, r)
-	vendor := st.pick(leadSourceVendors)
-	lv := leadSourceView{name: vendor + " " + st.pick(leadSourceMedia) + " " + strconv.FormatInt(r.id, 10), vendor: vendor, medium: st.pick(leadSourceMedia), status: "ACTIVE"}
+	vendor, medium := st.pick(leadSourceVendors), st.pick(leadSourceMedia)
+	lv := leadSourceView{name: vendor + " " + medium + " " + strconv.FormatInt(r.id, 10), vendor: vendor, medium: medium, status: "ACTIVE"}
 	if v.pct(20) {
 		lv.status = "INACTIVE"
 	}

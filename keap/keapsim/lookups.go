@@ -10,7 +10,7 @@ import "strconv"
 var productCategoryNames = []string{"Electronics", "Courses", "Memberships", "Books", "Accessoires", "Services", "Gift Cards", "Café"}
 
 func productCategoryName(r *rec) string {
-	return productCategoryNames[int(r.id-1)%len(productCategoryNames)]
+	return nth(productCategoryNames, r.id)
 }
 
 // productCategoryParent is the parent of a category: the first three are
@@ -54,7 +54,7 @@ func productCategoriesDef() *streamDef {
 var contactLinkTypeNames = []string{"Spouse", "Assistant", "Referred by", "Parent", "Business partner"}
 
 func contactLinkTypeName(r *rec) string {
-	return contactLinkTypeNames[int(r.id-1)%len(contactLinkTypeNames)]
+	return nth(contactLinkTypeNames, r.id)
 }
 
 // renderContactLinkType draws the spec's ContactLinkType.
@@ -89,7 +89,7 @@ var userGroupNames = []string{"Sales", "Accounting", "Support", "Marketing"}
 
 func renderUserGroup(s *Server, o *obj, r *rec, _ fieldMask) {
 	o.idStr("id", r.id)
-	o.str("name", userGroupNames[int(r.id-1)%len(userGroupNames)])
+	o.str("name", nth(userGroupNames, r.id))
 }
 
 // userGroupsDef serves GET /v2/userGroups: one call, no parameters.
@@ -106,7 +106,7 @@ var automationCategoryNames = []string{"Marketing Campaigns", "Onboarding", "Sal
 func renderAutomationCategory(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, automationCategorySalt, r)
 	o.idStr("id", r.id)
-	o.str("name", automationCategoryNames[int(r.id-1)%len(automationCategoryNames)])
+	o.str("name", nth(automationCategoryNames, r.id))
 	o.int("automation_count", int64(v.n(20)))
 }
 
@@ -155,10 +155,16 @@ func automationsDef() *streamDef {
 
 // ---- merchants, web forms and email templates ----
 
+var (
+	merchantNames = []string{"Keap Payments", "Stripe", "PayPal"}
+	merchantTypes = []string{"KEAP_PAY", "STRIPE", "PAYPAL"}
+	webformTypes  = []string{"STANDALONE", "FUNNEL"}
+)
+
 func renderMerchant(s *Server, o *obj, r *rec, _ fieldMask) {
 	o.idStr("id", r.id)
-	o.str("name", []string{"Keap Payments", "Stripe", "PayPal"}[int(r.id-1)%3])
-	o.str("type", []string{"KEAP_PAY", "STRIPE", "PAYPAL"}[int(r.id-1)%3])
+	o.str("name", nth(merchantNames, r.id))
+	o.str("type", nth(merchantTypes, r.id))
 	o.bool("is_test", r.id == 3)
 }
 
@@ -167,11 +173,9 @@ func merchantsDef() *streamDef {
 	return additive(&streamDef{
 		name: "merchants", path: "/v2/merchants", key: "merchant_accounts", maxPage: 1000,
 		salt: merchantSalt, firstID: 1, scale: func(int) int { return 3 }, spanDays: 4 * 365,
-		eqFilters: map[string]func(s *Server, r *rec) string{"name": func(s *Server, r *rec) string {
-			return []string{"Keap Payments", "Stripe", "PayPal"}[int(r.id-1)%3]
-		}},
-		orders: map[string]orderSpec{"id": {}},
-		render: renderMerchant,
+		eqFilters: map[string]func(s *Server, r *rec) string{"name": func(s *Server, r *rec) string { return nth(merchantNames, r.id) }},
+		orders:    map[string]orderSpec{"id": {}},
+		render:    renderMerchant,
 	}, "id name type is_test")
 }
 
@@ -185,7 +189,7 @@ func renderWebform(s *Server, o *obj, r *rec, _ fieldMask) {
 	o.str("thank_you_page_url", "https://keapsim-demo.example.com/thank-you")
 	o.str("duplicate_check_option", "EMAIL")
 	o.str("exit_option", "REDIRECT")
-	o.str("webform_type", []string{"STANDALONE", "FUNNEL"}[int(r.id)%2])
+	o.str("webform_type", nth(webformTypes, r.id))
 	o.timeV2("create_time", r.created)
 	o.timeV2("update_time", r.updated)
 }
@@ -200,11 +204,9 @@ func webformsDef() *streamDef {
 			"since_create_time": tf(true, false), "until_create_time": tf(true, true),
 			"since_update_time": tf(false, false), "until_update_time": tf(false, true),
 		},
-		eqFilters: map[string]func(s *Server, r *rec) string{"webform_type": func(s *Server, r *rec) string {
-			return []string{"STANDALONE", "FUNNEL"}[int(r.id)%2]
-		}},
-		orders: map[string]orderSpec{"create_time": {}, "update_time": {byUpdate: true}},
-		render: renderWebform,
+		eqFilters: map[string]func(s *Server, r *rec) string{"webform_type": func(s *Server, r *rec) string { return nth(webformTypes, r.id) }},
+		orders:    map[string]orderSpec{"create_time": {}, "update_time": {byUpdate: true}},
+		render:    renderWebform,
 	}, "id xid name webform_url thank_you_page_url duplicate_check_option exit_option webform_type create_time update_time")
 }
 
@@ -240,11 +242,11 @@ var shippingMethodNames = []string{"Standard", "Express", "Overnight", "Internat
 // object the spec leaves open).
 func renderShippingMethod(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, shippingMethodSalt, r)
-	name := shippingMethodNames[int(r.id-1)%len(shippingMethodNames)]
+	name := nth(shippingMethodNames, r.id)
 	o.idStr("id", r.id)
 	o.str("name", name)
 	o.str("description", name+" shipping")
-	o.str("type", []string{"FLAT_RATE", "WEIGHT_BASED", "ORDER_TOTAL"}[int(r.id-1)%3])
+	o.str("type", nth([]string{"FLAT_RATE", "WEIGHT_BASED", "ORDER_TOTAL"}, r.id))
 	o.str("status", map[bool]string{true: "ACTIVE", false: "INACTIVE"}[v.pct(80)])
 	o.bool("international", name == "International")
 	o.key("settings")

@@ -139,9 +139,11 @@ func pad12(v int64) string {
 
 var categoryNames = []string{"Lead Source", "Customer Type", "Événements", "Products", "Nurture", "Interests", "Status", "Région"}
 
-func tagCategoryName(r *rec) string {
-	return categoryNames[int(r.id-1)%len(categoryNames)]
-}
+func tagCategoryName(r *rec) string { return nth(categoryNames, r.id) }
+
+// nth is the name of the id-th record of a fixed list, from id 1, cycling
+// through names.
+func nth(names []string, id int64) string { return names[int((id-1)%int64(len(names)))] }
 
 func renderTagCategory(s *Server, o *obj, r *rec, _ fieldMask) {
 	v := varying(s, tagCategorySalt, r)
@@ -594,7 +596,7 @@ func opportunitiesDef() *streamDef {
 // ---- opportunity stages ----
 
 // stageName is the name of stage id: the names the opportunities embed.
-func stageName(id int64) string { return stageNames[int((id-1)%int64(len(stageNames)))] }
+func stageName(id int64) string { return nth(stageNames, id) }
 
 var checklistItems = []string{"Send proposal document", "Confirm budget", "Book a demo", "Agree on terms"}
 
